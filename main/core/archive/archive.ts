@@ -1,0 +1,288 @@
+/**
+ * A checkpoint as evidence: a plain tar read in place, a tar.gz / tar.zst decompressed once into the
+ * cache, an unpacked archive folder (with `checkpoint/`), or a bare folder of CRIU images
+ * (`inventory.img` at its top, as `criu dump -D` leaves it). Everything is opened read-only.
+ *
+ * Member names follow cli-conventions.md: `checkpoint/core-6.img`, `stats-dump`, and paths inside
+ * rootfs-diff.tar written through it (`rootfs-diff.tar/home/counter/test-file`). For a bare image folder the
+ * member is the file name.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { BufferSource, FileSource, SliceSource, type ByteSource } from '../io/byte-source';
+import { FormatError, KensaError, LimitError } from '../errors';
+import { DEFAULT_TAR_LIMITS, indexTar, normaliseMemberName, type MemberType, type TarIndex, type TarLimits } from './tar-index';
+import { DEFAULT_DECOMPRESS_LIMITS, decompressToCache, gunzipBounded, sniffCompression, type DecompressLimits, type ProgressFn } from './decompress';
+import { resolveCacheDir } from '../cache';
+
+export type ArchiveFormat = 'tar' | 'tar.gz' | 'tar.zst' | 'folder' | 'image-folder';
+
+export interface ArchiveEntry {
+  name: string;
+  type: MemberType;
+  size: number;
+  mode: number;
+  mtime?: Date;
+  linkTarget?: string;
+  /** The raw name when it was absolute or climbed out with `..` (never used as a host path). */
+  unsafeName?: string;
+  truncated?: boolean;
+}
+
+export interface ArchiveLimits extends TarLimits, DecompressLimits {
+  /** Largest metadata file (config.dump, spec.dump, ...) or CRIU image read whole into memory. */
+  maxMetadataBytes: number;
+  maxImageBytes: number;
+}
+
+export const DEFAULT_ARCHIVE_LIMITS: ArchiveLimits = {
+  ...DEFAULT_TAR_LIMITS,
+  ...DEFAULT_DECOMPRESS_LIMITS,
+  maxMetadataBytes: 64 * 1024 * 1024,
+  maxImageBytes: 512 * 1024 * 1024,
+};
+
+export interface OpenOptions {
+  cacheDir?: string;
+  limits?: Partial<ArchiveLimits>;
+  onProgress?: ProgressFn;
+}
+
+interface Backing {
+  entries: Map<string, ArchiveEntry>;
+  order: ArchiveEntry[];
+  open(e: ArchiveEntry): ByteSource;
+  close(): void;
+  warnings: string[];
+  truncated: boolean;
+}
+
+export const ROOTFS_DIFF = 'rootfs-diff.tar';
+
+export class CheckpointArchive {
+  /** `checkpoint` for engine archives, `` for a bare image folder. */
+  readonly imageDir: string;
+  readonly warnings: string[];
+  private rootfsDiffIndex: { index: TarIndex; source: ByteSource; gzip: boolean } | null | undefined;
+
+  private constructor(
+    /** The path as the user gave it (used in messages). */
+    readonly source: string,
+    readonly format: ArchiveFormat,
+    private readonly backing: Backing,
+    readonly limits: ArchiveLimits,
+    /** SHA-256 of the compressed evidence (compressed archives only; computed for the cache key). */
+    readonly compressedSha256?: string,
+    /** Path of the decompressed tar in the cache (compressed archives only). */
+    readonly cachedTar?: string,
+  ) {
+    this.warnings = [...backing.warnings];
+    if (format === 'image-folder') this.imageDir = '';
+    else if (backing.entries.has('checkpoint') || [...backing.entries.keys()].some((n) => n.startsWith('checkpoint/'))) this.imageDir = 'checkpoint';
+    else if (backing.entries.has('inventory.img')) this.imageDir = '';
+    else throw new FormatError('not a checkpoint: no checkpoint/ directory and no inventory.img', { source });
+  }
+
+  /** True when the archive ended early; what it holds is still readable. */
+  get truncated(): boolean {
+    return this.backing.truncated;
+  }
+
+  static async open(file: string, opts: OpenOptions = {}): Promise<CheckpointArchive> {
+    const limits: ArchiveLimits = { ...DEFAULT_ARCHIVE_LIMITS, ...(opts.limits ?? {}) };
+    let st: fs.Stats;
+    try {
+      st = fs.statSync(file);
+    } catch (e) {
+      throw new KensaError('io', `cannot open: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, { source: file });
+    }
+    if (st.isDirectory()) {
+      const backing = folderBacking(file, limits);
+      const format: ArchiveFormat = backing.entries.has('checkpoint') ? 'folder' : 'image-folder';
+      return new CheckpointArchive(file, format, backing, limits);
+    }
+    const src = new FileSource(file);
+    if (src.size === 0) {
+      src.close();
+      throw new FormatError('empty file: expected a tar, tar.gz or tar.zst checkpoint archive', { source: file, offset: 0 });
+    }
+    const kind = sniffCompression(src.read(0, Math.min(8, src.size)));
+    if (kind === 'none') {
+      return new CheckpointArchive(file, 'tar', tarBacking(src, limits, file), limits);
+    }
+    src.close();
+    const dec = await decompressToCache(file, kind, resolveCacheDir(opts.cacheDir), limits, opts.onProgress);
+    const tarSrc = new FileSource(dec.tarPath);
+    const format: ArchiveFormat = kind === 'gzip' ? 'tar.gz' : 'tar.zst';
+    return new CheckpointArchive(file, format, tarBacking(tarSrc, limits, file), limits, dec.sha256, dec.tarPath);
+  }
+
+  entries(): ArchiveEntry[] {
+    return this.backing.order;
+  }
+
+  entry(name: string): ArchiveEntry | undefined {
+    return this.backing.entries.get(normaliseMemberName(name).name);
+  }
+
+  has(name: string): boolean {
+    return this.entry(name) !== undefined;
+  }
+
+  /** Member name of a CRIU image (`core-6.img` -> `checkpoint/core-6.img`). */
+  imageMember(imageName: string): string {
+    return this.imageDir ? `${this.imageDir}/${imageName}` : imageName;
+  }
+
+  /** Names (without the image folder) of the files in the CRIU image folder. */
+  imageNames(): string[] {
+    const prefix = this.imageDir ? this.imageDir + '/' : '';
+    const out: string[] = [];
+    for (const e of this.backing.order) {
+      if (e.type !== 'file' || !e.name.startsWith(prefix)) continue;
+      const rest = e.name.slice(prefix.length);
+      if (rest && !rest.includes('/')) out.push(rest);
+    }
+    return out;
+  }
+
+  /** Random access to a member's bytes. Paths through rootfs-diff.tar are accepted. */
+  open(name: string): ByteSource {
+    const norm = normaliseMemberName(name).name;
+    const direct = this.backing.entries.get(norm);
+    if (direct) {
+      if (direct.type !== 'file') throw new KensaError('usage', `${norm} is a ${direct.type}, not a file`, { source: this.source, member: norm });
+      return this.backing.open(direct);
+    }
+    if (norm.startsWith(ROOTFS_DIFF + '/')) {
+      const inner = norm.slice(ROOTFS_DIFF.length + 1);
+      const diff = this.rootfsDiff();
+      const m = diff?.index.byName.get(inner);
+      if (!diff || !m) throw new KensaError('missing', `no such member`, { source: this.source, member: norm });
+      if (m.type !== 'file') throw new KensaError('usage', `${norm} is a ${m.type}, not a file`, { source: this.source, member: norm });
+      return new SliceSource(diff.source, m.dataOffset, Math.min(m.size, diff.source.size - m.dataOffset));
+    }
+    throw new KensaError('missing', `no such member`, { source: this.source, member: norm });
+  }
+
+  /** A whole member in memory, refused above `maxBytes` (metadata files, CRIU images). */
+  readFile(name: string, maxBytes = this.limits.maxMetadataBytes): Buffer {
+    const src = this.open(name);
+    try {
+      if (src.size > maxBytes) {
+        throw new LimitError(`member is ${src.size} bytes, over the ${maxBytes}-byte limit for files read whole`, '--max-image', { source: this.source, member: name });
+      }
+      return Buffer.from(src.read(0, src.size));
+    } catch (e) {
+      throw e instanceof KensaError ? e.within({ source: this.source, member: normaliseMemberName(name).name }) : e;
+    } finally {
+      src.close();
+    }
+  }
+
+  /** A member if present, else undefined. */
+  tryReadFile(name: string, maxBytes?: number): Buffer | undefined {
+    return this.has(name) ? this.readFile(name, maxBytes) : undefined;
+  }
+
+  /** A CRIU image's bytes, or undefined when the image is absent. */
+  readImage(imageName: string): Buffer | undefined {
+    return this.tryReadFile(this.imageMember(imageName), this.limits.maxImageBytes);
+  }
+
+  /** The index of rootfs-diff.tar (plain, or gzip as containerd writes it), or null when absent. */
+  rootfsDiff(): { index: TarIndex; source: ByteSource; gzip: boolean } | null {
+    if (this.rootfsDiffIndex !== undefined) return this.rootfsDiffIndex;
+    const e = this.backing.entries.get(ROOTFS_DIFF);
+    if (!e || e.type !== 'file' || e.size === 0) return (this.rootfsDiffIndex = null);
+    let src = this.backing.open(e);
+    let gzip = false;
+    if (sniffCompression(src.read(0, Math.min(8, src.size))) === 'gzip') {
+      gzip = true;
+      src = new BufferSource(gunzipBounded(src.read(0, src.size), this.limits.maxImageBytes, { source: this.source, member: ROOTFS_DIFF }));
+    }
+    try {
+      const index = indexTar(src, this.limits, ROOTFS_DIFF);
+      for (const w of index.warnings) this.warnings.push(`${ROOTFS_DIFF}: ${w}`);
+      if (index.truncated) this.warnings.push(`${ROOTFS_DIFF}: cut short; files after the cut are missing`);
+      this.rootfsDiffIndex = { index, source: src, gzip };
+    } catch (err) {
+      throw err instanceof KensaError ? err.within({ source: this.source, member: ROOTFS_DIFF }) : err;
+    }
+    return this.rootfsDiffIndex;
+  }
+
+  close(): void {
+    this.backing.close();
+  }
+}
+
+function tarBacking(src: ByteSource, limits: ArchiveLimits, sourceName: string): Backing {
+  let index: TarIndex;
+  try {
+    index = indexTar(src, limits);
+  } catch (e) {
+    src.close();
+    throw e instanceof KensaError ? e.within({ source: sourceName }) : e;
+  }
+  const entries = new Map<string, ArchiveEntry>();
+  const order: ArchiveEntry[] = [];
+  for (const m of index.members) {
+    const e: ArchiveEntry = { name: m.name, type: m.type, size: m.size, mode: m.mode, mtime: m.mtime };
+    if (m.linkTarget !== undefined) e.linkTarget = m.linkTarget;
+    if (m.unsafeName !== undefined) e.unsafeName = m.unsafeName;
+    if (m.truncated) e.truncated = true;
+    order.push(e);
+    if (m.name) entries.set(m.name, e);
+  }
+  const offsets = new Map<ArchiveEntry, { start: number; size: number }>();
+  index.members.forEach((m, i) => offsets.set(order[i], { start: m.dataOffset, size: Math.min(m.size, Math.max(0, src.size - m.dataOffset)) }));
+  const warnings = [...index.warnings];
+  if (index.truncated) warnings.push('archive is cut short: members after the cut are missing');
+  return {
+    entries,
+    order,
+    warnings,
+    truncated: index.truncated,
+    open: (e) => {
+      const o = offsets.get(e)!;
+      return new SliceSource(src, o.start, o.size);
+    },
+    close: () => src.close(),
+  };
+}
+
+/** Walk an evidence folder without following symlinks (a link is listed, never read through). */
+function folderBacking(root: string, limits: ArchiveLimits): Backing {
+  const entries = new Map<string, ArchiveEntry>();
+  const order: ArchiveEntry[] = [];
+  const open: FileSource[] = [];
+  const walk = (rel: string, depth: number): void => {
+    if (depth > 32) return;
+    const dir = path.join(root, rel);
+    for (const d of fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
+      const name = rel ? `${rel}/${d.name}` : d.name;
+      if (order.length >= limits.maxMembers) throw new LimitError(`folder holds more than ${limits.maxMembers} files`, '--max-members', { source: root });
+      const st = fs.lstatSync(path.join(root, name));
+      const type: MemberType = st.isFile() ? 'file' : st.isDirectory() ? 'dir' : st.isSymbolicLink() ? 'symlink' : st.isFIFO() ? 'fifo' : st.isCharacterDevice() || st.isBlockDevice() ? 'device' : 'other';
+      const e: ArchiveEntry = { name, type, size: type === 'file' ? st.size : 0, mode: st.mode & 0o7777, mtime: st.mtime };
+      if (type === 'symlink') e.linkTarget = fs.readlinkSync(path.join(root, name));
+      entries.set(name, e);
+      order.push(e);
+      if (type === 'dir') walk(name, depth + 1);
+    }
+  };
+  walk('', 0);
+  return {
+    entries,
+    order,
+    warnings: [],
+    truncated: false,
+    open: (e) => {
+      const f = new FileSource(path.join(root, e.name));
+      open.push(f);
+      return f;
+    },
+    close: () => open.forEach((f) => f.close()),
+  };
+}

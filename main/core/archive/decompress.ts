@@ -1,0 +1,168 @@
+/**
+ * Compressed archives are decompressed once into the cache, keyed by the SHA-256 of the compressed file,
+ * never beside the evidence. Detection is by magic bytes only (gzip 1f 8b, zstd 28 b5 2f fd: RFC 1952,
+ * RFC 8878), as checkpointctl's DecompressStream does; the file name is never trusted (Podman writes zstd
+ * under a .tar.gz name).
+ *
+ * Bounded against decompression bombs: a cap on total output and on the output/input ratio, and zstd's
+ * window size capped (windowLogMax), each with a flag to raise it.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as zlib from 'node:zlib';
+import * as crypto from 'node:crypto';
+import { Transform, type TransformCallback } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { FormatError, KensaError, LimitError } from '../errors';
+import { ensureDir } from '../cache';
+
+export type Compression = 'none' | 'gzip' | 'zstd' | 'bzip2' | 'xz';
+
+export function sniffCompression(head: Buffer): Compression {
+  if (head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b) return 'gzip';
+  if (head.length >= 4 && head.readUInt32LE(0) === 0xfd2fb528) return 'zstd';
+  if (head.length >= 3 && head.toString('latin1', 0, 3) === 'BZh') return 'bzip2';
+  if (head.length >= 6 && head.subarray(0, 6).equals(Buffer.from([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00]))) return 'xz';
+  return 'none';
+}
+
+export interface DecompressLimits {
+  /** Most bytes a compressed archive may inflate to (`--max-unpacked`). */
+  maxUnpackedBytes: number;
+  /** Largest output/input ratio accepted once the output passes `ratioFloorBytes` (`--max-ratio`). */
+  maxRatio: number;
+  ratioFloorBytes: number;
+  /** zstd frame window cap as log2 bytes (RFC 8878 Window_Size; 27 = 128 MiB, zstd's own default). */
+  zstdWindowLogMax: number;
+}
+
+export const DEFAULT_DECOMPRESS_LIMITS: DecompressLimits = {
+  maxUnpackedBytes: 64 * 1024 ** 3,
+  maxRatio: 1000,
+  ratioFloorBytes: 64 * 1024 ** 2,
+  zstdWindowLogMax: 27,
+};
+
+export type ProgressFn = (doneBytes: number, totalBytes: number, phase: string) => void;
+
+/** SHA-256 (hex) of a file, streamed. */
+export async function sha256File(file: string, onProgress?: ProgressFn): Promise<string> {
+  const hash = crypto.createHash('sha256');
+  const total = fs.statSync(file).size;
+  let done = 0;
+  const stream = fs.createReadStream(file, { highWaterMark: 1 << 20 });
+  for await (const chunk of stream) {
+    hash.update(chunk as Buffer);
+    done += (chunk as Buffer).length;
+    onProgress?.(done, total, 'hashing');
+  }
+  return hash.digest('hex');
+}
+
+function makeDecompressor(kind: Compression, limits: DecompressLimits): Transform {
+  if (kind === 'gzip') return zlib.createGunzip();
+  if (kind === 'zstd') {
+    // Node >= 22.15 (Electron) has zstd in zlib; Node 20 does not, there zstd-napi (libzstd) does the work.
+    const z = zlib as unknown as { createZstdDecompress?: (o?: object) => Transform; constants: Record<string, number> };
+    if (typeof z.createZstdDecompress === 'function') {
+      const param = z.constants.ZSTD_d_windowLogMax;
+      return z.createZstdDecompress(param === undefined ? {} : { params: { [param]: limits.zstdWindowLogMax } });
+    }
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { DecompressStream } = require('zstd-napi') as typeof import('zstd-napi');
+    return new DecompressStream({ windowLogMax: limits.zstdWindowLogMax });
+  }
+  throw new KensaError('format', `${kind}-compressed archives are not supported; decompress it first (e.g. with ${kind === 'xz' ? 'xz -dk' : 'bzip2 -dk'})`);
+}
+
+class LimitMeter extends Transform {
+  out = 0;
+  constructor(
+    private readonly inputSize: number,
+    private readonly limits: DecompressLimits,
+    private readonly source: string,
+    private readonly onProgress?: ProgressFn,
+  ) {
+    super();
+  }
+  override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
+    this.out += chunk.length;
+    if (this.out > this.limits.maxUnpackedBytes) {
+      done(new LimitError(`archive inflates past ${this.limits.maxUnpackedBytes} bytes`, '--max-unpacked', { source: this.source, offset: this.out }));
+      return;
+    }
+    if (this.out > this.limits.ratioFloorBytes && this.out > this.inputSize * this.limits.maxRatio) {
+      done(new LimitError(`archive inflates more than ${this.limits.maxRatio}:1 (${this.inputSize} bytes to over ${this.out}); a decompression bomb?`, '--max-ratio', { source: this.source, offset: this.out }));
+      return;
+    }
+    this.onProgress?.(this.out, 0, 'decompressing');
+    done(null, chunk);
+  }
+}
+
+export interface DecompressedArchive {
+  /** Path of the decompressed tar in the cache. */
+  tarPath: string;
+  /** SHA-256 of the compressed evidence file. */
+  sha256: string;
+  /** True when an earlier run had already produced it. */
+  reused: boolean;
+}
+
+/**
+ * Decompress `file` into `${cacheDir}/archives/<sha256>.tar` unless already there. The stat memo lets a
+ * repeated open skip re-hashing an unchanged file (same device, inode, size and mtime).
+ */
+export async function decompressToCache(
+  file: string,
+  kind: Compression,
+  cacheDir: string,
+  limits: DecompressLimits = DEFAULT_DECOMPRESS_LIMITS,
+  onProgress?: ProgressFn,
+): Promise<DecompressedArchive> {
+  const dir = ensureDir(path.join(cacheDir, 'archives'));
+  const st = fs.statSync(file);
+  const statKey = crypto
+    .createHash('sha256')
+    .update(`${fs.realpathSync(file)}\0${st.dev}\0${st.ino}\0${st.size}\0${st.mtimeMs}`)
+    .digest('hex');
+  const memo = path.join(dir, `stat-${statKey}`);
+  let sha = '';
+  try {
+    sha = fs.readFileSync(memo, 'utf8').trim();
+  } catch {
+    /* not memoised yet */
+  }
+  if (!/^[0-9a-f]{64}$/.test(sha)) {
+    sha = await sha256File(file, onProgress);
+    fs.writeFileSync(memo, sha + '\n');
+  }
+  const tarPath = path.join(dir, `${sha}.tar`);
+  if (fs.existsSync(tarPath)) return { tarPath, sha256: sha, reused: true };
+
+  const partial = `${tarPath}.partial-${process.pid}-${Date.now()}`;
+  const meter = new LimitMeter(st.size, limits, file, onProgress);
+  try {
+    await pipeline(fs.createReadStream(file, { highWaterMark: 1 << 20 }), makeDecompressor(kind, limits), meter, fs.createWriteStream(partial, { mode: 0o600 }));
+  } catch (e) {
+    fs.rmSync(partial, { force: true });
+    if (e instanceof KensaError) throw e;
+    const msg = (e as Error).message || String(e);
+    throw new FormatError(`${kind} stream is corrupt: ${msg}`, { source: file, offset: meter.out });
+  }
+  fs.renameSync(partial, tarPath);
+  return { tarPath, sha256: sha, reused: false };
+}
+
+/** Inflate a small gzip member (containerd's rootfs-diff.tar) in memory, bounded. */
+export function gunzipBounded(data: Buffer, maxBytes: number, where: { source?: string; member?: string }): Buffer {
+  try {
+    return zlib.gunzipSync(data, { maxOutputLength: maxBytes });
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    if (err.code === 'ERR_BUFFER_TOO_LARGE' || /Cannot create a Buffer larger|maxOutputLength/.test(err.message)) {
+      throw new LimitError(`gzip member inflates past ${maxBytes} bytes`, '--max-unpacked', where);
+    }
+    throw new FormatError(`gzip stream is corrupt: ${err.message}`, where);
+  }
+}

@@ -1,0 +1,206 @@
+/**
+ * An index of a tar archive read in place: member name -> where its bytes are.
+ *
+ * Only the 512-byte headers are read (node-tar's Header and Pax parse them); member data is skipped by
+ * seeking, so indexing a 1 GiB checkpoint costs about as much as reading its few dozen headers. Tar format
+ * facts: POSIX.1-1988 ustar blocks of 512 bytes, data padded to 512, end marked by zero blocks; GNU `L`/`K`
+ * long-name records and POSIX pax `x`/`g` extended headers apply to the next member.
+ *
+ * The index never trusts a name: every member gets a normalised name (no `./`, no leading `/`), and names
+ * that are absolute, contain `..`, or repeat are reported in `warnings` (hostile archives, issue 7).
+ */
+import { Header, Pax } from 'tar';
+import type { HeaderData } from 'tar';
+import type { ByteSource } from '../io/byte-source';
+import { FormatError, LimitError } from '../errors';
+
+export type MemberType = 'file' | 'dir' | 'symlink' | 'hardlink' | 'device' | 'fifo' | 'other';
+
+export interface TarMember {
+  /** Normalised path: no leading `./` or `/`, no trailing `/`. */
+  name: string;
+  /** The name exactly as the archive spells it (for reports about hostile names). */
+  rawName: string;
+  type: MemberType;
+  size: number;
+  /** Offset of the member's data within the tar source. */
+  dataOffset: number;
+  /** Offset of the member's header block within the tar source. */
+  headerOffset: number;
+  mode: number;
+  uid: number;
+  gid: number;
+  mtime?: Date;
+  linkTarget?: string;
+  /** Set when the name was absolute or climbed with `..`: never used as a path on the host. */
+  unsafeName?: string;
+  /** Set when the data runs past the end of the source (archive cut short). */
+  truncated?: boolean;
+}
+
+export interface TarIndex {
+  members: TarMember[];
+  byName: Map<string, TarMember>;
+  warnings: string[];
+  /** True when the archive ended early (no end-of-archive blocks, or a member cut short). */
+  truncated: boolean;
+}
+
+export interface TarLimits {
+  /** Most members an archive may hold (`--max-members`). */
+  maxMembers: number;
+  /** Longest accepted pax / GNU long-name record. */
+  maxNameRecord: number;
+}
+
+export const DEFAULT_TAR_LIMITS: TarLimits = { maxMembers: 200_000, maxNameRecord: 64 * 1024 };
+
+const BLOCK = 512;
+
+function typeOf(name: string): MemberType | 'meta' {
+  switch (name) {
+    case 'File':
+    case 'OldFile':
+    case 'ContiguousFile':
+      return 'file';
+    case 'Directory':
+    case 'GNUDumpDir':
+      return 'dir';
+    case 'SymbolicLink':
+      return 'symlink';
+    case 'Link':
+      return 'hardlink';
+    case 'CharacterDevice':
+    case 'BlockDevice':
+      return 'device';
+    case 'FIFO':
+      return 'fifo';
+    case 'ExtendedHeader':
+    case 'GlobalExtendedHeader':
+    case 'NextFileHasLongPath':
+    case 'NextFileHasLongLinkpath':
+    case 'OldGnuLongPath':
+      return 'meta';
+    default:
+      return 'other';
+  }
+}
+
+/** Normalise a member name; returns the name and whether it was unsafe as a host path. */
+export function normaliseMemberName(raw: string): { name: string; unsafe: boolean } {
+  let unsafe = raw.startsWith('/');
+  const parts: string[] = [];
+  for (const part of raw.split('/')) {
+    if (part === '' || part === '.') continue;
+    if (part === '..') {
+      unsafe = true;
+      parts.pop();
+      continue;
+    }
+    parts.push(part);
+  }
+  return { name: parts.join('/'), unsafe: unsafe || raw.includes('\0') };
+}
+
+function isZeroBlock(b: Buffer): boolean {
+  for (let i = 0; i < b.length; i++) if (b[i] !== 0) return false;
+  return true;
+}
+
+/** Index the tar held in `source`. `member` names it for error messages (e.g. `rootfs-diff.tar`). */
+export function indexTar(source: ByteSource, limits: TarLimits = DEFAULT_TAR_LIMITS, member?: string): TarIndex {
+  const members: TarMember[] = [];
+  const byName = new Map<string, TarMember>();
+  const warnings: string[] = [];
+  let truncated = false;
+  let offset = 0;
+  let ex: HeaderData | undefined;
+  let gex: HeaderData | undefined;
+  let longPath: string | undefined;
+  let longLink: string | undefined;
+
+  while (true) {
+    if (offset + BLOCK > source.size) {
+      // A tar that simply stops after a member's padding is common (no end blocks); one that stops inside a
+      // header is cut short.
+      if (offset < source.size) truncated = true;
+      else if (members.length > 0) warnings.push('archive has no end-of-archive marker');
+      break;
+    }
+    const block = source.read(offset, BLOCK);
+    if (isZeroBlock(block)) break;
+    const h = new Header(block, 0, ex, gex);
+    if (!h.cksumValid) {
+      throw new FormatError(`tar header checksum mismatch (expected a ustar header block)`, { member, offset });
+    }
+    const size = h.size ?? 0;
+    if (!Number.isSafeInteger(size) || size < 0) {
+      throw new FormatError(`tar header claims an invalid size`, { member, offset });
+    }
+    const dataOffset = offset + BLOCK;
+    const next = dataOffset + Math.ceil(size / BLOCK) * BLOCK;
+    const kind = typeOf(h.type);
+
+    if (kind === 'meta') {
+      if (size > limits.maxNameRecord) {
+        throw new LimitError(`tar ${h.type} record of ${size} bytes`, '--max-name', { member, offset });
+      }
+      if (dataOffset + size > source.size) {
+        truncated = true;
+        break;
+      }
+      const body = source.read(dataOffset, size);
+      if (h.type === 'ExtendedHeader') ex = Pax.parse(body.toString('utf8'), ex, false);
+      else if (h.type === 'GlobalExtendedHeader') gex = Pax.parse(body.toString('utf8'), gex, true);
+      else if (h.type === 'NextFileHasLongLinkpath') longLink = cString(body);
+      else longPath = cString(body);
+      offset = next;
+      continue;
+    }
+
+    if (members.length >= limits.maxMembers) {
+      throw new LimitError(`archive holds more than ${limits.maxMembers} members`, '--max-members', { member, offset });
+    }
+    const rawName = longPath ?? h.path ?? '';
+    const { name, unsafe } = normaliseMemberName(rawName);
+    const entry: TarMember = {
+      name,
+      rawName,
+      type: kind,
+      // Only regular files carry data; hard links and others record size 0 by convention.
+      size: kind === 'file' ? size : 0,
+      dataOffset,
+      headerOffset: offset,
+      mode: h.mode ?? 0,
+      uid: h.uid ?? 0,
+      gid: h.gid ?? 0,
+      mtime: h.mtime,
+    };
+    const link = longLink ?? h.linkpath;
+    if (link) entry.linkTarget = link;
+    if (unsafe) {
+      entry.unsafeName = rawName;
+      warnings.push(`member name ${JSON.stringify(rawName)} is absolute or leaves the archive; read as ${JSON.stringify(name)}`);
+    }
+    if (dataOffset + size > source.size) {
+      entry.truncated = true;
+      truncated = true;
+    }
+    if (name !== '') {
+      if (byName.has(name)) warnings.push(`duplicate member ${JSON.stringify(name)}: the later one is used`);
+      byName.set(name, entry);
+    }
+    members.push(entry);
+    ex = undefined;
+    longPath = undefined;
+    longLink = undefined;
+    if (entry.truncated) break;
+    offset = next;
+  }
+  return { members, byName, warnings, truncated };
+}
+
+function cString(b: Buffer): string {
+  const nul = b.indexOf(0);
+  return b.subarray(0, nul === -1 ? b.length : nul).toString('utf8');
+}

@@ -1,0 +1,111 @@
+/**
+ * Random-access byte sources: the one way core code reads evidence.
+ *
+ * Reads are synchronous positional reads (pread) so that parsers can seek freely, as Go's debug/elf does
+ * against an io.ReaderAt. A read past the end is a FormatError naming the offset (never a short buffer),
+ * and no read allocates more than the caller asked for after checking it against what remains.
+ */
+import * as fs from 'node:fs';
+import { FormatError, KensaError } from '../errors';
+
+export interface ByteSource {
+  /** Size in bytes (always a safe integer). */
+  readonly size: number;
+  /** Exactly `length` bytes at `offset`; FormatError if they are not all there. */
+  read(offset: number, length: number): Buffer;
+  /** Up to `length` bytes at `offset` into `target` at `targetOffset`; returns how many were read. */
+  readInto(offset: number, length: number, target: Buffer, targetOffset: number): number;
+  close(): void;
+}
+
+/** Largest single read the core performs in one call (bigger work is chunked by the caller). */
+export const MAX_SINGLE_READ = 256 * 1024 * 1024;
+
+function checkRange(size: number, offset: number, length: number): void {
+  if (!Number.isSafeInteger(offset) || !Number.isSafeInteger(length) || offset < 0 || length < 0) {
+    throw new FormatError(`invalid read of ${length} bytes at ${offset}`, { offset });
+  }
+  if (length > MAX_SINGLE_READ) {
+    throw new FormatError(`read of ${length} bytes exceeds the ${MAX_SINGLE_READ}-byte single-read cap`, { offset });
+  }
+  if (offset + length > size) {
+    throw new FormatError(`expected ${length} bytes, only ${Math.max(0, size - offset)} remain (size ${size})`, { offset });
+  }
+}
+
+/** A file opened read-only (O_RDONLY): evidence is never opened for writing. */
+export class FileSource implements ByteSource {
+  readonly size: number;
+  private fd: number | null;
+
+  constructor(readonly path: string) {
+    try {
+      this.fd = fs.openSync(path, fs.constants.O_RDONLY);
+      this.size = fs.fstatSync(this.fd).size;
+    } catch (e) {
+      throw new KensaError('io', `cannot open: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, { source: path });
+    }
+  }
+
+  read(offset: number, length: number): Buffer {
+    checkRange(this.size, offset, length);
+    const buf = Buffer.allocUnsafe(length);
+    const got = this.readInto(offset, length, buf, 0);
+    if (got !== length) throw new FormatError(`short read: ${got} of ${length} bytes`, { offset });
+    return buf;
+  }
+
+  readInto(offset: number, length: number, target: Buffer, targetOffset: number): number {
+    if (this.fd === null) throw new KensaError('io', 'read after close', { source: this.path });
+    let done = 0;
+    while (done < length) {
+      const n = fs.readSync(this.fd, target, targetOffset + done, length - done, offset + done);
+      if (n === 0) break;
+      done += n;
+    }
+    return done;
+  }
+
+  close(): void {
+    if (this.fd !== null) fs.closeSync(this.fd);
+    this.fd = null;
+  }
+}
+
+/** A window of another source (a tar member's data). Closing it does not close the parent. */
+export class SliceSource implements ByteSource {
+  constructor(
+    private readonly parent: ByteSource,
+    readonly start: number,
+    readonly size: number,
+  ) {}
+
+  read(offset: number, length: number): Buffer {
+    checkRange(this.size, offset, length);
+    return this.parent.read(this.start + offset, length);
+  }
+
+  readInto(offset: number, length: number, target: Buffer, targetOffset: number): number {
+    const n = Math.max(0, Math.min(length, this.size - offset));
+    return this.parent.readInto(this.start + offset, n, target, targetOffset);
+  }
+
+  close(): void {}
+}
+
+export class BufferSource implements ByteSource {
+  constructor(private readonly buf: Buffer) {}
+  get size(): number {
+    return this.buf.length;
+  }
+  read(offset: number, length: number): Buffer {
+    checkRange(this.buf.length, offset, length);
+    return this.buf.subarray(offset, offset + length);
+  }
+  readInto(offset: number, length: number, target: Buffer, targetOffset: number): number {
+    const n = Math.max(0, Math.min(length, this.buf.length - offset));
+    this.buf.copy(target, targetOffset, offset, offset + n);
+    return n;
+  }
+  close(): void {}
+}
