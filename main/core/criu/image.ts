@@ -170,11 +170,13 @@ function locationOf(where: ImageLocation): ErrorLocation {
 /** Recognises the head and type magic in either byte order (§1.1; big-endian hosts write big-endian images, §6). */
 function readMagics(
   buf: Buffer,
+  loc: ErrorLocation,
 ): { byteOrder: ByteOrder; headMagic: HeadMagicName | null; magic: number; type: ImageType | undefined; start: number } {
   for (const byteOrder of ['little', 'big'] as const) {
     const u32 = (at: number): number => (byteOrder === 'little' ? buf.readUInt32LE(at) : buf.readUInt32BE(at));
     const first = u32(0);
-    if ((first === IMG_COMMON_MAGIC || first === IMG_SERVICE_MAGIC) && buf.length >= 8) {
+    if (first === IMG_COMMON_MAGIC || first === IMG_SERVICE_MAGIC) {
+      if (buf.length < 8) throw new FormatError('image ends after its head magic, before the type magic', { ...loc, offset: 4 });
       const magic = u32(4);
       return {
         byteOrder,
@@ -212,7 +214,7 @@ export function decodeImage(bytes: Buffer, where: ImageLocation = {}): DecodedIm
     throw new FormatError(`image is ${bytes.length} byte(s) long, too short for a magic`, { ...loc, offset: 0 });
   }
 
-  const { byteOrder, headMagic, magic, type, start } = readMagics(bytes);
+  const { byteOrder, headMagic, magic, type, start } = readMagics(bytes, loc);
   if (!type || type.layout === 'undecodable' || !type.entry) {
     return {
       ...base, kind: 'opaque', magicName: type?.name ?? 'UNKNOWN', magic, headMagic, byteOrder,
