@@ -20,9 +20,9 @@ import {
   type ImageType,
   type PayloadKind,
 } from './magic.js';
-import { decodeMessageBytes, encodeMessageBytes, ProtoWriter, type DecodeContext } from './message-codec.js';
+import { encodeMessageBytes, MessageDecoder, ProtoWriter } from './message-codec.js';
 import type { GhostChunkEntry, GhostFileEntry, IpcMsg } from './messages.generated.js';
-import { messagePlan } from './schema.js';
+import { messagePlan, type MessagePlan } from './schema.js';
 import type { CriuMessage, ImageWarning } from './wire-types.js';
 
 export type ByteOrder = 'little' | 'big';
@@ -99,11 +99,19 @@ export interface ImageLocation {
 /** Cursor over the image, reading magics and size prefixes in the image's byte order. */
 class ImageReader {
   pos = 0;
+  /** Where the frame read last began (its size prefix) and its message size. */
+  frameOffset = 0;
+  frameSize = 0;
+  private readonly decoder: MessageDecoder;
+
   constructor(
     readonly buf: Buffer,
     readonly byteOrder: ByteOrder,
     readonly where: ErrorLocation,
-  ) {}
+    readonly warnings: ImageWarning[],
+  ) {
+    this.decoder = new MessageDecoder(buf, { base: 0, where, warnings });
+  }
 
   get remaining(): number {
     return this.buf.length - this.pos;
@@ -120,7 +128,7 @@ class ImageReader {
   /** Takes `length` bytes (a bigint or number from an entry field) or fails naming `what` and where it began. */
   take(length: number | bigint, what: string): Buffer {
     const at = this.pos;
-    if (BigInt(length) > BigInt(this.remaining)) {
+    if (length > this.remaining) {
       throw this.error(`${what} claims ${length} bytes but only ${this.remaining} remain in the image`, at);
     }
     const n = Number(length);
@@ -129,30 +137,29 @@ class ImageReader {
   }
 
   /** Skips zero padding up to `alignedLength`; non-zero padding is worth a warning (it could hide data). */
-  skipPadding(dataLength: number, alignedLength: number, what: string, warnings: ImageWarning[]): void {
+  skipPadding(dataLength: number, alignedLength: number, what: string): void {
     const pad = this.take(alignedLength - dataLength, `padding of ${what}`);
     if (pad.some((b) => b !== 0)) {
-      warnings.push({ offset: this.pos - pad.length, message: `non-zero padding after ${what}` });
+      this.warnings.push({ offset: this.pos - pad.length, message: `non-zero padding after ${what}` });
     }
   }
 
-  /** Reads one `u32 size + message` frame and decodes the message as `type`. */
-  frame<T extends object>(type: string, warnings: ImageWarning[]): { offset: number; size: number; message: T } {
+  /** Reads one `u32 size + message` frame (§1.1) and decodes the message; sets frameOffset / frameSize. */
+  frame<T extends object>(plan: MessagePlan): T {
     const offset = this.pos;
-    if (this.remaining < 4) {
-      throw this.error(`truncated entry: ${this.remaining} byte(s) where a 4-byte size is expected`, offset);
+    const remaining = this.buf.length - offset;
+    if (remaining < 4) {
+      throw this.error(`truncated entry: ${remaining} byte(s) where a 4-byte size is expected`, offset);
     }
     const size = this.u32(offset);
-    if (size > this.remaining - 4) {
-      throw this.error(
-        `entry claims ${size} bytes but only ${this.remaining - 4} remain in the image (${type})`,
-        offset,
-      );
+    if (size > remaining - 4) {
+      throw this.error(`entry claims ${size} bytes but only ${remaining - 4} remain in the image (${plan.name})`, offset);
     }
-    const ctx: DecodeContext = { base: 0, where: this.where, warnings };
-    const message = decodeMessageBytes(messagePlan(type), this.buf, offset + 4, offset + 4 + size, ctx) as T;
+    const message = this.decoder.decode(plan, offset + 4, offset + 4 + size) as T;
     this.pos = offset + 4 + size;
-    return { offset, size, message };
+    this.frameOffset = offset;
+    this.frameSize = size;
+    return message;
   }
 }
 
@@ -225,48 +232,48 @@ export function decodeImage(bytes: Buffer, where: ImageLocation = {}): DecodedIm
   const image: DecodedImage = {
     ...base, kind: 'entries', magicName: type.name, magic, headMagic, byteOrder, entries: [], records: [],
   };
-  const r = new ImageReader(bytes, byteOrder, loc);
+  const r = new ImageReader(bytes, byteOrder, loc, image.warnings);
   r.pos = start;
-  const warnings = image.warnings;
 
   if (type.layout === 'ghost-file') {
     decodeGhostFile(r, image);
     return image;
   }
 
-  let entryType = type.entry;
-  while (r.remaining > 0) {
-    const { offset, size, message } = r.frame<CriuMessage>(entryType, warnings);
-    const record: EntryRecord = { type: entryType, offset, size };
-    if (type.payload) readPayload(type.payload, r, message as Fields, record, warnings);
-    image.entries.push(message);
-    image.records.push(record);
+  let plan = messagePlan(type.entry);
+  const { entries, records } = image;
+  while (r.pos < bytes.length) {
+    const message = r.frame<CriuMessage>(plan);
+    const record: EntryRecord = { type: plan.name, offset: r.frameOffset, size: r.frameSize };
+    if (type.payload) readPayload(type.payload, r, message as Fields, record);
+    entries.push(message);
+    records.push(record);
     // §1.4: a PAGEMAP image is one pagemap_head, then pagemap_entry records.
-    if (type.layout === 'pagemap') entryType = 'pagemap_entry';
+    if (type.layout === 'pagemap' && entries.length === 1) plan = messagePlan('pagemap_entry');
   }
   return image;
 }
 
 /** §1.3 ghost-file: a ghost_file_entry, then chunks `[u32 size][ghost_chunk_entry][len bytes]` or contents to EOF. */
 function decodeGhostFile(r: ImageReader, image: DecodedImage): void {
-  const head = r.frame<GhostFileEntry>('ghost_file_entry', image.warnings);
-  const record: EntryRecord = { type: 'ghost_file_entry', offset: head.offset, size: head.size };
-  image.entries.push(head.message);
+  const head = r.frame<GhostFileEntry>(messagePlan('ghost_file_entry'));
+  const record: EntryRecord = { type: 'ghost_file_entry', offset: r.frameOffset, size: r.frameSize };
+  image.entries.push(head);
   image.records.push(record);
-  if (!head.message.chunks) {
+  if (!head.chunks) {
     record.payloadOffset = r.pos;
     record.payload = { kind: 'ghost-contents', data: r.take(r.remaining, 'ghost file contents') };
     return;
   }
+  const chunkPlan = messagePlan('ghost_chunk_entry');
   while (r.remaining > 0) {
-    const chunk = r.frame<GhostChunkEntry>('ghost_chunk_entry', image.warnings);
+    const chunk = r.frame<GhostChunkEntry>(chunkPlan);
+    const offset = r.frameOffset;
+    const size = r.frameSize;
     const payloadOffset = r.pos;
-    const data = r.take(chunk.message.len ?? 0n, `ghost chunk at ${chunk.offset}`);
-    image.entries.push(chunk.message);
-    image.records.push({
-      type: 'ghost_chunk_entry', offset: chunk.offset, size: chunk.size, payloadOffset,
-      payload: { kind: 'ghost-chunk', data },
-    });
+    const data = r.take(chunk.len ?? 0n, `ghost chunk at ${offset}`);
+    image.entries.push(chunk);
+    image.records.push({ type: 'ghost_chunk_entry', offset, size, payloadOffset, payload: { kind: 'ghost-chunk', data } });
   }
 }
 
@@ -278,7 +285,7 @@ function numberField(message: Fields, name: string): number {
 }
 
 /** Reads the payload that follows an entry (§1.3); lengths come from the entry's own fields. */
-function readPayload(kind: PayloadKind, r: ImageReader, m: Fields, record: EntryRecord, warnings: ImageWarning[]): void {
+function readPayload(kind: PayloadKind, r: ImageReader, m: Fields, record: EntryRecord): void {
   const at = r.pos;
   const where = `payload of the entry at ${record.offset}`;
   let payload: EntryPayload | undefined;
@@ -302,19 +309,21 @@ function readPayload(kind: PayloadKind, r: ImageReader, m: Fields, record: Entry
       const raw = r.take(nsems * 2, `semaphore values (${where})`);
       const values = new Array<number>(nsems);
       for (let i = 0; i < nsems; i++) values[i] = r.byteOrder === 'little' ? raw.readUInt16LE(i * 2) : raw.readUInt16BE(i * 2);
-      r.skipPadding(nsems * 2, roundUp(nsems * 2, 8), `semaphore values (${where})`, warnings);
+      r.skipPadding(nsems * 2, roundUp(nsems * 2, 8), `semaphore values (${where})`);
       payload = { kind, values };
       break;
     }
     case 'ipc-msg': {
       const messages: IpcQueuedMessage[] = [];
       const qnum = numberField(m, 'qnum');
+      const msgPlan = messagePlan('ipc_msg');
       for (let i = 0; i < qnum; i++) {
-        const frame = r.frame<IpcMsg>('ipc_msg', warnings);
-        const msize = frame.message.msize ?? 0;
+        const message = r.frame<IpcMsg>(msgPlan);
+        const offset = r.frameOffset;
+        const msize = message.msize ?? 0;
         const data = r.take(msize, `text of queued message ${i} (${where})`);
-        r.skipPadding(msize, roundUp(msize, 8), `queued message ${i} (${where})`, warnings);
-        messages.push({ offset: frame.offset, message: frame.message, data });
+        r.skipPadding(msize, roundUp(msize, 8), `queued message ${i} (${where})`);
+        messages.push({ offset, message, data });
       }
       payload = { kind, messages };
       break;
@@ -324,7 +333,7 @@ function readPayload(kind: PayloadKind, r: ImageReader, m: Fields, record: Entry
       if (m['in_pagemaps'] === true) return;
       const size = typeof m['size'] === 'bigint' ? m['size'] : 0n;
       const data = r.take(size, `shared memory contents (${where})`);
-      r.skipPadding(data.length, roundUp(data.length, 4), `shared memory contents (${where})`, warnings);
+      r.skipPadding(data.length, roundUp(data.length, 4), `shared memory contents (${where})`);
       payload = { kind, data };
       break;
     }

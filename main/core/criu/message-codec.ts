@@ -353,9 +353,32 @@ function decodeInto(
 }
 
 /**
- * Decodes one message from buf[start, end). `ctx.base` is the member offset of buf[0].
- * Throws FormatError (with the member offset) when the bytes cannot be read as protobuf at all.
+ * Decodes messages from one buffer, reusing its cursor: an image of 100k entries should not cost 100k
+ * cursors. `ctx.base` is the member offset of buf[0].
  */
+export class MessageDecoder {
+  private readonly cursor: Cursor;
+
+  constructor(
+    private readonly buf: Buffer,
+    private readonly ctx: DecodeContext,
+  ) {
+    this.cursor = new Cursor(buf, 0, buf.length);
+  }
+
+  /**
+   * Decodes the message in buf[start, end). Throws FormatError (with the member offset) when the bytes cannot
+   * be read as protobuf at all; lesser problems go to ctx.warnings.
+   */
+  decode(plan: MessagePlan, start: number, end: number): CriuMessage {
+    const c = this.cursor;
+    c.pos = start;
+    c.end = end;
+    return decodeInto(plan, c, end, {}, this.ctx, 0);
+  }
+}
+
+/** Decodes one message from buf[start, end) (see MessageDecoder). */
 export function decodeMessageBytes(
   plan: MessagePlan,
   buf: Buffer,
@@ -363,8 +386,7 @@ export function decodeMessageBytes(
   end: number,
   ctx: DecodeContext,
 ): CriuMessage {
-  const c = new Cursor(buf, start, end);
-  return decodeInto(plan, c, end, {}, ctx, 0);
+  return new MessageDecoder(buf, ctx).decode(plan, start, end);
 }
 
 // ---------------------------------------------------------------------------------------------------------
