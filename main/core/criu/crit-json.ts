@@ -15,7 +15,18 @@ import { KensaError } from '../errors.js';
 import { CRIT_DICT_MAPS, CRIT_FLAGS_MAPS } from './crit-tables.generated.js';
 import type { DecodedImage, EntryPayload } from './image.js';
 import { imageTypeByName } from './magic.js';
-import { pyBase64Lines, pyIPv4, pyIPv6, pyJsonDumps, pyQuopri, type PyDict, type PyValue } from './pyformat.js';
+import {
+  AsciiWriter,
+  indentAt,
+  pyBase64Lines,
+  pyIPv4,
+  pyIPv6,
+  pyJsonString,
+  pyJsonWrite,
+  pyQuopri,
+  type PyDict,
+  type PyValue,
+} from './pyformat.js';
 import { messagePlan, type FieldPlan, type MessagePlan } from './schema.js';
 
 /** Linux's new dev_t encoding keeps the minor number in the low 20 bits (kernel MINORBITS; pycriu kern_minorbits). */
@@ -28,7 +39,8 @@ type Fields = Record<string, unknown>;
 
 /** "0x%x" % value: lowercase, and a leading minus for negative values. */
 function pyHex(value: number | bigint): string {
-  return value < 0 ? '-0x' + (-BigInt(value)).toString(16) : '0x' + value.toString(16);
+  if (typeof value === 'number') return value < 0 ? '-0x' + (-value).toString(16) : '0x' + value.toString(16);
+  return value < 0n ? '-0x' + (-value).toString(16) : '0x' + value.toString(16);
 }
 
 /** pycriu encode_dev: "major:minor", kernel encoding, or glibc's (os.major / os.minor) for odev fields. */
@@ -42,16 +54,42 @@ function devString(value: number | bigint, odev: boolean): string {
   return `${v >> BigInt(KERNEL_MINOR_BITS)}:${v & ((1n << BigInt(KERNEL_MINOR_BITS)) - 1n)}`;
 }
 
-/** pycriu map_flags: names of set bits in table order, leftover bits as hex, joined by " | "; 0 gives "". */
-function flagsString(value: number | bigint, table: ReadonlyArray<readonly [string, number]>): string {
-  let v = BigInt(value);
-  const names: string[] = [];
-  let sum = 0n;
-  for (const [name, bit] of table) {
-    if ((v & BigInt(bit)) !== 0n) names.push(name);
-    sum += BigInt(bit);
+/** A flags table with its bits pre-converted, and the sum pycriu clears leftover bits with. */
+interface FlagsTable {
+  names: string[];
+  bits: bigint[];
+  sum: bigint;
+  /** Whether every bit and the sum fit 32 bits, so 32-bit values can use number arithmetic. */
+  fits32: boolean;
+}
+
+const flagsTables = new Map<string, FlagsTable>();
+
+function flagsTable(name: string): FlagsTable | undefined {
+  let table = flagsTables.get(name);
+  if (table === undefined) {
+    const pairs = CRIT_FLAGS_MAPS[name];
+    if (!pairs) return undefined;
+    const bits = pairs.map(([, bit]) => BigInt(bit));
+    const sum = bits.reduce((a, b) => a + b, 0n);
+    table = { names: pairs.map(([n]) => n), bits, sum, fits32: sum <= 0xffffffffn };
+    flagsTables.set(name, table);
   }
-  v &= ~sum;
+  return table;
+}
+
+/** pycriu map_flags: names of set bits in table order, leftover bits (value & ~sum) as hex, joined by " | ". */
+function flagsString(value: number | bigint, table: FlagsTable): string {
+  const names: string[] = [];
+  if (typeof value === 'number' && table.fits32 && value >= 0 && value <= 0xffffffff) {
+    for (let i = 0; i < table.bits.length; i++) if ((value & Number(table.bits[i]!)) !== 0) names.push(table.names[i]!);
+    const leftover = (value & ~Number(table.sum)) >>> 0;
+    if (leftover !== 0) names.push(pyHex(leftover));
+    return names.join(' | ');
+  }
+  let v = BigInt(value);
+  for (let i = 0; i < table.bits.length; i++) if ((v & table.bits[i]!) !== 0n) names.push(table.names[i]!);
+  v &= ~table.sum;
   if (v !== 0n) names.push(pyHex(v));
   return names.join(' | ');
 }
@@ -89,7 +127,7 @@ function critValue(f: FieldPlan, value: unknown, hex: boolean, pretty: boolean):
   if (isHex) return pyHex(n);
   if (f.crit.dev) return devString(n, f.crit.odev === true);
   if (f.crit.flags !== undefined) {
-    const table = CRIT_FLAGS_MAPS[f.crit.flags];
+    const table = flagsTable(f.crit.flags);
     return table ? flagsString(n, table) : pyHex(n);
   }
   if (f.crit.dict !== undefined) {
@@ -173,19 +211,26 @@ export function critJson(img: DecodedImage): string {
     });
   }
   const type = imageTypeByName(img.magicName);
-  const entries: PyValue[] = img.entries.map((message, i) => {
-    const record = img.records[i]!;
-    const dict = critMessage(messagePlan(record.type), message as Fields, false, true);
-    if (record.payload) dict.set('extra', critExtra(record.payload));
-    // An ipc_shm_entry whose contents live in pagemap-shmem has nothing inline; pycriu's handler reads
-    // `size` bytes regardless (criu-format.md §1.3), which at the end of the image yields '' and otherwise
-    // swallows the next entries. Show the empty string, never someone else's bytes.
-    else if (type?.payload === 'ipc-shm') dict.set('extra', '');
-    return dict;
-  });
-  const doc: PyDict = new Map<string, PyValue>([
-    ['magic', img.magicName],
-    ['entries', entries],
-  ]);
-  return pyJsonDumps(doc) + '\n';
+  // json.dumps({"magic": NAME, "entries": [...]}, indent=4), written entry by entry so that a large image
+  // never holds every converted entry at once.
+  const w = new AsciiWriter();
+  w.write('{' + indentAt(1) + '"magic": ' + pyJsonString(img.magicName) + ',' + indentAt(1) + '"entries": ');
+  if (img.entries.length === 0) w.write('[]');
+  else {
+    w.write('[');
+    img.entries.forEach((message, i) => {
+      const record = img.records[i]!;
+      const dict = critMessage(messagePlan(record.type), message as Fields, false, true);
+      if (record.payload) dict.set('extra', critExtra(record.payload));
+      // An ipc_shm_entry whose contents live in pagemap-shmem has nothing inline; pycriu's handler reads
+      // `size` bytes regardless (criu-format.md §1.3), which at the end of the image yields '' and otherwise
+      // swallows the next entries. Show the empty string, never someone else's bytes.
+      else if (type?.payload === 'ipc-shm') dict.set('extra', '');
+      w.write((i === 0 ? '' : ',') + indentAt(2));
+      pyJsonWrite(w, dict, 2);
+    });
+    w.write(indentAt(1) + ']');
+  }
+  w.write(indentAt(0) + '}\n');
+  return w.toString();
 }

@@ -7,6 +7,14 @@
  * Every length read from the image is checked against the bytes that remain before anything is decoded or
  * sliced, so a size field claiming gigabytes costs nothing and fails with the offset of that size field.
  * Nothing is copied: messages' bytes fields and payloads are views into the caller's buffer.
+ *
+ * Round trip: decode → encode gives back CRIU's bytes exactly, because protobuf-c writes canonical protobuf
+ * (fields in number order, minimal varints, repeated scalars unpacked, negative int32 sign-extended to ten
+ * bytes, no unknown fields) and the payload padding is zero. Input that is valid but not canonical comes back
+ * canonical instead, so not byte-identical: fields out of number order, packed repeated scalars, overlong
+ * varints, a singular field given twice (only the last value, or the merged message, survives), unknown
+ * fields placed between known ones (they are written after them), bools other than 0/1, and non-zero
+ * payload padding (written as zeros; decoding warns about it).
  */
 import { FormatError, KensaError, type ErrorLocation } from '../errors.js';
 import {

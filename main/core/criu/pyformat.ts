@@ -45,50 +45,109 @@ function pyFloat(v: number): string {
   return String(v).replace(/e([+-])(\d)$/, 'e$10$2');
 }
 
+/** Newline plus indentation for each depth, built once. */
+const INDENTS: string[] = [];
+export function indentAt(depth: number): string {
+  for (let d = INDENTS.length; d <= depth; d++) INDENTS.push('\n' + '    '.repeat(d));
+  return INDENTS[depth]!;
+}
+
+/** Dict keys repeat (field names): encode each once. */
+const KEY_CACHE = new Map<string, string>();
+function pyJsonKey(key: string): string {
+  let encoded = KEY_CACHE.get(key);
+  if (encoded === undefined) {
+    encoded = pyJsonString(key) + ': ';
+    if (KEY_CACHE.size < 4096) KEY_CACHE.set(key, encoded);
+  }
+  return encoded;
+}
+
 /**
- * json.dumps(value, indent=4) (item separator ',' and key separator ': ' when indenting; empty containers
- * as [] and {}). `floats` lists numbers that are Python floats rather than ints (none in CRIU's schemas).
+ * Output buffer for JSON text that is pure ASCII (ensure_ascii guarantees it). Writing bytes keeps the live
+ * heap to one buffer however many tokens a large image prints, where collected strings or ropes would all
+ * survive until the end and make the garbage collector copy them.
  */
-export function pyJsonDumps(value: PyValue, floats?: ReadonlySet<number>): string {
-  const parts: string[] = [];
-  const write = (v: PyValue, depth: number): void => {
-    if (v === null) parts.push('null');
-    else if (v === true) parts.push('true');
-    else if (v === false) parts.push('false');
-    else if (typeof v === 'bigint') parts.push(v.toString());
-    else if (typeof v === 'number') parts.push(Number.isInteger(v) && !floats?.has(v) ? String(v) : pyFloat(v));
-    else if (typeof v === 'string') parts.push(pyJsonString(v));
-    else if (Array.isArray(v)) {
-      if (v.length === 0) {
-        parts.push('[]');
-        return;
-      }
-      const inner = '\n' + '    '.repeat(depth + 1);
-      parts.push('[');
-      v.forEach((item, i) => {
-        parts.push(i === 0 ? inner : ',' + inner);
-        write(item, depth + 1);
-      });
-      parts.push('\n' + '    '.repeat(depth) + ']');
+export class AsciiWriter {
+  private buf = Buffer.allocUnsafe(1 << 16);
+  private length = 0;
+
+  write(s: string): void {
+    const n = s.length;
+    if (this.length + n > this.buf.length) this.grow(n);
+    if (n < 24) {
+      const buf = this.buf;
+      let at = this.length;
+      for (let i = 0; i < n; i++) buf[at++] = s.charCodeAt(i);
+      this.length = at;
     } else {
-      if (v.size === 0) {
-        parts.push('{}');
-        return;
-      }
-      const inner = '\n' + '    '.repeat(depth + 1);
-      parts.push('{');
-      let first = true;
-      for (const [key, item] of v) {
-        parts.push(first ? inner : ',' + inner);
-        first = false;
-        parts.push(pyJsonString(key), ': ');
-        write(item, depth + 1);
-      }
-      parts.push('\n' + '    '.repeat(depth) + '}');
+      this.length += this.buf.write(s, this.length, 'latin1');
     }
-  };
-  write(value, 0);
-  return parts.join('');
+  }
+
+  private grow(n: number): void {
+    let size = this.buf.length * 2;
+    while (size < this.length + n) size *= 2;
+    const next = Buffer.allocUnsafe(size);
+    this.buf.copy(next, 0, 0, this.length);
+    this.buf = next;
+  }
+
+  toString(): string {
+    return this.buf.toString('latin1', 0, this.length);
+  }
+}
+
+/**
+ * Writes json.dumps(value, indent=4) for a value nested `depth` levels deep: item separator ',' and key
+ * separator ': ' when indenting, empty containers as [] and {}. `floats` lists numbers that are Python
+ * floats rather than ints (none in CRIU's schemas).
+ */
+export function pyJsonWrite(w: AsciiWriter, v: PyValue, depth: number, floats?: ReadonlySet<number>): void {
+  if (v === null) w.write('null');
+  else if (v === true) w.write('true');
+  else if (v === false) w.write('false');
+  else if (typeof v === 'bigint') w.write(v.toString());
+  else if (typeof v === 'number') w.write(Number.isInteger(v) && !floats?.has(v) ? String(v) : pyFloat(v));
+  else if (typeof v === 'string') w.write(pyJsonString(v));
+  else if (Array.isArray(v)) {
+    if (v.length === 0) {
+      w.write('[]');
+      return;
+    }
+    const inner = indentAt(depth + 1);
+    w.write('[');
+    for (let i = 0; i < v.length; i++) {
+      w.write(i === 0 ? inner : ',' + inner);
+      pyJsonWrite(w, v[i]!, depth + 1, floats);
+    }
+    w.write(indentAt(depth));
+    w.write(']');
+  } else {
+    if (v.size === 0) {
+      w.write('{}');
+      return;
+    }
+    const inner = indentAt(depth + 1);
+    const separator = ',' + inner;
+    w.write('{');
+    let first = true;
+    for (const [key, item] of v) {
+      w.write(first ? inner : separator);
+      w.write(pyJsonKey(key));
+      pyJsonWrite(w, item, depth + 1, floats);
+      first = false;
+    }
+    w.write(indentAt(depth));
+    w.write('}');
+  }
+}
+
+/** json.dumps(value, indent=4). */
+export function pyJsonDumps(value: PyValue, floats?: ReadonlySet<number>): string {
+  const w = new AsciiWriter();
+  pyJsonWrite(w, value, 0, floats);
+  return w.toString();
 }
 
 /** base64.encodebytes(b).decode(): lines of at most 76 characters, each ending in a newline; b'' gives ''. */

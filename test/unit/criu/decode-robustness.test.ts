@@ -213,6 +213,10 @@ describe('lenient proto2', () => {
     const body = Buffer.from([0x08, 0x01, 0x10, 0x00, 0x18, 0x01, 0x20, 0x01, 0x2a, threads.length, ...threads]);
     const img = decodeImage(pstreeImage(body));
     assert.deepEqual((img.entries[0] as PstreeEntry).threads, [1, 6, 7, 8]);
+    // not canonical for protobuf-c (which writes them unpacked): re-encoding gives the canonical form
+    const again = encodeImage(img);
+    assert.equal(again.length, pstreeImage(body).length + 2); // 4 tags instead of 1 tag + 1 length
+    assert.deepEqual(decodeImage(again).entries, img.entries);
   });
 
   test('the last occurrence of a scalar wins, a repeated singular message merges', () => {
