@@ -191,14 +191,19 @@ function need(c: Cursor, n: number, ctx: DecodeContext): void {
   if (c.end - c.pos < n) fail(`truncated value: ${n} bytes needed, ${c.end - c.pos} left in the message`, ctx, c.pos);
 }
 
-/** Reads a length prefix and returns the end of the value, checked against the enclosing message. */
-function readLengthDelimited(c: Cursor, ctx: DecodeContext, what: string): number {
+/**
+ * Reads a length prefix and returns the end of the value, checked against the enclosing message. The value
+ * is named by `owner.field` or `field N` (built only when reporting a problem).
+ */
+function readLengthDelimited(c: Cursor, ctx: DecodeContext, owner: string | undefined, field: string | number): number {
   const at = c.pos;
-  const length = readVarint32(c, ctx, `length of ${what}`);
-  if (length > c.end - c.pos) {
+  readVarint(c, ctx);
+  if (varintHi !== 0 || varintLo > c.end - c.pos) {
+    const what = owner !== undefined ? `${owner}.${field}` : `field ${field}`;
+    const length = unsigned64(varintLo, varintHi);
     fail(`${what} claims ${length} bytes but only ${c.end - c.pos} remain in the message`, ctx, at);
   }
-  return c.pos + length;
+  return c.pos + varintLo;
 }
 
 function appendTo(target: MutableMessage, name: string, value: unknown): void {
@@ -223,7 +228,7 @@ function readUnknownValue(c: Cursor, wireType: number, fieldNo: number, ctx: Dec
       c.pos += 4;
       return c.buf.subarray(start, c.pos);
     case WireType.LEN: {
-      const end = readLengthDelimited(c, ctx, `field ${fieldNo}`);
+      const end = readLengthDelimited(c, ctx, undefined, fieldNo);
       const bytes = c.buf.subarray(c.pos, end);
       c.pos = end;
       return bytes;
@@ -297,7 +302,7 @@ function decodeInto(
     const f = fieldNo < byNumber.length ? byNumber[fieldNo] : undefined;
     if (f !== undefined && wireType === f.wireType) {
       if (f.kind === 'message') {
-        const valueEnd = readLengthDelimited(c, ctx, `${plan.name}.${f.name}`);
+        const valueEnd = readLengthDelimited(c, ctx, plan.name, f.name);
         if (f.repeated) {
           appendTo(target, f.name, decodeInto(f.message!, c, valueEnd, {}, ctx, depth + 1));
         } else {
@@ -306,7 +311,7 @@ function decodeInto(
         }
         c.end = end;
       } else if (f.kind === 'string' || f.kind === 'bytes') {
-        const valueEnd = readLengthDelimited(c, ctx, `${plan.name}.${f.name}`);
+        const valueEnd = readLengthDelimited(c, ctx, plan.name, f.name);
         const value =
           f.kind === 'string' ? decodeString(c, valueEnd, plan.name, f, ctx) : c.buf.subarray(c.pos, valueEnd);
         c.pos = valueEnd;
@@ -319,7 +324,7 @@ function decodeInto(
       }
     } else if (f !== undefined && f.repeated && f.packable && wireType === WireType.LEN) {
       // Packed repeated scalars: protobuf parsers must accept them whatever the declaration says.
-      const valueEnd = readLengthDelimited(c, ctx, `${plan.name}.${f.name}`);
+      const valueEnd = readLengthDelimited(c, ctx, plan.name, f.name);
       c.end = valueEnd;
       let list = target[f.name] as unknown[] | undefined;
       if (list === undefined) target[f.name] = list = [];
