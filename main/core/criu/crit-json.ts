@@ -47,8 +47,9 @@ function pyHex(value: number | bigint): string {
 function devString(value: number | bigint, odev: boolean): string {
   const v = BigInt(value);
   if (odev) {
-    const major = ((v >> 8n) & 0xfffn) | ((v >> 32n) & ~0xfffn);
-    const minor = (v & 0xffn) | ((v >> 12n) & ~0xffn);
+    // glibc gnu_dev_major / gnu_dev_minor (what Python's os.major / os.minor call)
+    const major = ((v >> 8n) & 0xfffn) | ((v >> 32n) & 0xfffff000n);
+    const minor = (v & 0xffn) | ((v >> 12n) & 0xffffff00n);
     return `${major}:${minor}`;
   }
   return `${v >> BigInt(KERNEL_MINOR_BITS)}:${v & ((1n << BigInt(KERNEL_MINOR_BITS)) - 1n)}`;

@@ -161,6 +161,13 @@ describe('payloads after entries (criu-format.md §1.3)', () => {
     assert.equal(plain.crit.entries[0]!['extra'], 'c2VjcmV0\n');
     assert.equal(plain.crit.entries[0]!['dev'], '8:1'); // kernel dev_t: minor in the low 20 bits
     assert.equal(plain.crit.entries[0]!['rdev'], '8:5'); // glibc dev_t (odev)
+    const wide = roundTrip({
+      magicName: 'GHOST_FILE',
+      entries: [{ ...ghost, dev: 0x12345678, rdev: 0x12345678, size: 0n }],
+      records: [{ payload: { kind: 'ghost-contents', data: Buffer.alloc(0) } }],
+    });
+    assert.equal(wide.crit.entries[0]!['dev'], '291:284280');
+    assert.equal(wide.crit.entries[0]!['rdev'], '1110:74616'); // Python: os.major / os.minor of 0x12345678
 
     const chunked = roundTrip({
       magicName: 'GHOST_FILE',
