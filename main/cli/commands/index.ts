@@ -1,0 +1,10 @@
+/** Every `kensa` command, in the order `kensa --help` lists them. */
+import type { Command } from '../command';
+import { show } from './show';
+import { inspect } from './inspect';
+import { ps } from './ps';
+import { decode } from './decode';
+import { ls } from './ls';
+import { cat } from './cat';
+
+export const COMMANDS: Command[] = [show, inspect, ps, decode, ls, cat];

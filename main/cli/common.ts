@@ -1,0 +1,103 @@
+/**
+ * Options and helpers shared by the commands: input limits, cache, pid selection, JSON printing, and the
+ * one-line error / warning format of cli-conventions.md.
+ */
+import { Checkpoint, type CheckpointOpenOptions } from '../core/model/checkpoint';
+import { KensaError } from '../core/errors';
+import { escapeText, jsonSafe, parseNumber } from '../../shared/format';
+import type { CommandContext, OptionSpec } from './command';
+import { EXIT } from './command';
+
+export const COMMON_OPTIONS: OptionSpec = {
+  json: { type: 'boolean' },
+  cache: { type: 'string' },
+  debug: { type: 'boolean' },
+  'max-unpacked': { type: 'string' },
+  'max-ratio': { type: 'string' },
+  'max-members': { type: 'string' },
+  'max-image': { type: 'string' },
+  'max-depth': { type: 'string' },
+};
+
+export const PID_OPTIONS: OptionSpec = {
+  pid: { type: 'string', short: 'p', multiple: true },
+  'all-pids': { type: 'boolean' },
+};
+
+export class UsageError extends KensaError {
+  constructor(message: string) {
+    super('usage', message);
+  }
+}
+
+function sizeOpt(ctx: CommandContext, name: string): number | undefined {
+  const v = ctx.opts[name];
+  if (typeof v !== 'string') return undefined;
+  const m = /^(\d+(?:\.\d+)?)\s*([kmgt]i?b?)?$/i.exec(v.trim());
+  if (!m) throw new UsageError(`--${name} takes a number (with an optional K, M, G or T suffix)`);
+  const mult: Record<string, number> = { k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4 };
+  return Math.floor(Number(m[1]) * (m[2] ? mult[m[2][0].toLowerCase()] : 1));
+}
+
+export function openOptions(ctx: CommandContext): CheckpointOpenOptions {
+  const limits: Record<string, number> = {};
+  const unpacked = sizeOpt(ctx, 'max-unpacked');
+  if (unpacked !== undefined) limits.maxUnpackedBytes = unpacked;
+  const ratio = sizeOpt(ctx, 'max-ratio');
+  if (ratio !== undefined) limits.maxRatio = ratio;
+  const members = sizeOpt(ctx, 'max-members');
+  if (members !== undefined) limits.maxMembers = members;
+  const image = sizeOpt(ctx, 'max-image');
+  if (image !== undefined) {
+    limits.maxImageBytes = image;
+    limits.maxMetadataBytes = image;
+  }
+  const depth = sizeOpt(ctx, 'max-depth');
+  const progress = ctx.interactive
+    ? (done: number, _total: number, phase: string) => ctx.err(`\r${phase} ${(done / 1048576).toFixed(0)} MiB\x1b[K`)
+    : undefined;
+  return { cacheDir: typeof ctx.opts.cache === 'string' ? ctx.opts.cache : undefined, limits, onProgress: progress, maxTreeDepth: depth };
+}
+
+export async function openCheckpoint(ctx: CommandContext, path: string, extra: Partial<CheckpointOpenOptions> = {}): Promise<Checkpoint> {
+  const cp = await Checkpoint.open(path, { ...openOptions(ctx), ...extra });
+  if (ctx.interactive && ctx.opts.cache !== 'quiet') ctx.err('\r\x1b[K');
+  return cp;
+}
+
+/** `--pid 1 --pid 6,7` -> [1, 6, 7]; undefined when no --pid was given. */
+export function pidsOption(ctx: CommandContext): number[] | undefined {
+  const raw = ctx.opts.pid;
+  if (raw === undefined) return undefined;
+  const list = (Array.isArray(raw) ? raw : [raw]).flatMap((v) => String(v).split(','));
+  return list.map((s) => {
+    const n = parseNumber(s);
+    if (n === undefined || n > 0x7fffffffn) throw new UsageError(`--pid takes a process id, not ${JSON.stringify(s)}`);
+    return Number(n);
+  });
+}
+
+export function onePid(ctx: CommandContext, command: string): number {
+  const pids = pidsOption(ctx);
+  if (!pids || pids.length !== 1) throw new UsageError(`${command} works on one process: give exactly one --pid`);
+  return pids[0];
+}
+
+export function printJson(ctx: CommandContext, value: unknown): void {
+  ctx.out(JSON.stringify(jsonSafe(value), null, 2) + '\n');
+}
+
+/** Report the checkpoint's problems on stderr; returns the exit code for a result that was produced. */
+export function finish(ctx: CommandContext, cp: { problems: { text: string }[] } | undefined): number {
+  if (!cp || cp.problems.length === 0) return EXIT.OK;
+  for (const p of cp.problems) ctx.err(`kensa: warning: ${escapeText(p.text)}\n`);
+  return EXIT.PARTIAL;
+}
+
+/** Left-aligned table like checkpointctl's: header, dashes, rows; cells escaped. */
+export function table(headers: string[], rows: (string | number | undefined)[][]): string {
+  const cells = rows.map((r) => r.map((c) => escapeText(c === undefined ? '' : String(c))));
+  const widths = headers.map((h, i) => Math.max(h.length, ...cells.map((r) => [...(r[i] ?? '')].length)));
+  const line = (r: string[]): string => r.map((c, i) => (i === r.length - 1 ? c : c + ' '.repeat(widths[i] - [...c].length))).join('   ').trimEnd();
+  return [line(headers), line(headers.map((h) => '-'.repeat(h.length))), ...cells.map(line)].join('\n') + '\n';
+}

@@ -1,0 +1,803 @@
+/**
+ * One opened checkpoint: the archive, its container metadata, and a model built lazily from its CRIU
+ * images (criu-format.md §1.6 "how ids tie files together"). Plain records out; no protobuf types leak.
+ */
+import { CheckpointArchive, type OpenOptions } from '../archive/archive';
+import { readContainerMeta, checkpointSizes, type ContainerMeta, type CheckpointSizes } from '../archive/container-meta';
+import { ImageStore, type Msg } from './images';
+import { AT, FD_TYPES, FSTYPES, IP_PROTO, MACHINES, SOCK_FAMILY, SOCK_TYPE, TASK_STATES, TCP_STATES } from './constants';
+import { buildVmas, type Vma } from '../memory/vma';
+import { parsePagemap, type PageMap } from '../memory/pagemap';
+import { AddressSpace, type FileContentResolver, type ShmemObject } from '../memory/address-space';
+import type { ByteSource } from '../io/byte-source';
+import { KensaError } from '../errors';
+
+export interface ProcessRecord {
+  pid: number;
+  ppid: number;
+  pgid: number;
+  sid: number;
+  tids: number[];
+  /** Children in pstree order. */
+  children: number[];
+  comm: string;
+  state: string;
+  stateCode: number;
+  exitCode?: number;
+  /** Depth in the process tree (root = 0). */
+  depth: number;
+}
+
+export interface Creds {
+  uid: number;
+  gid: number;
+  euid: number;
+  egid: number;
+  suid: number;
+  sgid: number;
+  fsuid: number;
+  fsgid: number;
+  groups: number[];
+  capEff: string;
+  capPrm: string;
+  capBnd: string;
+  noNewPrivs?: boolean;
+  lsmProfile?: string;
+}
+
+export interface ThreadRecord {
+  tid: number;
+  pid: number;
+  name: string;
+  arch: string;
+  /** General registers by kernel name (x86: r15..gs; aarch64: x0..x30, sp, pc, pstate). */
+  regs: Record<string, bigint>;
+  /** x86: the syscall a blocked thread is in (CRIU rewinds it: ip points at `syscall`, ax = orig_ax). */
+  syscall?: number;
+  creds?: Creds;
+  blockedSignals?: bigint;
+  schedPolicy?: number;
+  schedNice?: number;
+  seccompMode?: number;
+  /** The raw core entry (for register panels and the core writer). */
+  core: Msg;
+}
+
+export interface FdRecord {
+  fd: number;
+  type: string;
+  fileId: number;
+  /** Human description: path, `pipe[123]`, `TCP 127.0.0.1:8088 -> 0.0.0.0:0 (LISTEN)`, ... */
+  path: string;
+  flags?: number;
+  pos?: bigint;
+  deleted?: boolean;
+  cloexec: boolean;
+}
+
+export interface SocketRecord {
+  pid: number;
+  fd: number;
+  family: string;
+  type: string;
+  protocol?: string;
+  state?: string;
+  src?: string;
+  srcPort?: number;
+  dst?: string;
+  dstPort?: number;
+  sendBuf?: number;
+  recvBuf?: number;
+  inode?: number;
+  peerInode?: number;
+  name?: string;
+  backlog?: number;
+}
+
+export interface MountPoint {
+  mntId: number;
+  parentMntId: number;
+  mountpoint: string;
+  fstype: string;
+  source?: string;
+  root?: string;
+  options?: string;
+  flags?: number;
+  external?: string;
+}
+
+export interface Stats {
+  freezing_time?: number;
+  frozen_time?: number;
+  memdump_time?: number;
+  memwrite_time?: number;
+  pages_scanned?: number;
+  pages_skipped_parent?: number;
+  pages_written?: number;
+  pages_lazy?: number;
+  irmap_resolve?: number;
+  page_pipes?: number;
+  page_pipe_bufs?: number;
+  shpages_scanned?: number;
+  shpages_skipped_parent?: number;
+  shpages_written?: number;
+}
+
+export interface CheckpointOpenOptions extends OpenOptions {
+  /** Resolves file-backed pages beyond rootfs-diff.tar (the image rootfs, `--rootfs`). */
+  rootfs?: FileContentResolver;
+  /** Deepest process tree accepted (`--max-depth`). */
+  maxTreeDepth?: number;
+}
+
+const DEFAULT_MAX_TREE_DEPTH = 4096;
+
+function num(v: unknown, fallback = 0): number {
+  if (typeof v === 'number') return v;
+  if (typeof v === 'bigint') return Number(v);
+  return fallback;
+}
+
+function capHex(words: unknown): string {
+  // Capabilities are stored as u32 words, low word first (criu-format.md §2.3).
+  if (!Array.isArray(words) || words.length === 0) return '0x0';
+  let v = 0n;
+  words.forEach((w, i) => (v |= BigInt(num(w) >>> 0) << BigInt(32 * i)));
+  return '0x' + v.toString(16);
+}
+
+/** inet_sk_entry addresses: u32 words holding network-order bytes (criu-format.md §2.7). */
+export function inetAddress(words: unknown, family: number): string | undefined {
+  if (!Array.isArray(words) || words.length === 0) return undefined;
+  const b = Buffer.alloc(words.length * 4);
+  words.forEach((w, i) => b.writeUInt32LE(num(w) >>> 0, i * 4));
+  if (family === 2 || b.length === 4) return Array.from(b.subarray(0, 4)).join('.');
+  const groups: string[] = [];
+  for (let i = 0; i < 16; i += 2) groups.push(b.readUInt16BE(i).toString(16));
+  // RFC 5952: compress the longest run of two or more zero groups.
+  let best = -1;
+  let bestLen = 1;
+  for (let i = 0; i < 8; ) {
+    if (groups[i] !== '0') {
+      i++;
+      continue;
+    }
+    let j = i;
+    while (j < 8 && groups[j] === '0') j++;
+    if (j - i > bestLen) {
+      best = i;
+      bestLen = j - i;
+    }
+    i = j;
+  }
+  if (best >= 0) {
+    const head = groups.slice(0, best).join(':');
+    const tail = groups.slice(best + bestLen).join(':');
+    // IPv4-mapped addresses read better as ::ffff:a.b.c.d.
+    if (best === 0 && bestLen === 5 && groups[5] === 'ffff') return `::ffff:${b[12]}.${b[13]}.${b[14]}.${b[15]}`;
+    return `${head}::${tail}`;
+  }
+  return groups.join(':');
+}
+
+function unixName(name: unknown, dir?: string): string {
+  if (!(name instanceof Uint8Array) || name.length === 0) return '';
+  const buf = Buffer.from(name);
+  // Abstract socket names start with a NUL byte; shown with a leading @ like ss(8).
+  const text = buf[0] === 0 ? '@' + buf.subarray(1).toString('utf8').replace(/\0+$/, '') : buf.toString('utf8').replace(/\0+$/, '');
+  return dir && !text.startsWith('/') && !text.startsWith('@') ? `${dir}/${text}` : text;
+}
+
+export class Checkpoint {
+  readonly images: ImageStore;
+  readonly meta: ContainerMeta;
+  private processCache?: Map<number, ProcessRecord>;
+  private filesCache?: Map<number, Msg>;
+  private memfdCache?: Map<number, Msg>;
+  private readonly spaces = new Map<number, AddressSpace | null>();
+  private readonly pagesSources = new Map<number, ByteSource | null>();
+  private readonly shmemCache = new Map<number, ShmemObject | null>();
+  private deletedCache?: Set<number>;
+  rootfs?: FileContentResolver;
+  private readonly maxTreeDepth: number;
+
+  private constructor(readonly archive: CheckpointArchive, opts: CheckpointOpenOptions) {
+    this.images = new ImageStore(archive);
+    this.meta = readContainerMeta(archive);
+    this.rootfs = opts.rootfs;
+    this.maxTreeDepth = opts.maxTreeDepth ?? DEFAULT_MAX_TREE_DEPTH;
+    for (const w of this.meta.warnings) this.images.problems.push({ member: '', message: w, text: w });
+  }
+
+  static async open(path: string, opts: CheckpointOpenOptions = {}): Promise<Checkpoint> {
+    const archive = await CheckpointArchive.open(path, opts);
+    return new Checkpoint(archive, opts);
+  }
+
+  get source(): string {
+    return this.archive.source;
+  }
+
+  /** Problems met so far (unreadable images, inconsistencies). Non-empty means a partial result. */
+  get problems(): { member: string; message: string; text: string }[] {
+    return this.images.problems;
+  }
+
+  close(): void {
+    this.archive.close();
+  }
+
+  sizes(): CheckpointSizes {
+    return checkpointSizes(this.archive);
+  }
+
+  inventory(): Msg | undefined {
+    return this.images.first('inventory.img');
+  }
+
+  stats(): Stats | undefined {
+    const e = this.archive.has('stats-dump') ? this.decodeLoose('stats-dump') : this.images.first('stats-dump');
+    const dump = e?.dump as Msg | undefined;
+    if (!dump) return undefined;
+    const out: Stats = {};
+    for (const [k, v] of Object.entries(dump)) (out as Record<string, number>)[k] = num(v);
+    return out;
+  }
+
+  /** stats-dump sits at the archive top for engines, inside the image folder for bare dumps. */
+  private decodeLoose(member: string): Msg | undefined {
+    try {
+      const bytes = this.archive.readFile(member);
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const { decodeImage } = require('../criu') as typeof import('../criu');
+      return (decodeImage(bytes, { source: this.archive.source, member }).entries as Msg[])[0];
+    } catch (e) {
+      if (e instanceof KensaError) this.images.report(member, e);
+      else throw e;
+      return undefined;
+    }
+  }
+
+  /** Machine of the checkpoint, from the root task's core image (never from the host). */
+  arch(): string {
+    const root = this.processList()[0];
+    const core = root ? this.images.first(`core-${root.pid}.img`) : undefined;
+    return MACHINES[num(core?.mtype)] ?? 'unknown';
+  }
+
+  /** Every process in pstree order, with cycle and depth checks (issue 7: a crafted pstree must not hang). */
+  processList(): ProcessRecord[] {
+    return [...this.processMap().values()];
+  }
+
+  process(pid: number): ProcessRecord | undefined {
+    return this.processMap().get(pid);
+  }
+
+  private processMap(): Map<number, ProcessRecord> {
+    if (this.processCache) return this.processCache;
+    const map = new Map<number, ProcessRecord>();
+    const entries = this.images.entries('pstree.img') ?? [];
+    if (!this.images.has('pstree.img')) this.images.note(this.archive.imageMember('pstree.img'), 'missing: no process tree in this checkpoint');
+    for (const e of entries) {
+      const pid = num(e.pid);
+      if (map.has(pid)) {
+        this.images.note(this.archive.imageMember('pstree.img'), `pid ${pid} listed twice; the first entry is used`);
+        continue;
+      }
+      const tids = Array.isArray(e.threads) && e.threads.length ? e.threads.map((t: unknown) => num(t)) : [pid];
+      const core = this.images.first(`core-${pid}.img`);
+      const tc = core?.tc as Msg | undefined;
+      const stateCode = num(tc?.task_state, 0);
+      map.set(pid, {
+        pid,
+        ppid: num(e.ppid),
+        pgid: num(e.pgid),
+        sid: num(e.sid),
+        tids,
+        children: [],
+        comm: String(tc?.comm ?? (core?.thread_core as Msg | undefined)?.comm ?? ''),
+        state: TASK_STATES[stateCode] ?? (stateCode ? `state ${stateCode}` : 'unknown'),
+        stateCode,
+        exitCode: tc?.exit_code !== undefined ? num(tc.exit_code) : undefined,
+        depth: 0,
+      });
+    }
+    // Link children to parents; a parent that is missing or would close a cycle makes the node a root.
+    for (const p of map.values()) {
+      const parent = map.get(p.ppid);
+      if (p.ppid !== 0 && parent && parent !== p) parent.children.push(p.pid);
+      else if (p.ppid !== 0 && !parent) this.images.note(this.archive.imageMember('pstree.img'), `pid ${p.pid} names parent ${p.ppid}, which is not in the tree`);
+    }
+    const seen = new Set<number>();
+    const walk = (pid: number, depth: number, path: Set<number>): void => {
+      const p = map.get(pid)!;
+      seen.add(pid);
+      p.depth = depth;
+      if (depth >= this.maxTreeDepth) {
+        this.images.note(this.archive.imageMember('pstree.img'), `process tree deeper than ${this.maxTreeDepth} at pid ${pid} (raise with --max-depth)`);
+        p.children = [];
+        return;
+      }
+      path.add(pid);
+      p.children = p.children.filter((c) => {
+        if (path.has(c) || seen.has(c)) {
+          this.images.note(this.archive.imageMember('pstree.img'), `process tree has a cycle through pid ${c}; the link from ${pid} is ignored`);
+          return false;
+        }
+        return true;
+      });
+      for (const c of p.children) walk(c, depth + 1, path);
+      path.delete(pid);
+    };
+    const roots = [...map.values()].filter((p) => p.ppid === 0 || !map.has(p.ppid) || p.ppid === p.pid);
+    for (const r of roots) if (!seen.has(r.pid)) walk(r.pid, 0, new Set());
+    // Nodes only reachable through a cycle: walk them as roots so they are still listed.
+    for (const p of map.values()) if (!seen.has(p.pid)) {
+      this.images.note(this.archive.imageMember('pstree.img'), `pid ${p.pid} is only reachable through a cycle; listed as a root`);
+      walk(p.pid, 0, new Set());
+    }
+    this.processCache = map;
+    return map;
+  }
+
+  /** Root processes (normally one). */
+  roots(): ProcessRecord[] {
+    return this.processList().filter((p) => p.depth === 0);
+  }
+
+  threads(pid: number): ThreadRecord[] {
+    const p = this.process(pid);
+    if (!p) return [];
+    const out: ThreadRecord[] = [];
+    for (const tid of p.tids) {
+      const core = this.images.first(`core-${tid}.img`);
+      if (!core) continue;
+      out.push(this.threadRecord(pid, tid, core));
+    }
+    return out;
+  }
+
+  private threadRecord(pid: number, tid: number, core: Msg): ThreadRecord {
+    const arch = MACHINES[num(core.mtype)] ?? 'unknown';
+    const regs: Record<string, bigint> = {};
+    let syscall: number | undefined;
+    const ti = core.thread_info as Msg | undefined;
+    const ta = core.ti_aarch64 as Msg | undefined;
+    if (ti?.gpregs) {
+      for (const [k, v] of Object.entries(ti.gpregs as Msg)) if (k !== 'mode' && (typeof v === 'bigint' || typeof v === 'number')) regs[k] = BigInt(v);
+      const origAx = regs.orig_ax;
+      // orig_ax is -1 (as u64) outside a syscall; CRIU leaves ax = orig_ax after rewinding a blocked one.
+      if (origAx !== undefined && origAx < 0x8000_0000_0000_0000n && regs.ax === origAx) syscall = Number(origAx);
+    } else if (ta?.gpregs) {
+      const g = ta.gpregs as Msg;
+      (Array.isArray(g.regs) ? g.regs : []).forEach((v: unknown, i: number) => (regs[`x${i}`] = BigInt(v as bigint)));
+      if (g.sp !== undefined) regs.sp = BigInt(g.sp);
+      if (g.pc !== undefined) regs.pc = BigInt(g.pc);
+      if (g.pstate !== undefined) regs.pstate = BigInt(g.pstate);
+      if (ta.tls !== undefined) regs.tpidr_el0 = BigInt(ta.tls);
+    }
+    const tcore = core.thread_core as Msg | undefined;
+    const c = tcore?.creds as Msg | undefined;
+    const rec: ThreadRecord = {
+      tid,
+      pid,
+      name: String(tcore?.comm ?? (core.tc as Msg | undefined)?.comm ?? ''),
+      arch,
+      regs,
+      core,
+    };
+    if (syscall !== undefined) rec.syscall = syscall;
+    if (c) rec.creds = this.credsOf(c);
+    if (tcore?.blk_sigset !== undefined) rec.blockedSignals = BigInt(tcore.blk_sigset);
+    else if ((core.tc as Msg | undefined)?.blk_sigset !== undefined) rec.blockedSignals = BigInt((core.tc as Msg).blk_sigset);
+    if (tcore?.sched_policy !== undefined) rec.schedPolicy = num(tcore.sched_policy);
+    if (tcore?.sched_nice !== undefined) rec.schedNice = num(tcore.sched_nice);
+    if (tcore?.seccomp_mode !== undefined) rec.seccompMode = num(tcore.seccomp_mode);
+    return rec;
+  }
+
+  private credsOf(c: Msg): Creds {
+    const out: Creds = {
+      uid: num(c.uid), gid: num(c.gid), euid: num(c.euid), egid: num(c.egid), suid: num(c.suid), sgid: num(c.sgid),
+      fsuid: num(c.fsuid), fsgid: num(c.fsgid), groups: Array.isArray(c.groups) ? c.groups.map((g: unknown) => num(g)) : [],
+      capEff: capHex(c.cap_eff), capPrm: capHex(c.cap_prm), capBnd: capHex(c.cap_bnd),
+    };
+    if (c.no_new_privs !== undefined) out.noNewPrivs = num(c.no_new_privs) !== 0;
+    if (c.lsm_profile) out.lsmProfile = String(c.lsm_profile);
+    return out;
+  }
+
+  /** Credentials of the process (its leader thread; legacy creds-<pid>.img for old dumps). */
+  creds(pid: number): Creds | undefined {
+    const core = this.images.first(`core-${pid}.img`);
+    const c = (core?.thread_core as Msg | undefined)?.creds as Msg | undefined;
+    if (c) return this.credsOf(c);
+    const legacy = this.images.has(`creds-${pid}.img`) ? this.images.first(`creds-${pid}.img`) : undefined;
+    return legacy ? this.credsOf(legacy) : undefined;
+  }
+
+  /** Namespace and object ids (ids-<pid>.img; older dumps keep them in core.ids). */
+  ids(pid: number): Msg | undefined {
+    return this.images.has(`ids-${pid}.img`) ? this.images.first(`ids-${pid}.img`) : (this.images.first(`core-${pid}.img`)?.ids as Msg | undefined);
+  }
+
+  mm(pid: number): Msg | undefined {
+    return this.images.has(`mm-${pid}.img`) ? this.images.first(`mm-${pid}.img`) : undefined;
+  }
+
+  /** files.img by id; older dumps spread entries over per-type images (criu-format.md §2.7, legacy). */
+  files(): Map<number, Msg> {
+    if (this.filesCache) return this.filesCache;
+    const map = new Map<number, Msg>();
+    const entries = this.images.has('files.img') ? this.images.entries('files.img') ?? [] : [];
+    for (const f of entries) map.set(num(f.id), f);
+    if (!this.images.has('files.img')) {
+      const legacy: [string, number, string][] = [
+        ['reg-files.img', 1, 'reg'], ['pipes.img', 2, 'pipe'], ['fifo.img', 3, 'fifo'], ['inetsk.img', 4, 'isk'],
+        ['unixsk.img', 5, 'usk'], ['eventfd.img', 6, 'efd'], ['eventpoll.img', 7, 'epfd'], ['inotify.img', 8, 'ify'],
+        ['signalfd.img', 9, 'sgfd'], ['packetsk.img', 10, 'psk'], ['tty.img', 11, 'tty'], ['fanotify.img', 12, 'ffy'],
+        ['netlinksk.img', 13, 'nlsk'], ['ns-files.img', 14, 'nsf'], ['tunfile.img', 15, 'tunf'], ['ext-files.img', 16, 'ext'],
+        ['timerfd.img', 17, 'tfd'],
+      ];
+      for (const [image, type, key] of legacy) {
+        if (!this.images.has(image)) continue;
+        for (const e of this.images.entries(image) ?? []) map.set(num(e.id), { type, id: num(e.id), [key]: e });
+      }
+    }
+    this.filesCache = map;
+    return map;
+  }
+
+  private memfdInodes(): Map<number, Msg> {
+    if (this.memfdCache) return this.memfdCache;
+    const map = new Map<number, Msg>();
+    if (this.images.has('memfd.img')) for (const e of this.images.entries('memfd.img') ?? []) map.set(num(e.inode_id), e);
+    this.memfdCache = map;
+    return map;
+  }
+
+  /** File ids whose file was deleted while open (remap-fpath: ghost or linked remaps). */
+  deletedFileIds(): Set<number> {
+    if (this.deletedCache) return this.deletedCache;
+    const set = new Set<number>();
+    if (this.images.has('remap-fpath.img')) for (const e of this.images.entries('remap-fpath.img') ?? []) set.add(num(e.orig_id));
+    this.deletedCache = set;
+    return set;
+  }
+
+  filePath(id: number): string | undefined {
+    const f = this.files().get(id);
+    return f?.reg?.name !== undefined ? String(f.reg.name) : undefined;
+  }
+
+  exe(pid: number): string | undefined {
+    const mm = this.mm(pid);
+    return mm?.exe_file_id !== undefined ? this.filePath(num(mm.exe_file_id)) : undefined;
+  }
+
+  fs(pid: number): { cwd?: string; root?: string; umask?: number } {
+    const f = this.images.has(`fs-${pid}.img`) ? this.images.first(`fs-${pid}.img`) : undefined;
+    if (!f) return {};
+    return { cwd: this.filePath(num(f.cwd_id)), root: this.filePath(num(f.root_id)), umask: f.umask !== undefined ? num(f.umask) : undefined };
+  }
+
+  /** Saved auxiliary vector as [type, value] pairs (x86 CRIU keeps 44 words, so AT_NULL may be cut). */
+  auxv(pid: number): [bigint, bigint][] {
+    const words: unknown[] = this.mm(pid)?.mm_saved_auxv ?? [];
+    const out: [bigint, bigint][] = [];
+    for (let i = 0; i + 1 < words.length; i += 2) {
+      const t = BigInt(words[i] as bigint);
+      if (t === 0n) break;
+      out.push([t, BigInt(words[i + 1] as bigint)]);
+    }
+    return out;
+  }
+
+  /** Page size from AT_PAGESZ (never the viewer's), else 4096. */
+  pageSize(pid: number): number {
+    const ps = this.auxv(pid).find(([t]) => t === BigInt(AT.PAGESZ))?.[1];
+    return ps && ps > 0n && ps <= 1n << 30n && (ps & (ps - 1n)) === 0n ? Number(ps) : 4096;
+  }
+
+  vmas(pid: number): Vma[] {
+    const mm = this.mm(pid);
+    if (!mm) return [];
+    const files = this.files();
+    const inodes = this.memfdInodes();
+    const deleted = this.deletedFileIds();
+    return buildVmas(mm, { file: (id) => files.get(id), memfdInode: (id) => inodes.get(id), isDeleted: (id) => deleted.has(id) });
+  }
+
+  private pagesSource(pagesId: number): ByteSource | undefined {
+    let s = this.pagesSources.get(pagesId);
+    if (s === undefined) {
+      const member = this.archive.imageMember(`pages-${pagesId}.img`);
+      try {
+        s = this.archive.has(member) ? this.archive.open(member) : null;
+      } catch (e) {
+        if (!(e instanceof KensaError)) throw e;
+        this.images.report(member, e);
+        s = null;
+      }
+      if (s === null) this.images.note(member, 'missing: pages file named by a pagemap is not in the checkpoint');
+      this.pagesSources.set(pagesId, s);
+    }
+    return s ?? undefined;
+  }
+
+  /** A pagemap image parsed into runs, checked against its pages file. */
+  pagemap(imageName: string, pageSize: number): PageMap | undefined {
+    const entries = this.images.has(imageName) ? this.images.entries(imageName) : undefined;
+    if (!entries) return undefined;
+    const member = this.archive.imageMember(imageName);
+    try {
+      const head = entries[0];
+      const pagesId = head?.pages_id !== undefined ? num(head.pages_id) : undefined;
+      const pagesMember = pagesId !== undefined ? this.archive.entry(this.archive.imageMember(`pages-${pagesId}.img`)) : undefined;
+      const map = parsePagemap(entries, pageSize, { source: this.archive.source, member }, pagesMember?.size);
+      for (const p of map.problems) this.images.note(member, p);
+      return map;
+    } catch (e) {
+      if (!(e instanceof KensaError)) throw e;
+      this.images.report(member, e);
+      return undefined;
+    }
+  }
+
+  private shmem(shmemId: number, pageSize: number): ShmemObject | undefined {
+    let s = this.shmemCache.get(shmemId);
+    if (s === undefined) {
+      const map = this.pagemap(`pagemap-shmem-${shmemId}.img`, pageSize);
+      s = map ? { map, pages: this.pagesSource(map.pagesId) } : null;
+      this.shmemCache.set(shmemId, s);
+    }
+    return s ?? undefined;
+  }
+
+  /** Files in rootfs-diff.tar, then the image rootfs when one was given. */
+  fileResolver(): FileContentResolver {
+    return {
+      open: (path) => {
+        const member = 'rootfs-diff.tar/' + path.replace(/^\/+/, '');
+        const diff = this.archive.rootfsDiff();
+        const m = diff?.index.byName.get(path.replace(/^\/+/, ''));
+        if (m && m.type === 'file') return { src: this.archive.open(member), origin: 'rootfs-diff' as const };
+        return this.rootfs?.open(path);
+      },
+    };
+  }
+
+  /** The address space of a process (undefined for zombies and processes without mm). */
+  addressSpace(pid: number): AddressSpace | undefined {
+    let s = this.spaces.get(pid);
+    if (s !== undefined) return s ?? undefined;
+    s = null;
+    const mm = this.mm(pid);
+    if (mm) {
+      const pageSize = this.pageSize(pid);
+      const pagemap = this.pagemap(`pagemap-${pid}.img`, pageSize);
+      s = new AddressSpace({
+        pid,
+        pageSize,
+        vmas: this.vmas(pid),
+        pagemap,
+        pages: pagemap ? this.pagesSource(pagemap.pagesId) : undefined,
+        shmem: (id) => this.shmem(id, pageSize),
+        files: this.fileResolver(),
+      });
+    }
+    this.spaces.set(pid, s);
+    return s ?? undefined;
+  }
+
+  /** A NUL-separated string block of memory (argv or environ), split. */
+  private stringBlock(pid: number, startKey: string, endKey: string, limit = 1 << 20): string[] | undefined {
+    const mm = this.mm(pid);
+    const space = this.addressSpace(pid);
+    if (!mm || !space || mm[startKey] === undefined || mm[endKey] === undefined) return undefined;
+    const start = BigInt(mm[startKey]);
+    const end = BigInt(mm[endKey]);
+    if (end <= start) return [];
+    const len = Number(end - start > BigInt(limit) ? BigInt(limit) : end - start);
+    const { data } = space.read(start, len);
+    const parts = data.toString('utf8').split('\0');
+    if (parts.length && parts[parts.length - 1] === '') parts.pop();
+    return parts;
+  }
+
+  /** argv read from the process's memory (mm_arg_start..mm_arg_end). */
+  argv(pid: number): string[] | undefined {
+    return this.stringBlock(pid, 'mm_arg_start', 'mm_arg_end');
+  }
+
+  /** environ read from the process's memory (mm_env_start..mm_env_end). */
+  environ(pid: number): string[] | undefined {
+    return this.stringBlock(pid, 'mm_env_start', 'mm_env_end');
+  }
+
+  /** fdinfo image of a process (fdinfo-<files_id> when inventory.fdinfo_per_id, else fdinfo-<pid>). */
+  private fdinfo(pid: number): Msg[] {
+    const perId = this.inventory()?.fdinfo_per_id;
+    const filesId = this.ids(pid)?.files_id;
+    const name = perId !== false && filesId !== undefined ? `fdinfo-${num(filesId)}.img` : `fdinfo-${pid}.img`;
+    return this.images.has(name) ? this.images.entries(name) ?? [] : [];
+  }
+
+  fds(pid: number): FdRecord[] {
+    const files = this.files();
+    const deleted = this.deletedFileIds();
+    return this.fdinfo(pid)
+      .map((fi) => {
+        const id = num(fi.id);
+        const f = files.get(id);
+        const typeNum = num(f?.type ?? fi.type);
+        const type = FD_TYPES[typeNum] ?? `type ${typeNum}`;
+        const rec: FdRecord = { fd: num(fi.fd), type, fileId: id, path: this.describeFile(f, type, id), cloexec: (num(fi.flags) & 1) === 1 };
+        if (f?.reg) {
+          rec.flags = num(f.reg.flags);
+          if (f.reg.pos !== undefined) rec.pos = BigInt(f.reg.pos);
+          if (deleted.has(id)) {
+            rec.deleted = true;
+            rec.path += ' (deleted)';
+          }
+        }
+        return rec;
+      })
+      .sort((a, b) => a.fd - b.fd);
+  }
+
+  private describeFile(f: Msg | undefined, type: string, id: number): string {
+    if (!f) return `${type}.${id} (no file entry)`;
+    switch (type) {
+      case 'REG':
+        return String(f.reg?.name ?? '');
+      case 'PIPE':
+        return `pipe[${num(f.pipe?.pipe_id)}]`;
+      case 'FIFO':
+        return `fifo[${num(f.fifo?.pipe_id)}] ${this.filePath(num(f.fifo?.regf_id)) ?? ''}`.trim();
+      case 'INETSK': {
+        const s = f.isk as Msg;
+        const fam = num(s.family);
+        const proto = IP_PROTO[num(s.proto)] ?? String(num(s.proto));
+        const src = inetAddress(s.src_addr, fam) ?? '';
+        const dst = inetAddress(s.dst_addr, fam) ?? '';
+        const wrap = (a: string): string => (fam === 10 ? `[${a}]` : a);
+        const state = proto === 'TCP' ? ` (${TCP_STATES[num(s.state)] ?? num(s.state)})` : '';
+        return `${proto} ${wrap(src)}:${num(s.src_port)} -> ${wrap(dst)}:${num(s.dst_port)}${state}`;
+      }
+      case 'UNIXSK': {
+        const s = f.usk as Msg;
+        const name = unixName(s.name, s.name_dir);
+        return `unix[${num(s.ino)} (${num(s.peer)}) ${name || '@'}]`;
+      }
+      case 'EVENTFD':
+        return `eventfd (count ${num(f.efd?.counter)})`;
+      case 'EVENTPOLL':
+        return `eventpoll (watching fds ${(f.epfd?.tfd ?? []).map((t: Msg) => num(t.tfd)).join(', ')})`;
+      case 'SIGNALFD':
+        return `signalfd (mask 0x${BigInt(f.sgfd?.sigmask ?? 0).toString(16)})`;
+      case 'TIMERFD':
+        return `timerfd (clock ${num(f.tfd?.clockid)})`;
+      case 'INOTIFY':
+        return `inotify (${(f.ify?.wd ?? []).length} watches)`;
+      case 'FANOTIFY':
+        return `fanotify (${(f.ffy?.mark ?? []).length} marks)`;
+      case 'NETLINKSK':
+        return `netlink (protocol ${num(f.nlsk?.protocol)})`;
+      case 'PACKETSK':
+        return `packet (protocol ${num(f.psk?.protocol)})`;
+      case 'MEMFD': {
+        const inode = this.memfdInodes().get(num(f.memfd?.inode_id));
+        return `/memfd:${inode?.name ?? '?'} (deleted)`;
+      }
+      case 'TTY':
+        return `tty (info ${num(f.tty?.tty_info_id)})`;
+      case 'NS':
+        return `ns (id ${num(f.nsf?.ns_id)})`;
+      case 'PIDFD':
+        return `pidfd (pid ${num(f.pidfd?.nspid)})`;
+      case 'BPFMAP':
+        return `bpf-map ${f.bpf?.map_name ?? ''}`.trim();
+      default:
+        return `${type}.${id}`;
+    }
+  }
+
+  sockets(pid: number): SocketRecord[] {
+    const files = this.files();
+    const out: SocketRecord[] = [];
+    for (const fi of this.fdinfo(pid)) {
+      const f = files.get(num(fi.id));
+      if (!f) continue;
+      const fd = num(fi.fd);
+      if (f.isk) {
+        const s = f.isk as Msg;
+        const fam = num(s.family);
+        const proto = IP_PROTO[num(s.proto)] ?? String(num(s.proto));
+        out.push({
+          pid, fd, family: SOCK_FAMILY[fam] ?? String(fam), type: SOCK_TYPE[num(s.type)] ?? String(num(s.type)), protocol: proto,
+          state: TCP_STATES[num(s.state)] ?? String(num(s.state)),
+          src: inetAddress(s.src_addr, fam), srcPort: num(s.src_port), dst: inetAddress(s.dst_addr, fam), dstPort: num(s.dst_port),
+          sendBuf: s.opts?.so_sndbuf !== undefined ? num(s.opts.so_sndbuf) : undefined,
+          recvBuf: s.opts?.so_rcvbuf !== undefined ? num(s.opts.so_rcvbuf) : undefined,
+          inode: num(s.ino), backlog: num(s.backlog),
+        });
+      } else if (f.usk) {
+        const s = f.usk as Msg;
+        out.push({
+          pid, fd, family: 'UNIX', type: SOCK_TYPE[num(s.type)] ?? String(num(s.type)), state: TCP_STATES[num(s.state)] ?? String(num(s.state)),
+          name: unixName(s.name, s.name_dir) || '@', inode: num(s.ino), peerInode: num(s.peer), backlog: num(s.backlog),
+          sendBuf: s.opts?.so_sndbuf !== undefined ? num(s.opts.so_sndbuf) : undefined,
+          recvBuf: s.opts?.so_rcvbuf !== undefined ? num(s.opts.so_rcvbuf) : undefined,
+        });
+      } else if (f.nlsk) {
+        out.push({ pid, fd, family: 'NETLINK', type: 'RAW', protocol: String(num(f.nlsk.protocol)), inode: num(f.nlsk.ino) });
+      } else if (f.psk) {
+        out.push({ pid, fd, family: 'PACKET', type: SOCK_TYPE[num(f.psk.type)] ?? String(num(f.psk.type)), protocol: String(num(f.psk.protocol)) });
+      }
+    }
+    return out;
+  }
+
+  /** The UTS namespace's nodename and domainname. */
+  uts(pid?: number): { nodename?: string; domainname?: string } {
+    const ids = this.ids(pid ?? this.roots()[0]?.pid ?? 1);
+    const id = ids?.uts_ns_id;
+    const name = id !== undefined && this.images.has(`utsns-${num(id)}.img`) ? `utsns-${num(id)}.img` : this.archive.imageNames().find((n) => /^utsns-\d+\.img$/.test(n));
+    const e = name ? this.images.first(name) : undefined;
+    return { nodename: e?.nodename, domainname: e?.domainname };
+  }
+
+  /** CRIU's mount tree for the root task's mount namespace. */
+  mountpoints(pid?: number): MountPoint[] {
+    const ids = this.ids(pid ?? this.roots()[0]?.pid ?? 1);
+    const id = ids?.mnt_ns_id;
+    const name = id !== undefined && this.images.has(`mountpoints-${num(id)}.img`) ? `mountpoints-${num(id)}.img` : this.archive.imageNames().find((n) => /^mountpoints-\d+\.img$/.test(n));
+    if (!name) return [];
+    return (this.images.entries(name) ?? []).map((m) => {
+      const rec: MountPoint = {
+        mntId: num(m.mnt_id),
+        parentMntId: num(m.parent_mnt_id),
+        mountpoint: String(m.mountpoint ?? ''),
+        fstype: m.fsname ? String(m.fsname) : FSTYPES[num(m.fstype)] ?? String(num(m.fstype)),
+      };
+      if (m.source !== undefined) rec.source = String(m.source);
+      if (m.root !== undefined) rec.root = String(m.root);
+      if (m.options !== undefined) rec.options = String(m.options);
+      if (m.flags !== undefined) rec.flags = num(m.flags);
+      if (m.ext_key !== undefined) rec.external = String(m.ext_key);
+      else if (m.ext_mount) rec.external = 'yes';
+      return rec;
+    });
+  }
+
+  /** cgroup paths of a process: controller -> path (thread_core.cg_set, else tc.cg_set, else the root set). */
+  cgroups(pid: number): Record<string, string> {
+    const cg = this.images.has('cgroup.img') ? this.images.first('cgroup.img') : undefined;
+    if (!cg) return {};
+    const core = this.images.first(`core-${pid}.img`);
+    const setId = num((core?.thread_core as Msg | undefined)?.cg_set ?? (core?.tc as Msg | undefined)?.cg_set ?? this.inventory()?.root_cg_set, -1);
+    const set = (cg.sets ?? []).find((s: Msg) => num(s.id) === setId);
+    const out: Record<string, string> = {};
+    for (const c of set?.ctls ?? []) out[String(c.name)] = String(c.path ?? '');
+    return out;
+  }
+
+  /** Uptime of the dumping host at checkpoint time, from timens-0 (criu-format.md §1.6). */
+  uptimeAtDump(): { monotonicSec: number; boottimeSec: number } | undefined {
+    const t = this.images.has('timens-0.img') ? this.images.first('timens-0.img') : undefined;
+    if (!t?.monotonic) return undefined;
+    const s = (x: Msg | undefined): number => num(x?.tv_sec) + num(x?.tv_nsec) / 1e9;
+    return { monotonicSec: s(t.monotonic), boottimeSec: s(t.boottime) };
+  }
+
+  /** Files changed in the container (rootfs-diff.tar) and deleted from the image (deleted.files). */
+  rootfsChanges(): { path: string; type: string; size: number; mode: number; mtime?: Date; linkTarget?: string }[] {
+    const diff = this.archive.rootfsDiff();
+    if (!diff) return [];
+    return diff.index.members
+      .filter((m) => m.name !== '')
+      .map((m) => ({ path: '/' + m.name, type: m.type, size: m.size, mode: m.mode, mtime: m.mtime, linkTarget: m.linkTarget }));
+  }
+}

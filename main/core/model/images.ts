@@ -1,0 +1,68 @@
+/**
+ * Decoded CRIU images of one checkpoint, decoded lazily and once.
+ *
+ * A broken image does not take the checkpoint down: its error is recorded in `problems` (the CLI then exits
+ * 3 and names it; the UI shows it in the panel it concerns) and callers get `undefined` for that image.
+ */
+import type { CheckpointArchive } from '../archive/archive';
+import { KensaError } from '../errors';
+import { decodeImage, type DecodedImage } from '../criu';
+
+// Decoded protobuf messages are plain objects keyed by the .proto field names (criu-wire-fields.tsv);
+// the model reads them through these loose shapes and checks what it relies on.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type Msg = Record<string, any>;
+
+export interface Problem {
+  member: string;
+  message: string;
+  /** The full one-line description (`ARCHIVE!MEMBER @OFFSET: message`). */
+  text: string;
+}
+
+export class ImageStore {
+  private readonly cache = new Map<string, DecodedImage | null>();
+  readonly problems: Problem[] = [];
+
+  constructor(readonly archive: CheckpointArchive) {}
+
+  has(imageName: string): boolean {
+    return this.archive.has(this.archive.imageMember(imageName));
+  }
+
+  /** The decoded image, or undefined when absent or unreadable (then recorded in `problems`). */
+  image(imageName: string): DecodedImage | undefined {
+    const hit = this.cache.get(imageName);
+    if (hit !== undefined) return hit ?? undefined;
+    const member = this.archive.imageMember(imageName);
+    let result: DecodedImage | null = null;
+    try {
+      const bytes = this.archive.readImage(imageName);
+      if (bytes !== undefined) result = decodeImage(bytes, { source: this.archive.source, member });
+    } catch (e) {
+      if (!(e instanceof KensaError)) throw e;
+      const err = e.within({ source: this.archive.source, member });
+      this.report(member, err);
+    }
+    this.cache.set(imageName, result);
+    return result ?? undefined;
+  }
+
+  entries(imageName: string): Msg[] | undefined {
+    return this.image(imageName)?.entries as Msg[] | undefined;
+  }
+
+  first(imageName: string): Msg | undefined {
+    return this.entries(imageName)?.[0];
+  }
+
+  report(member: string, err: KensaError): void {
+    const text = err.describe();
+    if (!this.problems.some((p) => p.text === text)) this.problems.push({ member, message: err.message, text });
+  }
+
+  /** Record a problem found while building the model (e.g. a pstree cycle). */
+  note(member: string, message: string): void {
+    this.report(member, new KensaError('format', message, { source: this.archive.source, member }));
+  }
+}
