@@ -129,7 +129,13 @@ export function indexTar(source: ByteSource, limits: TarLimits = DEFAULT_TAR_LIM
     }
     const block = source.read(offset, BLOCK);
     if (isZeroBlock(block)) break;
-    const h = new Header(block, 0, ex, gex);
+    let h: Header;
+    try {
+      h = new Header(block, 0, ex, gex);
+    } catch (e) {
+      // node-tar throws on malformed numeric fields (e.g. invalid base-256 sizes) before checking the sum.
+      throw new FormatError(`unreadable tar header: ${(e as Error).message}`, { member, offset });
+    }
     if (!h.cksumValid) {
       throw new FormatError(`tar header checksum mismatch (expected a ustar header block)`, { member, offset });
     }
