@@ -9,10 +9,9 @@
  */
 import type { Msg } from '../model/images';
 import { FormatError } from '../errors';
+import { normalizePagemapEntry, PE_LAZY, PE_PARENT, PE_PRESENT, type PagemapEntry } from '../criu';
 
-export const PE_PARENT = 1 << 0;
-export const PE_LAZY = 1 << 1;
-export const PE_PRESENT = 1 << 2;
+export { PE_LAZY, PE_PARENT, PE_PRESENT };
 
 export interface PageRun {
   /** Address (task pagemaps) or byte offset in the shmem object (pagemap-shmem). */
@@ -46,13 +45,7 @@ export function parsePagemap(entries: Msg[], pageSize: number, where: { source?:
   const problems: string[] = [];
   let offset = 0;
   for (let i = 1; i < entries.length; i++) {
-    const e = entries[i];
-    let flags: number;
-    if (e.in_parent) flags = PE_PARENT;
-    else if (e.flags === undefined) flags = PE_PRESENT;
-    else flags = Number(e.flags);
-    const nr = e.nr_pages !== undefined ? BigInt(e.nr_pages) : BigInt(e.compat_nr_pages ?? 0);
-    const start = BigInt(e.vaddr ?? 0);
+    const { vaddr: start, nrPages: nr, flags } = normalizePagemapEntry(entries[i] as PagemapEntry);
     const len = nr * ps;
     const end = start + len;
     if (end > 0xffff_ffff_ffff_ffffn) throw new FormatError(`pagemap entry ${i} runs past the end of the 64-bit address space`, where);
