@@ -6,5 +6,6 @@ import { ps } from './ps';
 import { decode } from './decode';
 import { ls } from './ls';
 import { cat } from './cat';
+import { serve } from './serve';
 
-export const COMMANDS: Command[] = [show, inspect, ps, decode, ls, cat];
+export const COMMANDS: Command[] = [show, inspect, ps, decode, ls, cat, serve];

@@ -1,0 +1,879 @@
+/**
+ * KensaApi implemented over main/core: the one implementation both transports bind (Electron IPC and the
+ * localhost WebSocket). Transport-agnostic: it knows nothing about windows, sockets or tokens.
+ *
+ * Every method validates its argument (it arrives from a renderer or a browser), does its work through
+ * the core library, and resolves to a Result; nothing it throws escapes (results.ts). Long work runs as a
+ * task with progress events and cancel (tasks.ts). One archive is open at a time; opening another closes
+ * the first, and every client hears about it through the `session` event.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type {
+  CaseInfo, CaseOpenRequest, CgroupInfo, CoreWriteInfo, CoreWriteRequest, EvidenceHash, EventName, ExtentInfo, FdInfo, FileChunk,
+  GdbSessionInfo, GdbStartRequest, HelloInfo, KensaApi, KensaEvents, LogInfo, MemoryChunk, MountsInfo, NamespacesInfo, NoteRequest,
+  OpenArchiveRequest, OverviewInfo, ProcessInfo, ReadFileRequest, ReadMemoryRequest, ReportRequest, Result, RootfsTree, SearchRequest,
+  SearchResult, SessionInfo, SocketInfo, TaskRequest, ThreadInfo, VmaInfo, ByteOriginName, SearchPatternSpec, Capabilities,
+} from '../../shared/api/contract';
+import { jsonSafe, formatMicros } from '../../shared/format';
+import { Checkpoint, type CheckpointOpenOptions } from '../core/model/checkpoint';
+import { AddressSpace } from '../core/memory/address-space';
+import type { Vma } from '../core/memory/vma';
+import { sha256File } from '../core/archive/decompress';
+import { resolveCacheDir, ensureDir } from '../core/cache';
+import { KensaError } from '../core/errors';
+import { ok, fail, attempt, obj, int, optInt, str, optStr, bool, address, hex64, RequestError, CancelledError } from './results';
+import { TaskRegistry, type Task } from './tasks';
+import { threadInfo } from './registers';
+import { engines, hasEngine, type Rootfs, type EvidenceCaseLike } from './integrations';
+import { GdbSessionManager, findOnPath, loadNodePty, type PtySpawner } from '../gdb/gdb-sessions';
+
+export const MAX_READ_BYTES = 1024 * 1024;
+export const MAX_LOG_BYTES = 4 * 1024 * 1024;
+const DEFAULT_FILE_READ = 64 * 1024;
+const MAX_VMA_RUNS = 256;
+/** Most files hashed in an evidence folder (a bare image folder holds a few dozen). */
+const MAX_FOLDER_FILES = 100_000;
+
+const PRESENT_ORIGINS = new Set<ByteOriginName>(['pages', 'shmem', 'parent']);
+const MISSING_ORIGINS = new Set<ByteOriginName>(['missing-parent', 'missing-lazy', 'missing-file', 'missing-pages']);
+
+/** CRIU dump statistics as checkpointctl labels them (stats.proto dump_stats_entry). */
+const STATISTICS: [string, string, 'us' | 'n'][] = [
+  ['freezing_time', 'Freezing time', 'us'],
+  ['frozen_time', 'Frozen time', 'us'],
+  ['memdump_time', 'Memdump time', 'us'],
+  ['memwrite_time', 'Memwrite time', 'us'],
+  ['pages_scanned', 'Pages scanned', 'n'],
+  ['pages_skipped_parent', 'Pages skipped (in parent)', 'n'],
+  ['pages_written', 'Pages written', 'n'],
+  ['pages_lazy', 'Pages lazy', 'n'],
+  ['irmap_resolve', 'irmap resolve time', 'us'],
+  ['page_pipes', 'Page pipes', 'n'],
+  ['page_pipe_bufs', 'Page pipe buffers', 'n'],
+  ['shpages_scanned', 'Shared pages scanned', 'n'],
+  ['shpages_skipped_parent', 'Shared pages skipped (in parent)', 'n'],
+  ['shpages_written', 'Shared pages written', 'n'],
+];
+
+export const SENSITIVITY_NOTICE =
+  'This checkpoint holds the complete memory, open files and environment of the container\'s processes at the moment of the dump: ' +
+  'it can contain passwords, keys, tokens and personal data. Handle it as evidence. Kensa opens it read-only and writes derived files ' +
+  '(decompressed archive, cores, reports) only to its cache or to the case folder.';
+
+const VERSION: string = (() => {
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    return (require('../../../package.json') as { version: string }).version;
+  } catch {
+    return 'unknown';
+  }
+})();
+
+export interface ServicesOptions {
+  /** Cache folder (decompressed archives, derived files); default as the CLI's. */
+  cacheDir?: string;
+  transport?: Capabilities['transport'];
+  /** The native file dialog, where the host has one (Electron). */
+  pickArchive?: () => Promise<string | null>;
+  /** The pty spawner for gdb sessions (tests hand in a fake; default node-pty, loaded lazily). */
+  spawnPty?: PtySpawner;
+  /** Input limits for every archive opened (the CLI's --max-* options). */
+  openOptions?: Pick<CheckpointOpenOptions, 'limits' | 'maxTreeDepth'>;
+}
+
+interface OpenSession {
+  cp: Checkpoint;
+  info: SessionInfo;
+  rootfs?: Rootfs;
+  hashes: EvidenceHash[];
+  derivedDir?: string;
+}
+
+type Listener = <E extends EventName>(name: E, payload: KensaEvents[E]) => void;
+
+export class KensaServices implements KensaApi {
+  private current?: OpenSession;
+  private caseObj?: EvidenceCaseLike;
+  private readonly listeners = new Set<Listener>();
+  readonly tasks: TaskRegistry;
+  readonly gdb: GdbSessionManager;
+  readonly cacheDir: string;
+  /** Increases with every open/close, so a slow open that lost the race does not replace a newer one. */
+  private generation = 0;
+
+  constructor(private readonly opts: ServicesOptions = {}) {
+    this.cacheDir = resolveCacheDir(opts.cacheDir);
+    this.tasks = new TaskRegistry((e) => this.emit('progress', e));
+    this.gdb = new GdbSessionManager(
+      {
+        data: (sessionId, data) => this.emit('gdbData', { sessionId, data }),
+        exit: (sessionId, exitCode, signal) => this.emit('gdbExit', signal === undefined ? { sessionId, exitCode } : { sessionId, exitCode, signal }),
+      },
+      opts.spawnPty ? { spawn: opts.spawnPty } : {},
+    );
+  }
+
+  /** Subscribe to every event; returns the unsubscribe. */
+  subscribe(listener: Listener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private emit<E extends EventName>(name: E, payload: KensaEvents[E]): void {
+    for (const l of [...this.listeners]) {
+      try {
+        l(name, payload);
+      } catch {
+        // A transport that failed to deliver must not stop the others.
+      }
+    }
+  }
+
+  /** Close everything (host shutdown). */
+  dispose(): void {
+    this.tasks.cancelAll();
+    this.gdb.killAll();
+    this.closeCurrent();
+  }
+
+  private need(): OpenSession {
+    if (!this.current) throw new RequestError('no archive is open');
+    return this.current;
+  }
+
+  private pidOf(arg: unknown, what: string): number {
+    const pid = int(obj(arg, what).pid, 'pid', 0, 0x7fffffff);
+    if (!this.need().cp.process(pid)) throw new RequestError(`no process ${pid} in this checkpoint`);
+    return pid;
+  }
+
+  private sessionInfo(): SessionInfo | null {
+    const s = this.current;
+    if (!s) return null;
+    return { ...s.info, problems: s.cp.problems.map((p) => ({ ...p })) };
+  }
+
+  private closeCurrent(): void {
+    const s = this.current;
+    this.current = undefined;
+    if (!s) return;
+    try {
+      s.cp.close();
+      s.rootfs?.close();
+    } catch {
+      /* closing read-only sources cannot lose data */
+    }
+  }
+
+  // -----------------------------------------------------------------------------------------------
+  // Session
+
+  async hello(): Promise<Result<HelloInfo>> {
+    return attempt(() => {
+      let gdbMessage: string | undefined;
+      let gdb = false;
+      if (!findOnPath('gdb')) gdbMessage = 'gdb is not installed (Debian package: gdb)';
+      else {
+        try {
+          if (!this.opts.spawnPty) loadNodePty();
+          gdb = true;
+        } catch (e) {
+          gdbMessage = e instanceof KensaError ? `${e.message}${e.hint ? ` (${e.hint})` : ''}` : String(e);
+        }
+      }
+      const capabilities: Capabilities = {
+        transport: this.opts.transport ?? 'direct',
+        fileDialog: Boolean(this.opts.pickArchive),
+        gdb: gdb && hasEngine('gdbLaunch'),
+        search: hasEngine('search'),
+        coreWriter: hasEngine('writeCore'),
+        evidenceCase: hasEngine('evidenceCase'),
+        report: hasEngine('report'),
+      };
+      if (gdb && !capabilities.gdb) gdbMessage = 'the gdb launcher is not available in this build of Kensa';
+      if (gdbMessage) capabilities.gdbMessage = gdbMessage;
+      return { name: 'kensa' as const, version: VERSION, capabilities, session: this.sessionInfo() };
+    });
+  }
+
+  async openArchive(req: OpenArchiveRequest): Promise<Result<SessionInfo>> {
+    try {
+      const r = obj(req, 'openArchive');
+      const file = str(r.path, 'path').trim();
+      const rootfsPath = optStr(r.rootfs, 'rootfs')?.trim() || undefined;
+      const taskId = optStr(r.taskId, 'taskId', 200);
+      if (!file) throw new RequestError('path is empty: name a checkpoint archive or folder');
+      const generation = ++this.generation;
+      const opened = await this.tasks.run(taskId, `opening ${file}`, async (task) => {
+        let rootfs: Rootfs | undefined;
+        if (rootfsPath) rootfs = await engines.openRootfs(path.resolve(rootfsPath), { cacheDir: this.cacheDir });
+        task.check();
+        const cp = await Checkpoint.open(file, {
+          ...(this.opts.openOptions ?? {}),
+          cacheDir: this.cacheDir,
+          rootfs,
+          // Hashing reads the whole file and may be stopped between chunks (sha256File's loop);
+          // decompression has no stop point in the core, so a cancel there lets it finish in the background and discards the result.
+          onProgress: (done, total, phase) => {
+            task.progress(done, total, phase);
+            if (phase === 'hashing') task.check();
+          },
+        });
+        if (task.signal.aborted) {
+          cp.close();
+          rootfs?.close();
+          task.check();
+        }
+        return { cp, rootfs };
+      });
+      if (generation !== this.generation) {
+        opened.cp.close();
+        opened.rootfs?.close();
+        throw new CancelledError(`opening ${file} (another archive was opened meanwhile)`);
+      }
+      this.closeCurrent();
+      const { cp, rootfs } = opened;
+      const hashes: EvidenceHash[] = [];
+      if (cp.archive.compressedSha256) hashes.push({ path: cp.source, size: fs.statSync(cp.source).size, sha256: cp.archive.compressedSha256 });
+      this.current = {
+        cp,
+        rootfs,
+        hashes,
+        info: {
+          archive: cp.source,
+          ...(rootfsPath ? { rootfs: rootfsPath } : {}),
+          layout: cp.archive.format,
+          openedAt: new Date().toISOString(),
+          processes: cp.processList().length,
+          problems: [],
+        },
+      };
+      const info = this.sessionInfo()!;
+      this.emit('session', info);
+      return ok(info);
+    } catch (e) {
+      return fail(e);
+    }
+  }
+
+  async closeArchive(): Promise<Result<null>> {
+    return attempt(() => {
+      this.generation++;
+      const had = Boolean(this.current);
+      this.closeCurrent();
+      if (had) this.emit('session', null);
+      return null;
+    });
+  }
+
+  async pickArchive(): Promise<Result<string | null>> {
+    if (!this.opts.pickArchive) return { ok: false, error: { kind: 'unavailable', message: 'there is no file dialog in browser mode: type the archive path' } };
+    return attempt(() => this.opts.pickArchive!());
+  }
+
+  async session(): Promise<Result<SessionInfo | null>> {
+    return attempt(() => this.sessionInfo());
+  }
+
+  async overview(): Promise<Result<OverviewInfo>> {
+    return attempt(() => {
+      const s = this.need();
+      const cp = s.cp;
+      const m = cp.meta;
+      const sizes = cp.sizes();
+      const uts = cp.uts();
+      const stats = cp.stats() as Record<string, number> | undefined;
+      const processes = cp.processList();
+      const out: OverviewInfo = {
+        source: cp.source,
+        layout: cp.archive.format,
+        arch: cp.arch(),
+        ips: m.ips,
+        macs: m.macs,
+        networks: m.networks.map((n) => ({ network: n.network, interface: n.interface, addresses: n.addresses, gateways: n.gateways, ...(n.mac ? { mac: n.mac } : {}) })),
+        sizes: { total: sizes.checkpointSize, memoryPages: sizes.memoryPagesSize, rootfsDiff: sizes.rootfsDiffSize, ...(sizes.amdGpuMemoryPagesSize ? { amdGpuMemoryPages: sizes.amdGpuMemoryPagesSize } : {}) },
+        statistics: STATISTICS.filter(([k]) => stats?.[k] !== undefined).map(([key, label, kind]) => ({ key, label, value: stats![key], display: kind === 'us' ? formatMicros(stats![key]) : String(stats![key]) })),
+        processes: processes.length,
+        threads: processes.reduce((n, p) => n + p.tids.length, 0),
+        hashes: s.hashes.map((h) => ({ ...h })),
+        truncated: cp.archive.truncated,
+        notice: SENSITIVITY_NOTICE,
+        problems: [],
+      };
+      const optional: [keyof OverviewInfo, unknown][] = [
+        ['engine', m.engine], ['containerName', m.containerName], ['image', m.image], ['imageRef', m.imageRef], ['id', m.id],
+        ['runtime', m.runtime], ['created', m.created], ['checkpointed', m.checkpointed], ['podName', m.podName],
+        ['podNamespace', m.podNamespace], ['hostname', uts.nodename ?? m.hostname], ['domainname', uts.domainname],
+        ['criuRunId', cp.inventory()?.dump_criu_run_id],
+      ];
+      for (const [k, v] of optional) if (v !== undefined && v !== null && v !== '') (out as unknown as Record<string, unknown>)[k] = String(v);
+      const up = cp.uptimeAtDump();
+      if (up) out.uptimeAtDump = { monotonic: up.monotonicSec, boottime: up.boottimeSec };
+      out.problems = cp.problems.map((p) => ({ ...p }));
+      return out;
+    });
+  }
+
+  async hashEvidence(req?: TaskRequest): Promise<Result<EvidenceHash[]>> {
+    try {
+      const taskId = optStr(obj(req, 'hashEvidence').taskId, 'taskId', 200);
+      const s = this.need();
+      const source = s.cp.source;
+      const hashes = await this.tasks.run(taskId, 'hashing the evidence', async (task) => {
+        const st = fs.statSync(source);
+        if (!st.isDirectory()) {
+          const known = s.hashes.find((h) => h.path === source);
+          if (known) return [known];
+          const sha256 = await sha256File(source, (done, total) => {
+            task.progress(done, total, 'hashing');
+            task.check();
+          });
+          return [{ path: source, size: st.size, sha256 }];
+        }
+        const files = listFiles(source);
+        const total = files.reduce((n, f) => n + f.size, 0);
+        let base = 0;
+        const out: EvidenceHash[] = [];
+        for (const f of files) {
+          task.check();
+          const sha256 = await sha256File(f.path, (done) => {
+            task.progress(base + done, total, 'hashing');
+            task.check();
+          });
+          base += f.size;
+          out.push({ path: f.path, size: f.size, sha256 });
+        }
+        task.progress(total, total, 'hashing');
+        return out;
+      });
+      if (this.current === s) for (const h of hashes) if (!s.hashes.some((x) => x.path === h.path)) s.hashes.push(h);
+      return ok(hashes);
+    } catch (e) {
+      return fail(e);
+    }
+  }
+
+  async cancel(req: { taskId: string }): Promise<Result<{ cancelled: boolean }>> {
+    return attempt(() => ({ cancelled: this.tasks.cancel(str(obj(req, 'cancel').taskId, 'taskId', 200)) }));
+  }
+
+  // -----------------------------------------------------------------------------------------------
+  // Processes, threads, memory
+
+  async processes(): Promise<Result<ProcessInfo[]>> {
+    return attempt(() => {
+      const cp = this.need().cp;
+      return cp.processList().map((p) => {
+        const info: ProcessInfo = { pid: p.pid, ppid: p.ppid, pgid: p.pgid, sid: p.sid, comm: p.comm, state: p.state, threads: p.tids.length, tids: p.tids, depth: p.depth, children: p.children };
+        const argv = cp.argv(p.pid);
+        if (argv) {
+          info.argv = argv;
+          info.cmdline = argv.join(' ');
+        }
+        const exe = cp.exe(p.pid);
+        if (exe !== undefined) info.exe = exe;
+        const creds = cp.creds(p.pid);
+        if (creds) {
+          info.uid = creds.uid;
+          info.gid = creds.gid;
+        }
+        return info;
+      });
+    });
+  }
+
+  async threads(req: { pid: number }): Promise<Result<ThreadInfo[]>> {
+    return attempt(() => this.need().cp.threads(this.pidOf(req, 'threads')).map(threadInfo));
+  }
+
+  async vmas(req: { pid: number }): Promise<Result<VmaInfo[]>> {
+    return attempt(() => {
+      const pid = this.pidOf(req, 'vmas');
+      const space = this.need().cp.addressSpace(pid);
+      return space ? space.vmas.map((v) => vmaInfo(space, v)) : [];
+    });
+  }
+
+  async readMemory(req: ReadMemoryRequest): Promise<Result<MemoryChunk>> {
+    return attempt(() => {
+      const r = obj(req, 'readMemory');
+      const pid = this.pidOf(r, 'readMemory');
+      const addr = address(r.address);
+      const length = int(r.length, 'length', 0, MAX_READ_BYTES);
+      if (addr + BigInt(length) > 1n << 64n) throw new RequestError('the range runs past the end of the 64-bit address space');
+      const space = this.need().cp.addressSpace(pid);
+      if (!space) throw new KensaError('missing', `process ${pid} has no memory in this checkpoint (no mm image)`);
+      const { data, extents } = space.read(addr, length);
+      return { pid, address: hex64(addr), length, data: data.toString('base64'), extents: extents.map((e) => ({ start: hex64(e.start), end: hex64(e.end), origin: e.origin })) };
+    });
+  }
+
+  async search(req: SearchRequest): Promise<Result<SearchResult>> {
+    try {
+      const r = obj(req, 'search');
+      const taskId = optStr(r.taskId, 'taskId', 200);
+      const pattern = searchPattern(r.pattern);
+      const cp = this.need().cp;
+      let pids: number[] | undefined;
+      if (r.pids !== undefined) {
+        if (!Array.isArray(r.pids) || r.pids.length > 100_000) throw new RequestError('pids must be a list of process ids');
+        pids = r.pids.map((p) => int(p, 'pid', 0, 0x7fffffff));
+        for (const p of pids) if (!cp.process(p)) throw new RequestError(`no process ${p} in this checkpoint`);
+      }
+      let vma: string[] | undefined;
+      if (r.vma !== undefined) {
+        if (!Array.isArray(r.vma) || r.vma.length > 64) throw new RequestError('vma must be a list of at most 64 filters');
+        vma = r.vma.map((v) => str(v, 'vma filter', 1024));
+      }
+      const context = optInt(r.context, 'context', 0, 256) ?? 16;
+      const maxHits = optInt(r.maxHits, 'maxHits', 1, 100_000) ?? 1000;
+      let scanned = 0;
+      const hits = await this.tasks.run(taskId, 'the search', (task) =>
+        engines.searchMemory(cp, {
+          pattern,
+          ...(pids ? { pids } : {}),
+          ...(vma ? { vma } : {}),
+          context,
+          maxHits: maxHits + 1,
+          signal: task.signal,
+          onProgress: (done, total) => {
+            scanned = done;
+            task.progress(done, total, 'searching');
+          },
+        }),
+      );
+      const truncated = hits.length > maxHits;
+      return ok({
+        hits: hits.slice(0, maxHits).map((h) => ({
+          pid: h.pid,
+          address: hex64(h.address),
+          length: h.length,
+          vma: { start: hex64(h.vma.start), end: hex64(h.vma.end), perms: h.vma.perms, name: h.vma.name, kind: h.vma.kind },
+          origin: h.origin,
+          match: h.match.toString('hex'),
+          before: h.before.toString('hex'),
+          after: h.after.toString('hex'),
+        })),
+        truncated,
+        scanned,
+      });
+    } catch (e) {
+      return fail(e);
+    }
+  }
+
+  // -----------------------------------------------------------------------------------------------
+  // Files, sockets, mounts, namespaces, cgroups, logs
+
+  async fds(req: { pid: number }): Promise<Result<FdInfo[]>> {
+    return attempt(() => {
+      const pid = this.pidOf(req, 'fds');
+      const cp = this.need().cp;
+      const out: FdInfo[] = cp.fds(pid).map((f) => {
+        const info: FdInfo = { fd: f.fd, type: f.type, path: f.path, cloexec: f.cloexec };
+        if (f.flags !== undefined) info.flags = f.flags;
+        if (f.pos !== undefined) info.pos = f.pos <= BigInt(Number.MAX_SAFE_INTEGER) && f.pos >= 0n ? Number(f.pos) : f.pos.toString();
+        if (f.deleted) info.deleted = true;
+        return info;
+      });
+      const fsInfo = cp.fs(pid);
+      if (fsInfo.cwd !== undefined) out.push({ fd: 'cwd', type: 'DIR', path: fsInfo.cwd });
+      if (fsInfo.root !== undefined) out.push({ fd: 'root', type: 'DIR', path: fsInfo.root });
+      const exe = cp.exe(pid);
+      if (exe !== undefined) out.push({ fd: 'exe', type: 'REG', path: exe });
+      return out;
+    });
+  }
+
+  async rootfsTree(): Promise<Result<RootfsTree>> {
+    return attempt(() => {
+      const cp = this.need().cp;
+      const diff = cp.archive.rootfsDiff();
+      return {
+        present: Boolean(diff),
+        gzip: Boolean(diff?.gzip),
+        entries: cp.rootfsChanges().map((e) => ({
+          path: e.path,
+          member: 'rootfs-diff.tar/' + e.path.replace(/^\/+/, ''),
+          type: e.type,
+          size: e.size,
+          mode: e.mode,
+          ...(e.mtime && !Number.isNaN(e.mtime.getTime()) ? { mtime: e.mtime.toISOString() } : {}),
+          ...(e.linkTarget !== undefined ? { linkTarget: e.linkTarget } : {}),
+        })),
+        deleted: [...cp.meta.deletedFiles],
+      };
+    });
+  }
+
+  async readFile(req: ReadFileRequest): Promise<Result<FileChunk>> {
+    return attempt(() => {
+      const r = obj(req, 'readFile');
+      const member = str(r.member, 'member');
+      const offset = optInt(r.offset, 'offset') ?? 0;
+      const length = optInt(r.length, 'length', 0, MAX_READ_BYTES) ?? DEFAULT_FILE_READ;
+      const src = this.need().cp.archive.open(member);
+      try {
+        const start = Math.min(offset, src.size);
+        const n = Math.min(length, src.size - start);
+        return { member, size: src.size, offset: start, data: src.read(start, n).toString('base64') };
+      } finally {
+        src.close();
+      }
+    });
+  }
+
+  async sockets(req?: { pid?: number }): Promise<Result<SocketInfo[]>> {
+    return attempt(() => {
+      const cp = this.need().cp;
+      const r = obj(req, 'sockets');
+      const pids = r.pid !== undefined ? [this.pidOf(r, 'sockets')] : cp.processList().map((p) => p.pid);
+      return pids.flatMap((pid) => cp.sockets(pid).map((s) => jsonSafe(s) as SocketInfo));
+    });
+  }
+
+  async mounts(): Promise<Result<MountsInfo>> {
+    return attempt(() => {
+      const cp = this.need().cp;
+      return {
+        mountpoints: cp.mountpoints().map((m) => {
+          const { flags: _flags, ...rest } = m;
+          return rest;
+        }),
+        oci: cp.meta.ociMounts.map((m) => jsonSafe(m) as MountsInfo['oci'][number]),
+        bind: cp.meta.bindMounts.map((b) => ({ source: b.source, destination: b.destination, ...(b.fileType ? { fileType: b.fileType } : {}) })),
+      };
+    });
+  }
+
+  async namespaces(): Promise<Result<NamespacesInfo>> {
+    return attempt(() => {
+      const cp = this.need().cp;
+      const processes = cp.processList().map((p) => {
+        const ids: Record<string, number> = {};
+        for (const [k, v] of Object.entries(cp.ids(p.pid) ?? {})) if (typeof v === 'number' || typeof v === 'bigint') ids[k.replace(/_id$/, '')] = Number(v);
+        return { pid: p.pid, comm: p.comm, ids };
+      });
+      const uts = cp.uts();
+      return { processes, uts: { ...(uts.nodename !== undefined ? { nodename: String(uts.nodename) } : {}), ...(uts.domainname !== undefined ? { domainname: String(uts.domainname) } : {}) } };
+    });
+  }
+
+  async cgroups(req: { pid: number }): Promise<Result<CgroupInfo[]>> {
+    return attempt(() => {
+      const pid = this.pidOf(req, 'cgroups');
+      return Object.entries(this.need().cp.cgroups(pid)).map(([controller, p]) => ({ controller: controller || '(unified)', path: p }));
+    });
+  }
+
+  async logs(): Promise<Result<LogInfo[]>> {
+    return attempt(() => {
+      const cp = this.need().cp;
+      const out: LogInfo[] = [];
+      const candidates: [string, string | undefined][] = [
+        ['dump.log', cp.archive.imageMember('dump.log')],
+        ['container log', cp.meta.logMember],
+        ['restore.log', cp.archive.imageMember('restore.log')],
+      ];
+      for (const [name, member] of candidates) {
+        if (!member || !cp.archive.has(member)) continue;
+        const src = cp.archive.open(member);
+        try {
+          const n = Math.min(src.size, MAX_LOG_BYTES);
+          out.push({ name, member, size: src.size, text: src.read(0, n).toString('utf8'), truncated: src.size > n });
+        } finally {
+          src.close();
+        }
+      }
+      return out;
+    });
+  }
+
+  // -----------------------------------------------------------------------------------------------
+  // Cores and gdb
+
+  /** A folder for files derived from the open archive: the case folder when a case is open, else the cache. */
+  private derivedDir(): string {
+    const s = this.need();
+    if (this.caseObj) return ensureDir(path.join(this.caseObj.dir, 'derived'));
+    if (!s.derivedDir) {
+      const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+      s.derivedDir = ensureDir(path.join(this.cacheDir, 'derived', `${path.basename(s.cp.source).replace(/[^A-Za-z0-9._-]/g, '_')}-${stamp}`));
+    }
+    return s.derivedDir;
+  }
+
+  private evidenceId(): string | undefined {
+    const s = this.current;
+    if (!this.caseObj || !s) return undefined;
+    const resolved = path.resolve(s.cp.source);
+    const sha = s.hashes.find((h) => h.path === s.cp.source)?.sha256;
+    return this.caseObj.evidence().find((e) => (e.path !== undefined && path.resolve(String(e.path)) === resolved) || (sha !== undefined && e.sha256 === sha))?.id;
+  }
+
+  async writeCore(req: CoreWriteRequest): Promise<Result<CoreWriteInfo>> {
+    try {
+      const r = obj(req, 'writeCore');
+      const pid = this.pidOf(r, 'writeCore');
+      const taskId = optStr(r.taskId, 'taskId', 200);
+      const cp = this.need().cp;
+      const outPath = path.join(this.derivedDir(), `core.${pid}`);
+      const result = await this.tasks.run(taskId, 'writing the core', (task) =>
+        engines.writeCore(cp, { pid, outPath, signal: task.signal, onProgress: (done, total) => task.progress(done, total, 'writing core') }),
+      );
+      this.caseObj?.recordDerived(result.path, `core of pid ${pid}`, this.evidenceId());
+      return ok({ pid: result.pid, path: result.path, size: result.size, sha256: result.sha256, threads: result.threads, segments: result.segments, missing: result.missing });
+    } catch (e) {
+      return fail(e);
+    }
+  }
+
+  async gdbStart(req: GdbStartRequest): Promise<Result<GdbSessionInfo>> {
+    try {
+      const r = obj(req, 'gdbStart');
+      const pid = this.pidOf(r, 'gdbStart');
+      const cols = int(r.cols, 'cols', 2, 1000);
+      const rows = int(r.rows, 'rows', 2, 1000);
+      const taskId = optStr(r.taskId, 'taskId', 200);
+      const s = this.need();
+      if (!findOnPath('gdb')) throw new KensaError('tool', 'gdb is not installed', {}, 'Debian package: gdb');
+      const outDir = ensureDir(path.join(this.derivedDir(), `gdb-${pid}`));
+      const launch = await this.tasks.run(taskId, 'preparing gdb', async (task) => {
+        task.progress(0, 0, 'writing core');
+        return engines.prepareGdb(s.cp, pid, { ...(s.rootfs ? { rootfs: s.rootfs } : {}), outDir, cacheDir: this.cacheDir });
+      });
+      this.caseObj?.recordDerived(launch.corePath, `core of pid ${pid} for gdb`, this.evidenceId());
+      const sessionId = this.gdb.start({ file: launch.gdb, args: launch.args, cwd: launch.cwd }, { cols, rows });
+      return ok({ sessionId, pid, argv: [launch.gdb, ...launch.args], corePath: launch.corePath, ...(launch.sysroot ? { sysroot: launch.sysroot } : {}) });
+    } catch (e) {
+      return fail(e);
+    }
+  }
+
+  async gdbInput(req: { sessionId: string; data: string }): Promise<Result<null>> {
+    return attempt(() => {
+      const r = obj(req, 'gdbInput');
+      this.gdb.write(str(r.sessionId, 'sessionId', 100), str(r.data, 'data', 1024 * 1024));
+      return null;
+    });
+  }
+
+  async gdbResize(req: { sessionId: string; cols: number; rows: number }): Promise<Result<null>> {
+    return attempt(() => {
+      const r = obj(req, 'gdbResize');
+      this.gdb.resize(str(r.sessionId, 'sessionId', 100), int(r.cols, 'cols', 2, 1000), int(r.rows, 'rows', 2, 1000));
+      return null;
+    });
+  }
+
+  async gdbKill(req: { sessionId: string }): Promise<Result<null>> {
+    return attempt(() => {
+      this.gdb.kill(str(obj(req, 'gdbKill').sessionId, 'sessionId', 100));
+      return null;
+    });
+  }
+
+  // -----------------------------------------------------------------------------------------------
+  // Evidence case and report
+
+  private caseInfo(): CaseInfo {
+    const c = this.caseObj;
+    if (!c) return { open: false, evidence: [], notes: [], archiveInCase: false };
+    return {
+      open: true,
+      dir: c.dir,
+      id: c.id,
+      evidence: c.evidence().map((e) => jsonSafe(e) as Record<string, unknown>),
+      notes: c.notes().map((n) => jsonSafe(n) as Record<string, unknown>),
+      archiveInCase: this.evidenceId() !== undefined,
+    };
+  }
+
+  async caseStatus(): Promise<Result<CaseInfo>> {
+    return attempt(() => this.caseInfo());
+  }
+
+  async caseOpen(req: CaseOpenRequest): Promise<Result<CaseInfo>> {
+    return attempt(() => {
+      const r = obj(req, 'caseOpen');
+      const dir = path.resolve(str(r.dir, 'dir'));
+      const create = bool(r.create, 'create') ?? false;
+      const analyst = optStr(r.analyst, 'analyst', 200);
+      const title = optStr(r.title, 'title', 500);
+      const exists = fs.existsSync(dir) && fs.readdirSync(dir).length > 0;
+      this.caseObj = exists || !create ? engines.openCase(dir) : engines.initCase(dir, { ...(analyst ? { analyst } : {}), ...(title ? { title } : {}) });
+      return this.caseInfo();
+    });
+  }
+
+  async caseAddEvidence(req?: TaskRequest): Promise<Result<CaseInfo>> {
+    try {
+      const taskId = optStr(obj(req, 'caseAddEvidence').taskId, 'taskId', 200);
+      const c = this.caseObj;
+      if (!c) throw new RequestError('no case is open');
+      const s = this.need();
+      if (this.evidenceId() === undefined) {
+        const rec = await this.tasks.run(taskId, 'adding the evidence', (task) => c.addEvidence(s.cp.source, (done, total) => task.progress(done, total, 'hashing')));
+        if (typeof rec.sha256 === 'string' && !s.hashes.some((h) => h.path === s.cp.source) && !fs.statSync(s.cp.source).isDirectory()) {
+          s.hashes.push({ path: s.cp.source, size: fs.statSync(s.cp.source).size, sha256: rec.sha256 });
+        }
+      }
+      return ok(this.caseInfo());
+    } catch (e) {
+      return fail(e);
+    }
+  }
+
+  async caseVerify(req?: TaskRequest): Promise<Result<Record<string, unknown>>> {
+    try {
+      const taskId = optStr(obj(req, 'caseVerify').taskId, 'taskId', 200);
+      const c = this.caseObj;
+      if (!c) throw new RequestError('no case is open');
+      const report = await this.tasks.run(taskId, 'verifying the case', () => c.verify());
+      return ok(jsonSafe(report) as Record<string, unknown>);
+    } catch (e) {
+      return fail(e);
+    }
+  }
+
+  async addNote(req: NoteRequest): Promise<Result<Record<string, unknown>>> {
+    return attempt(() => {
+      const r = obj(req, 'addNote');
+      const c = this.caseObj;
+      if (!c) throw new RequestError('no case is open: open or create a case to add notes to the report');
+      const text = str(r.text, 'text', 64 * 1024);
+      const target = noteTarget(r.target);
+      const evidenceId = this.evidenceId();
+      const rec = c.addNote({ ...(evidenceId ? { evidenceId } : {}), text, target });
+      return jsonSafe(rec) as Record<string, unknown>;
+    });
+  }
+
+  async writeReport(req: ReportRequest): Promise<Result<{ path: string; sha256: string }>> {
+    try {
+      const r = obj(req, 'writeReport');
+      const format = str(r.format, 'format', 10);
+      if (format !== 'html' && format !== 'pdf' && format !== 'json') throw new RequestError('format must be html, pdf or json');
+      const taskId = optStr(r.taskId, 'taskId', 200);
+      const c = this.caseObj;
+      if (!c) throw new RequestError('no case is open');
+      const outFile = path.resolve(optStr(r.outFile, 'outFile') ?? path.join(c.dir, `report.${format}`));
+      const out = await this.tasks.run(taskId, 'writing the report', () => engines.writeReport(c.dir, format, outFile));
+      return ok(out);
+    } catch (e) {
+      return fail(e);
+    }
+  }
+}
+
+// -------------------------------------------------------------------------------------------------
+
+function listFiles(root: string): { path: string; size: number }[] {
+  const out: { path: string; size: number }[] = [];
+  const walk = (dir: string, depth: number): void => {
+    if (depth > 32) return;
+    for (const d of fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
+      const p = path.join(dir, d.name);
+      if (d.isDirectory()) walk(p, depth + 1);
+      else if (d.isFile()) {
+        if (out.length >= MAX_FOLDER_FILES) throw new KensaError('limit', `evidence folder holds more than ${MAX_FOLDER_FILES} files`, { source: root });
+        out.push({ path: p, size: fs.statSync(p).size });
+      }
+    }
+  };
+  walk(root, 0);
+  return out;
+}
+
+/** A VMA with its bytes by origin and a map of runs (merged into at most MAX_VMA_RUNS buckets). */
+export function vmaInfo(space: AddressSpace, v: Vma): VmaInfo {
+  const extents = space.extents(v.start, v.end);
+  const origins: Partial<Record<ByteOriginName, number>> = {};
+  let present = 0;
+  let missing = 0;
+  for (const e of extents) {
+    const n = Number(e.end - e.start);
+    origins[e.origin] = (origins[e.origin] ?? 0) + n;
+    if (PRESENT_ORIGINS.has(e.origin)) present += n;
+    if (MISSING_ORIGINS.has(e.origin)) missing += n;
+  }
+  let runs: ExtentInfo[];
+  if (extents.length <= MAX_VMA_RUNS) runs = extents.map((e) => ({ start: hex64(e.start), end: hex64(e.end), origin: e.origin }));
+  else {
+    // Too many runs to draw: cut the VMA into equal buckets, each shown as the origin holding most of its bytes.
+    runs = [];
+    const span = v.end - v.start;
+    let i = 0;
+    for (let b = 0n; b < BigInt(MAX_VMA_RUNS); b++) {
+      const bs = v.start + (span * b) / BigInt(MAX_VMA_RUNS);
+      const be = v.start + (span * (b + 1n)) / BigInt(MAX_VMA_RUNS);
+      if (be <= bs) continue;
+      const by = new Map<ByteOriginName, bigint>();
+      while (i < extents.length && extents[i].end <= bs) i++;
+      for (let j = i; j < extents.length && extents[j].start < be; j++) {
+        const e = extents[j];
+        const lo = e.start > bs ? e.start : bs;
+        const hi = e.end < be ? e.end : be;
+        by.set(e.origin, (by.get(e.origin) ?? 0n) + (hi - lo));
+      }
+      let best: ByteOriginName = 'zero';
+      let bestN = -1n;
+      for (const [o, n] of by) if (n > bestN) [best, bestN] = [o, n];
+      const last = runs[runs.length - 1];
+      if (last && last.origin === best && last.end === hex64(bs)) last.end = hex64(be);
+      else runs.push({ start: hex64(bs), end: hex64(be), origin: best });
+    }
+  }
+  const info: VmaInfo = {
+    index: v.index, start: hex64(v.start), end: hex64(v.end), size: Number(v.end - v.start), perms: v.perms, kind: v.kind, name: v.name,
+    offset: hex64(v.pgoff), present, missing, origins, runs, notDumped: v.notDumped,
+  };
+  if (v.file) info.file = { path: v.file.path, ...(v.file.deleted ? { deleted: true } : {}), ...(v.file.buildId ? { buildId: v.file.buildId } : {}) };
+  return info;
+}
+
+function searchPattern(p: unknown): SearchPatternSpec {
+  const o = obj(p, 'pattern');
+  const kinds = ['text', 'hex', 'regex'].filter((k) => o[k] !== undefined);
+  if (kinds.length !== 1) throw new RequestError('pattern needs exactly one of text, hex or regex');
+  if (o.text !== undefined) {
+    const text = str(o.text, 'text', 4096);
+    if (!text) throw new RequestError('the search text is empty');
+    return { text, ...(bool(o.utf16, 'utf16') ? { utf16: true } : {}), ...(bool(o.ignoreCase, 'ignoreCase') ? { ignoreCase: true } : {}) };
+  }
+  if (o.hex !== undefined) {
+    const hex = str(o.hex, 'hex', 8192);
+    const digits = hex.replace(/\s+/g, '');
+    if (!digits || !/^([0-9a-fA-F]{2})+$/.test(digits)) throw new RequestError('hex takes pairs of hex digits (spaces allowed)');
+    return { hex };
+  }
+  const regex = str(o.regex, 'regex', 4096);
+  try {
+    new RegExp(regex, 'g');
+  } catch (e) {
+    throw new RequestError(`not a valid regular expression: ${(e as Error).message}`);
+  }
+  return { regex, ...(bool(o.ignoreCase, 'ignoreCase') ? { ignoreCase: true } : {}) };
+}
+
+function noteTarget(t: unknown): NoteRequest['target'] {
+  const o = obj(t, 'target');
+  const pid = (): number => int(o.pid, 'target.pid', 0, 0x7fffffff);
+  switch (o.kind) {
+    case 'process':
+      return { kind: 'process', pid: pid() };
+    case 'thread':
+      return { kind: 'thread', pid: pid(), tid: int(o.tid, 'target.tid', 0, 0x7fffffff) };
+    case 'memory':
+      return { kind: 'memory', pid: pid(), address: hex64(address(o.address, 'target.address')), length: int(o.length, 'target.length', 0, MAX_READ_BYTES) };
+    case 'search-hit':
+      return { kind: 'search-hit', pid: pid(), address: hex64(address(o.address, 'target.address')), length: int(o.length, 'target.length', 0, MAX_READ_BYTES), pattern: str(o.pattern, 'target.pattern') };
+    case 'file':
+      return { kind: 'file', member: str(o.member, 'target.member') };
+    case 'socket':
+      return { kind: 'socket', ...(o.pid !== undefined ? { pid: pid() } : {}), inode: int(o.inode, 'target.inode', 0, 2 ** 53 - 1) };
+    default:
+      throw new RequestError('target.kind must be process, thread, memory, search-hit, file or socket');
+  }
+}

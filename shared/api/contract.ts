@@ -1,0 +1,599 @@
+/**
+ * The workstation's API: one interface (`KensaApi`) and one event map (`KensaEvents`), bound to two
+ * transports (Electron IPC through the preload, and the localhost WebSocket of `kensa serve`) by the same
+ * message protocol (./rpc.ts). The renderer receives a `KensaClient` and never learns which transport it
+ * is on; main/services implements `KensaApi` over main/core.
+ *
+ * Rules every type here follows, so that a value survives structured clone and JSON unchanged:
+ * - JSON-safe only: no bigint, no Buffer, no Date, no class instances, no undefined inside arrays.
+ * - 64-bit values (addresses, register values, masks) are lowercase `"0x…"` strings (`Hex64`).
+ * - Byte blocks are base64 strings; short byte strings shown to the analyst are lowercase hex.
+ * - Errors are data: every method resolves to a `Result`, never rejects (a rejected promise across IPC
+ *   arrives as little more than a message; VS Code's ipcMain notes). The error carries the archive, the
+ *   member and the byte offset when the problem came from the evidence.
+ * - Strings that come from the archive are untrusted text: the renderer shows them as text, never as
+ *   markup, a link or an image.
+ *
+ * Pure TypeScript: imports nothing (no Node, no DOM), so both tsconfig projects compile it.
+ */
+
+/** `"0x7ffc4dd62088"`: a 64-bit value, lowercase hex, no padding. */
+export type Hex64 = string;
+
+/** What went wrong; mirrors main/core's ErrorKind plus what only the services know. */
+export type ApiErrorKind =
+  | 'format' // the evidence is malformed
+  | 'limit' // the evidence exceeds a safety limit (the message names the option that raises it)
+  | 'missing' // a member / image / file the operation needs is absent
+  | 'usage' // the request is impossible (bad pid, bad address, no archive open)
+  | 'io' // the host file system refused
+  | 'tool' // an external program or native module is missing (gdb, node-pty); `hint` names the fix
+  | 'verify' // evidence verification failed
+  | 'cancelled' // the caller cancelled the task
+  | 'unavailable' // this build or transport does not offer the operation (yet)
+  | 'internal'; // a bug in Kensa, not a problem with the evidence
+
+export interface ApiError {
+  kind: ApiErrorKind;
+  message: string;
+  /** The evidence file or folder. */
+  source?: string;
+  /** Member inside the archive (`checkpoint/core-6.img`, `rootfs-diff.tar/home/x`). */
+  member?: string;
+  /** Byte offset within the member (within the decompressed stream for compressed archives). */
+  offset?: number;
+  /** For 'tool' errors: the package or command that fixes it. */
+  hint?: string;
+}
+
+export type Result<T> = { ok: true; value: T } | { ok: false; error: ApiError };
+
+/** A problem met while reading the checkpoint; the rest of the result stands. */
+export interface ProblemInfo {
+  member: string;
+  message: string;
+  /** One line: `ARCHIVE!MEMBER @OFFSET: message`. */
+  text: string;
+}
+
+/** Long work (decompression, hashing, core writing, search) takes a caller-chosen task id. */
+export interface TaskRequest {
+  /** Progress events carry it; `cancel({ taskId })` stops the work. Unique per client. */
+  taskId?: string;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Session and overview
+
+export interface Capabilities {
+  /** The transport the client is connected through. */
+  transport: 'electron' | 'websocket' | 'direct';
+  /** A native file dialog exists (Electron). In browser mode the path is typed. */
+  fileDialog: boolean;
+  /** gdb found on PATH, and the pty module loaded; when false `gdbMessage` says why. */
+  gdb: boolean;
+  gdbMessage?: string;
+  /** Which optional engines this build carries (each lands with its own issue). */
+  search: boolean;
+  coreWriter: boolean;
+  evidenceCase: boolean;
+  report: boolean;
+}
+
+export interface HelloInfo {
+  name: 'kensa';
+  version: string;
+  capabilities: Capabilities;
+  /** The archive open now, if any. */
+  session: SessionInfo | null;
+}
+
+export interface OpenArchiveRequest extends TaskRequest {
+  /** A checkpoint archive (tar, tar.gz, tar.zst) or a folder of CRIU images, as a host path. */
+  path: string;
+  /** The container image's root file system (folder, tar, OCI layout) for file-backed pages and gdb. */
+  rootfs?: string;
+}
+
+export interface SessionInfo {
+  /** The evidence path as opened. */
+  archive: string;
+  rootfs?: string;
+  layout: 'tar' | 'tar.gz' | 'tar.zst' | 'folder' | 'image-folder';
+  /** ISO time the archive was opened. */
+  openedAt: string;
+  processes: number;
+  /** Problems so far (grows as panels read more images). */
+  problems: ProblemInfo[];
+}
+
+export interface NetworkInfo {
+  network: string;
+  interface: string;
+  addresses: string[];
+  gateways: string[];
+  mac?: string;
+}
+
+export interface StatisticInfo {
+  key: string;
+  label: string;
+  value: number;
+  /** `1.482 ms`, `512` */
+  display: string;
+}
+
+export interface EvidenceHash {
+  /** What was hashed: the evidence file, or a file inside an evidence folder. */
+  path: string;
+  size: number;
+  sha256: string;
+}
+
+export interface OverviewInfo {
+  source: string;
+  layout: SessionInfo['layout'];
+  engine?: string;
+  containerName?: string;
+  image?: string;
+  imageRef?: string;
+  id?: string;
+  runtime?: string;
+  /** RFC 3339 with the precision the archive records. */
+  created?: string;
+  checkpointed?: string;
+  podName?: string;
+  podNamespace?: string;
+  hostname?: string;
+  domainname?: string;
+  arch: string;
+  criuRunId?: string;
+  ips: string[];
+  macs: string[];
+  networks: NetworkInfo[];
+  sizes: { total: number; memoryPages: number; rootfsDiff: number; amdGpuMemoryPages?: number };
+  statistics: StatisticInfo[];
+  processes: number;
+  threads: number;
+  /** Host uptime at the dump (timens-0.img), seconds. */
+  uptimeAtDump?: { monotonic: number; boottime: number };
+  /** Hashes known without extra work (compressed archives are hashed on intake); `hashEvidence` adds the rest. */
+  hashes: EvidenceHash[];
+  /** True when the archive ended early. */
+  truncated: boolean;
+  /** Why this evidence is sensitive, shown on the overview. */
+  notice: string;
+  problems: ProblemInfo[];
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Processes, threads, registers
+
+export interface ProcessInfo {
+  pid: number;
+  ppid: number;
+  pgid: number;
+  sid: number;
+  comm: string;
+  /** argv joined by spaces, read from the process's memory. */
+  cmdline?: string;
+  argv?: string[];
+  exe?: string;
+  state: string;
+  threads: number;
+  tids: number[];
+  uid?: number;
+  gid?: number;
+  /** Depth in the tree (root = 0) and children in pstree order. */
+  depth: number;
+  children: number[];
+}
+
+export interface RegisterValue {
+  name: string;
+  /** `0x…`, zero-padded to the register's width. */
+  value: Hex64;
+  bits: number;
+}
+
+export interface ThreadInfo {
+  pid: number;
+  tid: number;
+  name: string;
+  arch: string;
+  /** Blocked in this syscall (CRIU rewound it: ip points at `syscall`, ax = orig_ax). */
+  syscall?: number;
+  syscallName?: string;
+  general: RegisterValue[];
+  segment: RegisterValue[];
+  /** x87 / FP control and status, and st0-st7 (80-bit values in 128-bit slots). */
+  fpu: RegisterValue[];
+  /** xmm/ymm/zmm, opmask (x86); v0-v31 (aarch64). */
+  vector: RegisterValue[];
+  creds?: { uid: number; gid: number; euid: number; egid: number; groups: number[]; capEff: Hex64; capPrm: Hex64; capBnd: Hex64; noNewPrivs?: boolean; lsmProfile?: string };
+  blockedSignals?: Hex64;
+  schedPolicy?: number;
+  schedNice?: number;
+  seccompMode?: number;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Memory
+
+/** Where a byte came from (main/core/memory/address-space.ts ByteOrigin). */
+export type ByteOriginName =
+  | 'pages'
+  | 'shmem'
+  | 'parent'
+  | 'rootfs-diff'
+  | 'rootfs'
+  | 'zero'
+  | 'not-dumped'
+  | 'missing-parent'
+  | 'missing-lazy'
+  | 'missing-file'
+  | 'missing-pages'
+  | 'unmapped';
+
+/** Origins whose bytes are real content (or a zero the kernel would also have written). */
+export const KNOWN_BYTE_ORIGINS: readonly ByteOriginName[] = ['pages', 'shmem', 'parent', 'rootfs-diff', 'rootfs', 'zero', 'not-dumped'];
+
+export interface ExtentInfo {
+  start: Hex64;
+  end: Hex64;
+  origin: ByteOriginName;
+}
+
+export interface VmaInfo {
+  index: number;
+  start: Hex64;
+  end: Hex64;
+  size: number;
+  perms: string;
+  kind: string;
+  /** What /proc/PID/maps shows in its last column. */
+  name: string;
+  offset: Hex64;
+  /** Bytes with content in the checkpoint (pages, shmem, parent). */
+  present: number;
+  /** Bytes whose content is missing (lazy, parent not given, file not found). */
+  missing: number;
+  /** Bytes by origin. */
+  origins: Partial<Record<ByteOriginName, number>>;
+  /** The VMA as runs of one origin, for the map (merged to at most 256 runs). */
+  runs: ExtentInfo[];
+  notDumped: boolean;
+  file?: { path: string; deleted?: boolean; buildId?: string };
+}
+
+export interface ReadMemoryRequest {
+  pid: number;
+  address: Hex64;
+  /** At most 1 MiB per call. */
+  length: number;
+}
+
+export interface MemoryChunk {
+  pid: number;
+  address: Hex64;
+  length: number;
+  /** The bytes, base64; bytes without content read as zero and `extents` says which. */
+  data: string;
+  extents: ExtentInfo[];
+}
+
+export type SearchPatternSpec = { text: string; utf16?: boolean; ignoreCase?: boolean } | { hex: string } | { regex: string; ignoreCase?: boolean };
+
+export interface SearchRequest extends TaskRequest {
+  pattern: SearchPatternSpec;
+  /** No pids: every process. */
+  pids?: number[];
+  /** `kensa mem --vma` filters: `START-END`, `rw-`, `[heap]`, `[stack]`, `[anon]`, `[shared]`, path substring. */
+  vma?: string[];
+  /** Bytes of context before and after each hit (default 16, at most 256). */
+  context?: number;
+  /** Stop after this many hits (default 1000). */
+  maxHits?: number;
+}
+
+export interface SearchHitInfo {
+  pid: number;
+  address: Hex64;
+  length: number;
+  vma: { start: Hex64; end: Hex64; perms: string; name: string; kind: string };
+  origin: ByteOriginName;
+  /** Lowercase hex of the matched bytes and their context. */
+  match: string;
+  before: string;
+  after: string;
+}
+
+export interface SearchResult {
+  hits: SearchHitInfo[];
+  /** True when `maxHits` stopped the search. */
+  truncated: boolean;
+  /** Bytes scanned. */
+  scanned: number;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Files, sockets, mounts, namespaces, cgroups, logs
+
+export interface FdInfo {
+  fd: number | 'cwd' | 'root' | 'exe';
+  type: string;
+  path: string;
+  flags?: number;
+  /** File position (decimal string when above 2^53-1). */
+  pos?: number | string;
+  deleted?: boolean;
+  cloexec?: boolean;
+}
+
+export interface RootfsEntry {
+  /** Absolute path inside the container (`/home/counter/test-file`). */
+  path: string;
+  /** Member name for `readFile` (`rootfs-diff.tar/home/counter/test-file`). */
+  member: string;
+  type: string;
+  size: number;
+  mode: number;
+  mtime?: string;
+  linkTarget?: string;
+}
+
+export interface RootfsTree {
+  /** False when the archive has no rootfs-diff.tar (nothing changed, or a bare image folder). */
+  present: boolean;
+  gzip: boolean;
+  entries: RootfsEntry[];
+  /** Paths the container deleted from its image (deleted.files). */
+  deleted: string[];
+}
+
+export interface ReadFileRequest {
+  /** An archive member (`rootfs-diff.tar/PATH`, `dump.log`, `checkpoint/core-1.img`). */
+  member: string;
+  offset?: number;
+  /** At most 1 MiB per call (default 64 KiB). */
+  length?: number;
+}
+
+export interface FileChunk {
+  member: string;
+  size: number;
+  offset: number;
+  /** base64 */
+  data: string;
+}
+
+export interface SocketInfo {
+  pid: number;
+  fd: number;
+  family: string;
+  type: string;
+  protocol?: string;
+  state?: string;
+  src?: string;
+  srcPort?: number;
+  dst?: string;
+  dstPort?: number;
+  name?: string;
+  inode?: number;
+  peerInode?: number;
+  sendBuf?: number;
+  recvBuf?: number;
+  backlog?: number;
+}
+
+export interface MountsInfo {
+  /** CRIU's mount tree (mountpoints-N.img) of the root task's mount namespace. */
+  mountpoints: { mntId: number; parentMntId: number; mountpoint: string; fstype: string; source?: string; root?: string; options?: string; external?: string }[];
+  /** The engine's OCI mounts (spec.dump) and bind mounts (bind.mounts). */
+  oci: { destination: string; type?: string; source?: string; options?: string[] }[];
+  bind: { source: string; destination: string; fileType?: string }[];
+}
+
+export interface NamespacesInfo {
+  /** One row per process: namespace name -> CRIU namespace id (ids-N.img). */
+  processes: { pid: number; comm: string; ids: Record<string, number> }[];
+  uts: { nodename?: string; domainname?: string };
+}
+
+export interface CgroupInfo {
+  controller: string;
+  path: string;
+}
+
+export interface LogInfo {
+  /** `dump.log`, `container log` */
+  name: string;
+  member: string;
+  size: number;
+  /** UTF-8 text (invalid bytes replaced); the first 4 MiB. */
+  text: string;
+  truncated: boolean;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Core files and gdb
+
+export interface CoreWriteRequest extends TaskRequest {
+  pid: number;
+}
+
+export interface CoreWriteInfo {
+  pid: number;
+  path: string;
+  size: number;
+  sha256: string;
+  threads: number[];
+  segments: number;
+  missing: { start: Hex64; end: Hex64; reason: string; file?: string }[];
+}
+
+export interface GdbStartRequest extends TaskRequest {
+  pid: number;
+  cols: number;
+  rows: number;
+}
+
+export interface GdbSessionInfo {
+  sessionId: string;
+  pid: number;
+  /** gdb's argv as run (shown above the terminal). */
+  argv: string[];
+  corePath: string;
+  sysroot?: string;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Evidence case and report
+
+export type NoteTarget =
+  | { kind: 'process'; pid: number }
+  | { kind: 'thread'; pid: number; tid: number }
+  | { kind: 'memory'; pid: number; address: Hex64; length: number }
+  | { kind: 'search-hit'; pid: number; address: Hex64; length: number; pattern: string }
+  | { kind: 'file'; member: string }
+  | { kind: 'socket'; pid?: number; inode: number };
+
+export interface NoteRequest {
+  text: string;
+  target: NoteTarget;
+}
+
+export interface CaseInfo {
+  open: boolean;
+  dir?: string;
+  id?: string;
+  /** The case's evidence records and notes as the evidence engine returns them (JSON). */
+  evidence: Record<string, unknown>[];
+  notes: Record<string, unknown>[];
+  /** Whether the archive open now is one of the case's evidence records. */
+  archiveInCase: boolean;
+}
+
+export interface CaseOpenRequest {
+  dir: string;
+  /** Create the case folder when it does not exist yet. */
+  create?: boolean;
+  analyst?: string;
+  title?: string;
+}
+
+export interface ReportRequest extends TaskRequest {
+  format: 'html' | 'pdf' | 'json';
+  /** Default: `report.<format>` in the case folder. */
+  outFile?: string;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// The interface
+
+/**
+ * Every call takes at most one plain-object argument and resolves to a Result. Methods are listed in
+ * API_METHODS (below); transports refuse any other name.
+ */
+export interface KensaApi {
+  /** Version, capabilities and the archive open now. */
+  hello(): Promise<Result<HelloInfo>>;
+  /** Open an archive (decompressing it into the cache first when compressed: progress + cancel). */
+  openArchive(req: OpenArchiveRequest): Promise<Result<SessionInfo>>;
+  closeArchive(): Promise<Result<null>>;
+  /** Electron: a native file dialog; browser mode answers 'unavailable' (type the path). */
+  pickArchive(): Promise<Result<string | null>>;
+  session(): Promise<Result<SessionInfo | null>>;
+  overview(): Promise<Result<OverviewInfo>>;
+  /** SHA-256 of the evidence (the archive file, or every file of an evidence folder): progress + cancel. */
+  hashEvidence(req?: TaskRequest): Promise<Result<EvidenceHash[]>>;
+  /** Stop a task started with this taskId; `cancelled` is false when no such task is running. */
+  cancel(req: { taskId: string }): Promise<Result<{ cancelled: boolean }>>;
+
+  processes(): Promise<Result<ProcessInfo[]>>;
+  threads(req: { pid: number }): Promise<Result<ThreadInfo[]>>;
+  vmas(req: { pid: number }): Promise<Result<VmaInfo[]>>;
+  readMemory(req: ReadMemoryRequest): Promise<Result<MemoryChunk>>;
+  search(req: SearchRequest): Promise<Result<SearchResult>>;
+
+  fds(req: { pid: number }): Promise<Result<FdInfo[]>>;
+  rootfsTree(): Promise<Result<RootfsTree>>;
+  readFile(req: ReadFileRequest): Promise<Result<FileChunk>>;
+  /** Sockets of one process, or of every process without a pid. */
+  sockets(req?: { pid?: number }): Promise<Result<SocketInfo[]>>;
+  mounts(): Promise<Result<MountsInfo>>;
+  namespaces(): Promise<Result<NamespacesInfo>>;
+  cgroups(req: { pid: number }): Promise<Result<CgroupInfo[]>>;
+  logs(): Promise<Result<LogInfo[]>>;
+
+  writeCore(req: CoreWriteRequest): Promise<Result<CoreWriteInfo>>;
+  gdbStart(req: GdbStartRequest): Promise<Result<GdbSessionInfo>>;
+  gdbInput(req: { sessionId: string; data: string }): Promise<Result<null>>;
+  gdbResize(req: { sessionId: string; cols: number; rows: number }): Promise<Result<null>>;
+  gdbKill(req: { sessionId: string }): Promise<Result<null>>;
+
+  caseStatus(): Promise<Result<CaseInfo>>;
+  caseOpen(req: CaseOpenRequest): Promise<Result<CaseInfo>>;
+  /** Hash the open archive into the case (progress + cancel). */
+  caseAddEvidence(req?: TaskRequest): Promise<Result<CaseInfo>>;
+  caseVerify(req?: TaskRequest): Promise<Result<Record<string, unknown>>>;
+  addNote(req: NoteRequest): Promise<Result<Record<string, unknown>>>;
+  writeReport(req: ReportRequest): Promise<Result<{ path: string; sha256: string }>>;
+}
+
+export type ApiMethod = keyof KensaApi;
+/** The argument a method takes (undefined for methods without one). */
+export type ApiRequest<M extends ApiMethod> = Parameters<KensaApi[M]> extends [] ? undefined : Parameters<KensaApi[M]>[0];
+/** The value inside a method's successful Result. */
+export type ApiValue<M extends ApiMethod> = Awaited<ReturnType<KensaApi[M]>> extends Result<infer T> ? T : never;
+
+/** Every method name once; the record type makes the compiler reject a missing or extra name. */
+const METHOD_TABLE: Record<ApiMethod, true> = {
+  hello: true, openArchive: true, closeArchive: true, pickArchive: true, session: true, overview: true, hashEvidence: true, cancel: true,
+  processes: true, threads: true, vmas: true, readMemory: true, search: true,
+  fds: true, rootfsTree: true, readFile: true, sockets: true, mounts: true, namespaces: true, cgroups: true, logs: true,
+  writeCore: true, gdbStart: true, gdbInput: true, gdbResize: true, gdbKill: true,
+  caseStatus: true, caseOpen: true, caseAddEvidence: true, caseVerify: true, addNote: true, writeReport: true,
+};
+export const API_METHODS: readonly ApiMethod[] = Object.keys(METHOD_TABLE) as ApiMethod[];
+
+export function isApiMethod(name: unknown): name is ApiMethod {
+  return typeof name === 'string' && Object.prototype.hasOwnProperty.call(METHOD_TABLE, name);
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Events
+
+export interface ProgressEvent {
+  taskId: string;
+  /** `hashing`, `decompressing`, `searching`, `writing core`, ... */
+  phase: string;
+  done: number;
+  /** 0 when unknown. */
+  total: number;
+}
+
+export interface KensaEvents {
+  /** Long work advanced (throttled to about 10 per second per task). */
+  progress: ProgressEvent;
+  /** The open archive changed (opened from the command line, a drop, another tab) or was closed. */
+  session: SessionInfo | null;
+  /** gdb output, batched (~16 ms), decoded as a UTF-8 stream. */
+  gdbData: { sessionId: string; data: string };
+  gdbExit: { sessionId: string; exitCode: number; signal?: number };
+}
+
+export type EventName = keyof KensaEvents;
+
+const EVENT_TABLE: Record<EventName, true> = { progress: true, session: true, gdbData: true, gdbExit: true };
+export const EVENT_NAMES: readonly EventName[] = Object.keys(EVENT_TABLE) as EventName[];
+
+export function isEventName(name: unknown): name is EventName {
+  return typeof name === 'string' && Object.prototype.hasOwnProperty.call(EVENT_TABLE, name);
+}
+
+/** What the renderer holds: the API plus event subscriptions (each returns its unsubscribe). */
+export interface KensaClient extends KensaApi {
+  readonly transport: Capabilities['transport'];
+  on<E extends EventName>(event: E, listener: (payload: KensaEvents[E]) => void): () => void;
+}
