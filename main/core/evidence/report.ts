@@ -1,0 +1,72 @@
+/**
+ * Reports of a case: HTML (one self-contained file), PDF (PDFKit, fixed metadata) and JSON (for tools).
+ *
+ * writeReport gathers the model (report-model.ts) from the case as it stands, writes the file, and records
+ * it in the custody log as a `report` entry with its SHA-256 and the action that made it. A report written
+ * outside the case folder is also copied into DIR/reports/ so the case keeps what was handed out.
+ * The report does not verify the evidence itself (that would put the clock into it): it states the latest
+ * verification in the log; `kensa report` runs `verify()` first.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { KensaError } from '../errors';
+import { jsonSafe } from '../../../shared/format';
+import { EvidenceCase, type DerivedRecord } from './case';
+import { buildReportModel, type ReportModel } from './report-model';
+import { renderHtml } from './report-html';
+import { renderPdf } from './report-pdf';
+
+export type ReportFormat = 'html' | 'pdf' | 'json';
+export const REPORT_FORMATS: readonly ReportFormat[] = ['html', 'pdf', 'json'];
+
+export interface WriteReportOptions {
+  /** Generation time to state (default SOURCE_DATE_EPOCH, else now). */
+  now?: Date;
+  /** The exact command or UI action recorded with the report (default: the writeReport call). */
+  action?: string;
+  cacheDir?: string;
+}
+
+export { buildReportModel, SENSITIVITY_STATEMENT, type ReportModel } from './report-model';
+export { renderHtml, reportCsp, escapeHtml } from './report-html';
+export { renderPdf, pdfText } from './report-pdf';
+
+/** The report as bytes in one format. */
+export async function renderReport(model: ReportModel, format: ReportFormat): Promise<Buffer> {
+  switch (format) {
+    case 'html':
+      return Buffer.from(renderHtml(model), 'utf8');
+    case 'pdf':
+      return renderPdf(model);
+    case 'json':
+      return Buffer.from(JSON.stringify(jsonSafe(model), null, 2) + '\n', 'utf8');
+    default:
+      throw new KensaError('usage', `unknown report format ${JSON.stringify(format)} (html, pdf or json)`);
+  }
+}
+
+/** Write a report of the case in `caseDir` to `outFile`, and record it in the case. */
+export async function writeReport(caseDir: string, format: ReportFormat, outFile: string, opts: WriteReportOptions = {}): Promise<{ path: string; sha256: string; size: number; record: DerivedRecord }> {
+  if (!REPORT_FORMATS.includes(format)) throw new KensaError('usage', `unknown report format ${JSON.stringify(format)} (html, pdf or json)`);
+  const c = EvidenceCase.open(caseDir);
+  const out = path.resolve(outFile);
+  if (c.evidence().some((e) => out === e.path || out.startsWith(e.path + path.sep))) throw new KensaError('usage', `refusing to write a report over or into evidence: ${out}`);
+  const model = await buildReportModel(c, { now: opts.now, cacheDir: opts.cacheDir });
+  const bytes = await renderReport(model, format);
+  fs.mkdirSync(path.dirname(out), { recursive: true });
+  // Write beside the target and rename, so a reader never sees half a report.
+  const tmp = `${out}.${process.pid}.tmp`;
+  try {
+    fs.writeFileSync(tmp, bytes, { mode: 0o600 });
+    fs.renameSync(tmp, out);
+  } catch (e) {
+    fs.rmSync(tmp, { force: true });
+    throw new KensaError('io', `cannot write the report: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, { source: out });
+  }
+  const action = opts.action ?? `writeReport(${JSON.stringify(c.dir)}, ${JSON.stringify(format)}, ${JSON.stringify(out)})`;
+  const record = await c.recordDerivedAsync(out, action, undefined, {
+    kind: 'report',
+    details: { format, coversThrough: model.custody.throughSeq, generatedAt: model.generatedAt, evidence: model.evidence.map((e) => e.id) },
+  });
+  return { path: out, sha256: record.sha256, size: record.size, record };
+}
