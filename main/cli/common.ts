@@ -88,10 +88,11 @@ export function printJson(ctx: CommandContext, value: unknown): void {
 }
 
 /** Report the checkpoint's problems on stderr; returns the exit code for a result that was produced. */
-export function finish(ctx: CommandContext, cp: { problems: { text: string }[] } | undefined): number {
-  if (!cp || cp.problems.length === 0) return EXIT.OK;
+export function finish(ctx: CommandContext, cp: { problems: { text: string }[]; warnings?: string[] } | undefined): number {
+  if (!cp) return EXIT.OK;
+  for (const w of cp.warnings ?? []) ctx.err(`kensa: warning: ${escapeText(w)}\n`);
   for (const p of cp.problems) ctx.err(`kensa: warning: ${escapeText(p.text)}\n`);
-  return EXIT.PARTIAL;
+  return cp.problems.length === 0 ? EXIT.OK : EXIT.PARTIAL;
 }
 
 /** Left-aligned table like checkpointctl's: header, dashes, rows; cells escaped. */

@@ -54,6 +54,8 @@ interface Backing {
   open(e: ArchiveEntry): ByteSource;
   close(): void;
   warnings: string[];
+  /** Parts that could not be read (a cut or corrupt archive): a partial result. */
+  damage: string[];
   truncated: boolean;
 }
 
@@ -62,7 +64,10 @@ export const ROOTFS_DIFF = 'rootfs-diff.tar';
 export class CheckpointArchive {
   /** `checkpoint` for engine archives, `` for a bare image folder. */
   readonly imageDir: string;
+  /** Oddities that were neutralised (unsafe or duplicate names): the result is still complete. */
   readonly warnings: string[];
+  /** Parts that could not be read (cut short, corrupt stream): the result is partial. */
+  readonly damage: string[];
   private rootfsDiffIndex: { index: TarIndex; source: ByteSource; gzip: boolean } | null | undefined;
 
   private constructor(
@@ -77,9 +82,13 @@ export class CheckpointArchive {
     readonly cachedTar?: string,
   ) {
     this.warnings = [...backing.warnings];
+    this.damage = [...backing.damage];
     if (format === 'image-folder') this.imageDir = '';
     else if (backing.entries.has('checkpoint') || [...backing.entries.keys()].some((n) => n.startsWith('checkpoint/'))) this.imageDir = 'checkpoint';
     else if (backing.entries.has('inventory.img')) this.imageDir = '';
+    // A Podman pre-checkpoint export (`--pre-checkpoint -e`) holds its images in pre-checkpoint/ instead
+    // (criu-format.md §1.5); it is the parent archive of a later `--with-previous` checkpoint.
+    else if (backing.entries.has('pre-checkpoint') || [...backing.entries.keys()].some((n) => n.startsWith('pre-checkpoint/'))) this.imageDir = 'pre-checkpoint';
     else throw new FormatError('not a checkpoint: no checkpoint/ directory and no inventory.img', { source });
   }
 
@@ -114,7 +123,12 @@ export class CheckpointArchive {
     const dec = await decompressToCache(file, kind, resolveCacheDir(opts.cacheDir), limits, opts.onProgress);
     const tarSrc = new FileSource(dec.tarPath);
     const format: ArchiveFormat = kind === 'gzip' ? 'tar.gz' : 'tar.zst';
-    return new CheckpointArchive(file, format, tarBacking(tarSrc, limits, file), limits, dec.sha256, dec.tarPath);
+    const backing = tarBacking(tarSrc, limits, file);
+    if (dec.incomplete) {
+      backing.damage.unshift(dec.incomplete);
+      backing.truncated = true;
+    }
+    return new CheckpointArchive(file, format, backing, limits, dec.sha256, dec.tarPath);
   }
 
   entries(): ArchiveEntry[] {
@@ -204,7 +218,7 @@ export class CheckpointArchive {
     try {
       const index = indexTar(src, this.limits, ROOTFS_DIFF);
       for (const w of index.warnings) this.warnings.push(`${ROOTFS_DIFF}: ${w}`);
-      if (index.truncated) this.warnings.push(`${ROOTFS_DIFF}: cut short; files after the cut are missing`);
+      if (index.truncated) this.damage.push(`${ROOTFS_DIFF}: cut short; files after the cut are missing`);
       this.rootfsDiffIndex = { index, source: src, gzip };
     } catch (err) {
       throw err instanceof KensaError ? err.within({ source: this.source, member: ROOTFS_DIFF }) : err;
@@ -238,11 +252,12 @@ function tarBacking(src: ByteSource, limits: ArchiveLimits, sourceName: string):
   const offsets = new Map<ArchiveEntry, { start: number; size: number }>();
   index.members.forEach((m, i) => offsets.set(order[i], { start: m.dataOffset, size: Math.min(m.size, Math.max(0, src.size - m.dataOffset)) }));
   const warnings = [...index.warnings];
-  if (index.truncated) warnings.push('archive is cut short: members after the cut are missing');
+  const damage = index.truncated ? ['archive is cut short: members after the cut are missing'] : [];
   return {
     entries,
     order,
     warnings,
+    damage,
     truncated: index.truncated,
     open: (e) => {
       const o = offsets.get(e)!;
@@ -277,6 +292,7 @@ function folderBacking(root: string, limits: ArchiveLimits): Backing {
     entries,
     order,
     warnings: [],
+    damage: [],
     truncated: false,
     open: (e) => {
       const f = new FileSource(path.join(root, e.name));

@@ -59,18 +59,55 @@ export async function sha256File(file: string, onProgress?: ProgressFn): Promise
   return hash.digest('hex');
 }
 
-function makeDecompressor(kind: Compression, limits: DecompressLimits): Transform {
+type Stage = Transform | ((source: AsyncIterable<Buffer>) => AsyncGenerator<Buffer>);
+
+/** Output buffer of one ZSTD_decompressStream call: bounds what one step can produce. */
+const ZSTD_STEP_OUT = 1 << 20;
+
+/**
+ * libzstd streaming through zstd-napi's low-level binding, one bounded output buffer at a time. (Its
+ * high-level DecompressStream decompresses a whole input chunk inside one _transform call, so a few KiB of
+ * crafted frames can produce gigabytes before any limit or backpressure applies.)
+ */
+function zstdNapiStage(limits: DecompressLimits): (source: AsyncIterable<Buffer>) => AsyncGenerator<Buffer> {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const binding = require('zstd-napi/binding') as typeof import('zstd-napi/binding');
+  return async function* (source) {
+    const dctx = new binding.DCtx();
+    dctx.setParameter(binding.DParameter.windowLogMax, limits.zstdWindowLogMax);
+    const out = Buffer.allocUnsafe(ZSTD_STEP_OUT);
+    let pending = 0; // ZSTD_decompressStream's hint: non-zero while a frame is unfinished
+    for await (const chunk of source) {
+      let src = chunk;
+      while (src.length > 0) {
+        const [hint, produced, consumed] = dctx.decompressStream(out, src);
+        pending = hint;
+        src = src.subarray(consumed);
+        if (produced > 0) yield Buffer.from(out.subarray(0, produced));
+      }
+      // Flush what the context still holds for this input (it may buffer up to a block).
+      for (;;) {
+        const [hint, produced] = dctx.decompressStream(out, Buffer.alloc(0));
+        if (produced === 0) break; // (an idle call between frames returns the next header's size: not "pending")
+        pending = hint;
+        yield Buffer.from(out.subarray(0, produced));
+      }
+    }
+    if (pending !== 0) throw new Error('zstd stream ends inside a frame (truncated)');
+  };
+}
+
+function makeDecompressor(kind: Compression, limits: DecompressLimits): Stage {
   if (kind === 'gzip') return zlib.createGunzip();
   if (kind === 'zstd') {
-    // Node >= 22.15 (Electron) has zstd in zlib; Node 20 does not, there zstd-napi (libzstd) does the work.
+    // Node >= 22.15 (Electron) has zstd in zlib, a stream that honours backpressure; Node 20 does not,
+    // there libzstd comes from zstd-napi.
     const z = zlib as unknown as { createZstdDecompress?: (o?: object) => Transform; constants: Record<string, number> };
     if (typeof z.createZstdDecompress === 'function') {
       const param = z.constants.ZSTD_d_windowLogMax;
       return z.createZstdDecompress(param === undefined ? {} : { params: { [param]: limits.zstdWindowLogMax } });
     }
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { DecompressStream } = require('zstd-napi') as typeof import('zstd-napi');
-    return new DecompressStream({ windowLogMax: limits.zstdWindowLogMax });
+    return zstdNapiStage(limits);
   }
   throw new KensaError('format', `${kind}-compressed archives are not supported; decompress it first (e.g. with ${kind === 'xz' ? 'xz -dk' : 'bzip2 -dk'})`);
 }
@@ -107,6 +144,8 @@ export interface DecompressedArchive {
   sha256: string;
   /** True when an earlier run had already produced it. */
   reused: boolean;
+  /** Set when the compressed stream is cut short or corrupt: what decompressed before that is kept. */
+  incomplete?: string;
 }
 
 /**
@@ -139,16 +178,32 @@ export async function decompressToCache(
   }
   const tarPath = path.join(dir, `${sha}.tar`);
   if (fs.existsSync(tarPath)) return { tarPath, sha256: sha, reused: true };
+  const incompletePath = path.join(dir, `${sha}.incomplete.tar`);
+  const notePath = path.join(dir, `${sha}.incomplete.txt`);
+  if (fs.existsSync(incompletePath) && fs.existsSync(notePath)) {
+    return { tarPath: incompletePath, sha256: sha, reused: true, incomplete: fs.readFileSync(notePath, 'utf8') };
+  }
 
   const partial = `${tarPath}.partial-${process.pid}-${Date.now()}`;
   const meter = new LimitMeter(st.size, limits, file, onProgress);
   try {
     await pipeline(fs.createReadStream(file, { highWaterMark: 1 << 20 }), makeDecompressor(kind, limits), meter, fs.createWriteStream(partial, { mode: 0o600 }));
   } catch (e) {
-    fs.rmSync(partial, { force: true });
-    if (e instanceof KensaError) throw e;
+    if (e instanceof KensaError) {
+      fs.rmSync(partial, { force: true });
+      throw e;
+    }
+    // A cut or corrupt stream: keep what decompressed cleanly (a partial view beats none) and say where
+    // it stopped. The tar index then reports which members are missing.
     const msg = (e as Error).message || String(e);
-    throw new FormatError(`${kind} stream is corrupt: ${msg}`, { source: file, offset: meter.out });
+    const note = `${kind} stream ends or breaks after ${meter.out} decompressed bytes (${msg}); members after that point are missing`;
+    if (meter.out === 0) {
+      fs.rmSync(partial, { force: true });
+      throw new FormatError(`${kind} stream is corrupt: ${msg}`, { source: file, offset: 0 });
+    }
+    fs.renameSync(partial, incompletePath);
+    fs.writeFileSync(notePath, note);
+    return { tarPath: incompletePath, sha256: sha, reused: false, incomplete: note };
   }
   fs.renameSync(partial, tarPath);
   return { tarPath, sha256: sha, reused: false };

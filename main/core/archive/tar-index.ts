@@ -118,6 +118,7 @@ export function indexTar(source: ByteSource, limits: TarLimits = DEFAULT_TAR_LIM
   let gex: HeaderData | undefined;
   let longPath: string | undefined;
   let longLink: string | undefined;
+  const symlinks = new Map<string, string>();
 
   while (true) {
     if (offset + BLOCK > source.size) {
@@ -192,6 +193,20 @@ export function indexTar(source: ByteSource, limits: TarLimits = DEFAULT_TAR_LIM
       entry.truncated = true;
       truncated = true;
     }
+    if (kind === 'symlink') symlinks.set(name, entry.linkTarget ?? '');
+    // A path that runs through an earlier symlink would be written outside the tree by a naive extractor
+    // (node-tar CVE-2021-32803 / -37701 class); Kensa never follows it, and says so.
+    for (let cut = name.indexOf('/'); cut !== -1; cut = name.indexOf('/', cut + 1)) {
+      const target = symlinks.get(name.slice(0, cut));
+      if (target !== undefined) {
+        warnings.push(`member ${JSON.stringify(name)} lies behind symlink ${JSON.stringify(name.slice(0, cut))} -> ${JSON.stringify(target)}; the link is never followed`);
+        break;
+      }
+    }
+    if (kind === 'hardlink' && entry.linkTarget !== undefined && normaliseMemberName(entry.linkTarget).unsafe) {
+      warnings.push(`hard link ${JSON.stringify(name)} points outside the archive (${JSON.stringify(entry.linkTarget)}); never created`);
+    }
+    if (kind === 'device') warnings.push(`device file ${JSON.stringify(name)} is listed only; never created`);
     if (name !== '') {
       if (byName.has(name)) warnings.push(`duplicate member ${JSON.stringify(name)}: the later one is used`);
       byName.set(name, entry);

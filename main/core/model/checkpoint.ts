@@ -9,6 +9,7 @@ import { AT, FD_TYPES, FSTYPES, IP_PROTO, MACHINES, SOCK_FAMILY, SOCK_TYPE, TASK
 import { buildVmas, type Vma } from '../memory/vma';
 import { parsePagemap, type PageMap } from '../memory/pagemap';
 import { AddressSpace, type FileContentResolver, type ShmemObject } from '../memory/address-space';
+import { openParentDump, type ParentDump } from '../memory/parent';
 import type { ByteSource } from '../io/byte-source';
 import { KensaError } from '../errors';
 
@@ -128,6 +129,8 @@ export interface CheckpointOpenOptions extends OpenOptions {
   rootfs?: FileContentResolver;
   /** Deepest process tree accepted (`--max-depth`). */
   maxTreeDepth?: number;
+  /** The parent (pre-)dump of an incremental checkpoint (`--parent`); else the images' `parent` link is followed. */
+  parent?: string;
 }
 
 const DEFAULT_MAX_TREE_DEPTH = 4096;
@@ -199,6 +202,9 @@ export class Checkpoint {
   private readonly shmemCache = new Map<number, ShmemObject | null>();
   private deletedCache?: Set<number>;
   rootfs?: FileContentResolver;
+  /** The parent dump PE_PARENT pages are read from (criu-format.md §1.5), when there is one. */
+  parentDump?: ParentDump;
+  private parentUnresolved?: string;
   private readonly maxTreeDepth: number;
 
   private constructor(readonly archive: CheckpointArchive, opts: CheckpointOpenOptions) {
@@ -211,19 +217,36 @@ export class Checkpoint {
 
   static async open(path: string, opts: CheckpointOpenOptions = {}): Promise<Checkpoint> {
     const archive = await CheckpointArchive.open(path, opts);
-    return new Checkpoint(archive, opts);
+    const cp = new Checkpoint(archive, opts);
+    try {
+      const parent = await openParentDump(archive, archive.imageDir, opts, (member, message) => cp.images.note(member, message));
+      cp.parentDump = parent.dump;
+      cp.parentUnresolved = parent.unresolved;
+    } catch (e) {
+      archive.close();
+      throw e;
+    }
+    return cp;
   }
 
   get source(): string {
     return this.archive.source;
   }
 
-  /** Problems met so far (unreadable images, inconsistencies). Non-empty means a partial result. */
+  /** Problems met so far (unreadable parts, images, inconsistencies). Non-empty means a partial result. */
   get problems(): { member: string; message: string; text: string }[] {
-    return this.images.problems;
+    const damage = this.archive.damage.map((d) => ({ member: '', message: d, text: `${this.archive.source}: ${d}` }));
+    return [...damage, ...this.images.problems];
+  }
+
+  /** Oddities in the evidence that were neutralised (unsafe or duplicate member names): worth a warning. */
+  get warnings(): string[] {
+    this.archive.rootfsDiff();
+    return this.archive.warnings.map((w) => `${this.archive.source}: ${w}`);
   }
 
   close(): void {
+    this.parentDump?.close();
     this.archive.close();
   }
 
@@ -549,7 +572,7 @@ export class Checkpoint {
     let s = this.shmemCache.get(shmemId);
     if (s === undefined) {
       const map = this.pagemap(`pagemap-shmem-${shmemId}.img`, pageSize);
-      s = map ? { map, pages: this.pagesSource(map.pagesId) } : null;
+      s = map ? { map, pages: this.pagesSource(map.pagesId), member: this.archive.imageMember(`pages-${map.pagesId}.img`), parent: () => this.parentDump?.shmemStore(shmemId, pageSize) } : null;
       this.shmemCache.set(shmemId, s);
     }
     return s ?? undefined;
@@ -562,7 +585,7 @@ export class Checkpoint {
         const member = 'rootfs-diff.tar/' + path.replace(/^\/+/, '');
         const diff = this.archive.rootfsDiff();
         const m = diff?.index.byName.get(path.replace(/^\/+/, ''));
-        if (m && m.type === 'file') return { src: this.archive.open(member), origin: 'rootfs-diff' as const };
+        if (m && m.type === 'file') return { src: this.archive.open(member), origin: 'rootfs-diff' as const, member };
         return this.rootfs?.open(path);
       },
     };
@@ -577,12 +600,18 @@ export class Checkpoint {
     if (mm) {
       const pageSize = this.pageSize(pid);
       const pagemap = this.pagemap(`pagemap-${pid}.img`, pageSize);
+      // PE_PARENT (1) without PE_PRESENT (4): the bytes are in a parent dump; say so when none is known.
+      if (pagemap && !this.parentDump && !this.parentUnresolved && pagemap.runs.some((r) => r.flags & 1 && !(r.flags & 4))) {
+        this.images.note(this.archive.imageMember(`pagemap-${pid}.img`), 'pages are kept in a parent dump, which this checkpoint does not name; they read as missing (give it with --parent)');
+      }
       s = new AddressSpace({
         pid,
         pageSize,
         vmas: this.vmas(pid),
         pagemap,
         pages: pagemap ? this.pagesSource(pagemap.pagesId) : undefined,
+        pagesMember: pagemap ? this.archive.imageMember(`pages-${pagemap.pagesId}.img`) : undefined,
+        parent: () => this.parentDump?.taskStore(pid, pageSize),
         shmem: (id) => this.shmem(id, pageSize),
         files: this.fileResolver(),
       });

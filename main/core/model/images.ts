@@ -38,7 +38,11 @@ export class ImageStore {
     let result: DecodedImage | null = null;
     try {
       const bytes = this.archive.readImage(imageName);
-      if (bytes !== undefined) result = decodeImage(bytes, { source: this.archive.source, member });
+      if (bytes !== undefined) {
+        result = decodeImage(bytes, { source: this.archive.source, member });
+        // Decoding tolerated these (a missing required field, invalid UTF-8, ...); the result is partial.
+        for (const w of result.warnings) this.report(member, new KensaError('format', w.message, { source: this.archive.source, member, offset: w.offset }));
+      }
     } catch (e) {
       if (!(e instanceof KensaError)) throw e;
       const err = e.within({ source: this.archive.source, member });
