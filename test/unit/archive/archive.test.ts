@@ -140,7 +140,7 @@ test('a tar cut short still opens: what is there is readable and the cut is repo
   fs.writeFileSync(cut, src.subarray(0, pages2.dataOffset + 1000));
   const a = await CheckpointArchive.open(cut, { cacheDir: dir });
   assert.equal(a.truncated, true);
-  assert.ok(a.warnings.some((w) => /cut short/.test(w)));
+  assert.ok(a.damage.some((w) => /cut short/.test(w)));
   assert.ok(a.readImage('core-1.img')!.length > 0);
   assert.equal(a.entry('checkpoint/pages-2.img')!.truncated, true);
 });
