@@ -7,5 +7,7 @@ import { decode } from './decode';
 import { ls } from './ls';
 import { cat } from './cat';
 import { serve } from './serve';
+import { caseCommand } from './case';
+import { report } from './report';
 
-export const COMMANDS: Command[] = [show, inspect, ps, decode, ls, cat, serve];
+export const COMMANDS: Command[] = [show, inspect, ps, decode, ls, cat, serve, caseCommand, report];
