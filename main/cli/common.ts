@@ -4,6 +4,7 @@
  */
 import { Checkpoint, type CheckpointOpenOptions } from '../core/model/checkpoint';
 import { KensaError } from '../core/errors';
+import { openRootfs, type Rootfs } from '../core/rootfs/rootfs';
 import { escapeText, jsonSafe, parseNumber } from '../../shared/format';
 import type { CommandContext, OptionSpec } from './command';
 import { EXIT } from './command';
@@ -101,4 +102,12 @@ export function table(headers: string[], rows: (string | number | undefined)[][]
   const widths = headers.map((h, i) => Math.max(h.length, ...cells.map((r) => [...(r[i] ?? '')].length)));
   const line = (r: string[]): string => r.map((c, i) => (i === r.length - 1 ? c : c + ' '.repeat(widths[i] - [...c].length))).join('   ').trimEnd();
   return [line(headers), line(headers.map((h) => '-'.repeat(h.length))), ...cells.map(line)].join('\n') + '\n';
+}
+
+/** `--rootfs PATH` (folder, tar / tar.gz / tar.zst, OCI layout) opened as a Rootfs, or undefined when absent. */
+export async function openRootfsOption(ctx: CommandContext): Promise<Rootfs | undefined> {
+  const p = ctx.opts.rootfs;
+  if (p === undefined) return undefined;
+  if (typeof p !== 'string' || p === '') throw new UsageError('--rootfs takes a folder, a tar / tar.gz / tar.zst, or an OCI image layout folder');
+  return openRootfs(p, { cacheDir: typeof ctx.opts.cache === 'string' ? ctx.opts.cache : undefined });
 }
