@@ -9,5 +9,7 @@ import { cat } from './cat';
 import { serve } from './serve';
 import { caseCommand } from './case';
 import { report } from './report';
+import { core } from './core';
+import { gdb } from './gdb';
 
-export const COMMANDS: Command[] = [show, inspect, ps, decode, ls, cat, serve, caseCommand, report];
+export const COMMANDS: Command[] = [show, inspect, ps, decode, ls, cat, core, gdb, serve, caseCommand, report];
