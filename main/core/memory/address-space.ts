@@ -5,7 +5,9 @@
  * - private memory: the task's pagemap runs flagged PE_PRESENT, read from pages-<pages_id>.img;
  * - shared anonymous memory, memfd and SysV shm: pagemap-shmem-<shmid>.img at object offset
  *   pgoff + (addr - vma.start); absent runs there are zero (PST_ZERO is not dumped);
- * - PE_PARENT runs: the parent image (incremental dumps), else "missing-parent";
+ * - PE_PARENT runs: the same pagemap in the parent (pre-)dump, followed up the chain (a parent run may
+ *   itself be PE_PARENT); a parent that is absent or lacks the page -> "missing-parent" (CRIU's
+ *   read_parent_page fails there too);
  * - PE_LAZY-only runs: not in the checkpoint ("missing-lazy");
  * - file-backed pages not dumped: the unchanged file, from rootfs-diff.tar then the image rootfs
  *   (when given); found nowhere -> "missing-file", never invented;
@@ -15,6 +17,7 @@
  * The core writer, the hex view and search all read through this class.
  */
 import type { ByteSource } from '../io/byte-source';
+import { KensaError } from '../errors';
 import { findRun, PE_LAZY, PE_PARENT, PE_PRESENT, type PageMap } from './pagemap';
 import type { Vma } from './vma';
 
@@ -43,19 +46,38 @@ export interface Extent {
   /** Where the bytes are: a source and the offset of `start` in it (absent for zero / missing). */
   src?: ByteSource;
   srcOffset?: number;
+  /**
+   * Which file holds them, for provenance: the member (`checkpoint/pages-2.img`,
+   * `rootfs-diff.tar/home/x`), `ARCHIVE!MEMBER` for a parent dump, or the path in the image rootfs.
+   */
+  member?: string;
   /** For file content shorter than the mapping: bytes past `srcEnd` (source offset) read as zero. */
   srcLimit?: number;
 }
 
 /** Resolves file-backed content: rootfs-diff.tar first, then the image rootfs. */
 export interface FileContentResolver {
-  open(path: string): { src: ByteSource; origin: 'rootfs-diff' | 'rootfs' } | undefined;
+  open(path: string): { src: ByteSource; origin: 'rootfs-diff' | 'rootfs'; member?: string } | undefined;
 }
 
-export interface ShmemObject {
+/**
+ * A pagemap and its pages file: a task's private memory (runs keyed by address), a shmem object (runs keyed
+ * by object offset), or either of them in a parent dump.
+ */
+export interface PageStore {
   map: PageMap;
   pages: ByteSource | undefined;
+  /** The pages file, for provenance (see Extent.member). */
+  member?: string;
+  /** The same pagemap in the parent (pre-)dump, for PE_PARENT runs (criu-format.md §1.5). */
+  parent?: () => PageStore | undefined;
 }
+
+/** A shmem object (pagemap-shmem-<id>.img + its pages file) is a page store addressed by object offset. */
+export type ShmemObject = PageStore;
+
+/** Deepest chain of parent dumps followed (a `parent` link loop must not recurse forever). */
+export const MAX_PARENT_DEPTH = 64;
 
 export interface AddressSpaceInit {
   pid: number;
@@ -63,11 +85,16 @@ export interface AddressSpaceInit {
   vmas: Vma[];
   pagemap: PageMap | undefined;
   pages: ByteSource | undefined;
+  /** The pages file's member name, for provenance. */
+  pagesMember?: string;
   shmem: (shmemId: number) => ShmemObject | undefined;
   files?: FileContentResolver;
-  /** The same process in the parent (pre-)dump, for PE_PARENT runs. */
-  parent?: () => AddressSpace | undefined;
+  /** pagemap-<pid>.img of the parent (pre-)dump, for PE_PARENT runs. */
+  parent?: () => PageStore | undefined;
 }
+
+/** Largest single read (the hex view and search read in chunks far below this). */
+export const MAX_READ_BYTES = 256 * 1024 * 1024;
 
 export interface ReadResult {
   data: Buffer;
@@ -79,7 +106,7 @@ export class AddressSpace {
   readonly pageSize: number;
   readonly vmas: Vma[];
   private readonly init: AddressSpaceInit;
-  private readonly fileCache = new Map<string, { src: ByteSource; origin: 'rootfs-diff' | 'rootfs' } | null>();
+  private readonly fileCache = new Map<string, { src: ByteSource; origin: 'rootfs-diff' | 'rootfs'; member?: string } | null>();
 
   constructor(init: AddressSpaceInit) {
     this.init = init;
@@ -126,47 +153,70 @@ export class AddressSpace {
       return;
     }
     if (vma.shmemId !== undefined) {
-      this.shmemExtents(vma, start, end, out);
+      const obj = this.init.shmem(vma.shmemId);
+      if (!obj) {
+        push(out, { start, end, origin: 'missing-pages', vma });
+        return;
+      }
+      // Object offset = pgoff + (addr - vma.start); shmem runs CRIU did not write are zero (PST_ZERO).
+      const zero = (s: bigint, e: bigint): void => push(out, { start: s, end: e, origin: 'zero', vma });
+      this.storeExtents(obj, vma.pgoff - vma.start, vma, start, end, 'shmem', zero, out, 0);
       return;
     }
-    const map = this.init.pagemap;
-    const runs = map?.runs ?? [];
+    if (!this.init.pagemap) {
+      // No pagemap for a process with memory: nothing about its pages is known, not even which are zero.
+      push(out, { start, end, origin: 'missing-pages', vma });
+      return;
+    }
+    const store: PageStore = { map: this.init.pagemap, pages: this.init.pages, member: this.init.pagesMember, parent: this.init.parent };
+    this.storeExtents(store, 0n, vma, start, end, 'pages', (s, e) => this.absentExtents(vma, s, e, out), out, 0);
+  }
+
+  /**
+   * Extents of [start, end) from a page store whose runs are keyed by `address + base`. Present runs give
+   * `presentOrigin`; PE_PARENT runs go to the parent store (recursively); lazy-only runs are missing; the
+   * gaps between runs are handed to `absent`.
+   */
+  private storeExtents(
+    store: PageStore,
+    base: bigint,
+    vma: Vma,
+    start: bigint,
+    end: bigint,
+    presentOrigin: ByteOrigin,
+    absent: (s: bigint, e: bigint) => void,
+    out: Extent[],
+    depth: number,
+  ): void {
+    const runs = store.map.runs;
     let cur = start;
-    for (let i = findRun(runs, cur); i < runs.length && cur < end; i++) {
+    for (let i = findRun(runs, cur + base); i < runs.length && cur < end; i++) {
       const run = runs[i];
-      if (run.start >= end) break;
-      if (run.start > cur) {
-        this.absentExtents(vma, cur, run.start, out);
-        cur = run.start;
+      const rs = run.start - base;
+      const re = run.end - base;
+      if (rs >= end) break;
+      if (rs > cur) {
+        absent(cur, rs);
+        cur = rs;
       }
-      const stop = run.end < end ? run.end : end;
-      if (run.flags & PE_PRESENT && !run.beyondPagesFile && this.init.pages) {
-        push(out, { start: cur, end: stop, origin: 'pages', vma, src: this.init.pages, srcOffset: run.pagesOffset + Number(cur - run.start) });
+      const stop = re < end ? re : end;
+      if (run.flags & PE_PRESENT && !run.beyondPagesFile && store.pages) {
+        push(out, { start: cur, end: stop, origin: presentOrigin, vma, src: store.pages, srcOffset: run.pagesOffset + Number(cur - rs), member: store.member });
       } else if (run.flags & PE_PRESENT) {
         push(out, { start: cur, end: stop, origin: 'missing-pages', vma });
       } else if (run.flags & PE_PARENT) {
-        this.parentExtents(vma, cur, stop, out);
+        const parent = depth < MAX_PARENT_DEPTH ? store.parent?.() : undefined;
+        const missing = (s: bigint, e: bigint): void => push(out, { start: s, end: e, origin: 'missing-parent', vma });
+        if (parent) this.storeExtents(parent, base, vma, cur, stop, 'parent', missing, out, depth + 1);
+        else missing(cur, stop);
       } else if (run.flags & PE_LAZY) {
         push(out, { start: cur, end: stop, origin: 'missing-lazy', vma });
       } else {
-        this.absentExtents(vma, cur, stop, out);
+        absent(cur, stop);
       }
       cur = stop;
     }
-    if (cur < end) this.absentExtents(vma, cur, end, out);
-  }
-
-  private parentExtents(vma: Vma, start: bigint, end: bigint, out: Extent[]): void {
-    const parent = this.init.parent?.();
-    if (!parent) {
-      push(out, { start, end, origin: 'missing-parent', vma });
-      return;
-    }
-    for (const e of parent.extents(start, end)) {
-      // The parent's own "absent" answers stand (zero for anonymous, file for file-backed).
-      const origin = e.origin === 'pages' ? 'parent' : e.origin;
-      push(out, { ...e, origin, vma });
-    }
+    if (cur < end) absent(cur, end);
   }
 
   /** Pages the checkpoint does not hold: zero for anonymous memory, the file for file-backed memory. */
@@ -181,7 +231,7 @@ export class AddressSpace {
       const size = BigInt(f.src.size);
       // Pages wholly past the end of the file cannot be touched (SIGBUS): they read as zero like the tail
       // of the last partial page.
-      push(out, { start, end, origin: f.origin, vma, src: f.src, srcOffset: Number(fileOffset < size ? fileOffset : size), srcLimit: f.src.size });
+      push(out, { start, end, origin: f.origin, vma, src: f.src, srcOffset: Number(fileOffset < size ? fileOffset : size), srcLimit: f.src.size, member: f.member ?? vma.file.path });
       return;
     }
     if (vma.kind === 'vsyscall') {
@@ -191,38 +241,7 @@ export class AddressSpace {
     push(out, { start, end, origin: 'zero', vma });
   }
 
-  private shmemExtents(vma: Vma, start: bigint, end: bigint, out: Extent[]): void {
-    const obj = this.init.shmem(vma.shmemId!);
-    const base = vma.pgoff - vma.start; // object offset = pgoff + (addr - vma.start)
-    if (!obj) {
-      push(out, { start, end, origin: 'missing-pages', vma });
-      return;
-    }
-    const runs = obj.map.runs;
-    let cur = start;
-    for (let i = findRun(runs, cur + base); i < runs.length && cur < end; i++) {
-      const run = runs[i];
-      const rs = run.start - base;
-      const re = run.end - base;
-      if (rs >= end) break;
-      if (rs > cur) {
-        push(out, { start: cur, end: rs, origin: 'zero', vma });
-        cur = rs;
-      }
-      const stop = re < end ? re : end;
-      if (run.flags & PE_PRESENT && !run.beyondPagesFile && obj.pages) {
-        push(out, { start: cur, end: stop, origin: 'shmem', vma, src: obj.pages, srcOffset: run.pagesOffset + Number(cur - rs) });
-      } else if (run.flags & PE_PARENT) {
-        push(out, { start: cur, end: stop, origin: 'missing-parent', vma });
-      } else {
-        push(out, { start: cur, end: stop, origin: 'missing-pages', vma });
-      }
-      cur = stop;
-    }
-    if (cur < end) push(out, { start: cur, end, origin: 'zero', vma });
-  }
-
-  private openFile(path: string): { src: ByteSource; origin: 'rootfs-diff' | 'rootfs' } | undefined {
+  private openFile(path: string): { src: ByteSource; origin: 'rootfs-diff' | 'rootfs'; member?: string } | undefined {
     if (!this.init.files) return undefined;
     let hit = this.fileCache.get(path);
     if (hit === undefined) {
@@ -248,6 +267,10 @@ export class AddressSpace {
 
   /** `length` bytes at `addr`; bytes with no content read as zero, and `extents` says which. */
   read(addr: bigint, length: number): ReadResult {
+    if (!Number.isSafeInteger(length) || length < 0 || length > MAX_READ_BYTES) {
+      throw new KensaError('usage', `cannot read ${length} bytes at once (at most ${MAX_READ_BYTES})`);
+    }
+    if (addr < 0n || addr + BigInt(length) > 1n << 64n) throw new KensaError('usage', `address range 0x${addr.toString(16)}+${length} is outside the 64-bit address space`);
     const data = Buffer.alloc(length);
     const extents = this.extents(addr, addr + BigInt(length));
     for (const e of extents) AddressSpace.fill(e, data, Number(e.start - addr), e.start, e.end);
@@ -280,6 +303,7 @@ function push(out: Extent[], e: Extent): void {
     last.origin === e.origin &&
     last.vma === e.vma &&
     last.src === e.src &&
+    last.member === e.member &&
     (e.src === undefined || (last.srcOffset !== undefined && e.srcOffset === last.srcOffset + Number(last.end - last.start)))
   ) {
     last.end = e.end;

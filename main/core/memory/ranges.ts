@@ -1,0 +1,85 @@
+/**
+ * Contiguous ranges of a process's memory whose content is known, and reading them in chunks: what search,
+ * strings and diff stream through. Built on AddressSpace.extents(), the one place that knows where bytes
+ * come from.
+ */
+import { AddressSpace, type ByteOrigin, type Extent } from './address-space';
+
+/**
+ * Origins whose bytes are the process's real content (or a zero the kernel really had there). Left out:
+ * `not-dumped` (vvar, vsyscall: the live process saw kernel data there, not zeros) and every `missing-*`.
+ */
+export const CONTENT_ORIGINS: ReadonlySet<ByteOrigin> = new Set<ByteOrigin>(['pages', 'shmem', 'parent', 'rootfs-diff', 'rootfs', 'zero']);
+
+/** Origins whose bytes were written into the checkpoint (its own pages or a parent dump's). */
+export const DUMPED_ORIGINS: ReadonlySet<ByteOrigin> = new Set<ByteOrigin>(['pages', 'shmem', 'parent']);
+
+/** A run of consecutive addresses whose bytes are all known, with the extents that hold them (clipped). */
+export interface ContentRange {
+  start: bigint;
+  end: bigint;
+  extents: Extent[];
+}
+
+/** An address window to look at, [start, end). */
+export interface Window {
+  start: bigint;
+  end: bigint;
+}
+
+/**
+ * The known-content ranges inside `windows` (sorted, disjoint). Ranges continue across VMA, run and window
+ * boundaries as long as the addresses are contiguous and every byte is known.
+ */
+export function contentRanges(space: AddressSpace, windows: Window[]): ContentRange[] {
+  const out: ContentRange[] = [];
+  let cur: ContentRange | undefined;
+  for (const w of windows) {
+    if (w.end <= w.start) continue;
+    for (const e of space.extents(w.start, w.end)) {
+      if (!CONTENT_ORIGINS.has(e.origin)) {
+        cur = undefined;
+        continue;
+      }
+      if (cur && cur.end === e.start) {
+        cur.extents.push(e);
+        cur.end = e.end;
+      } else {
+        cur = { start: e.start, end: e.end, extents: [e] };
+        out.push(cur);
+      }
+    }
+  }
+  return out;
+}
+
+/** True when the extent is zero without reading anything (untouched anonymous memory, shmem holes). */
+export function isPlainZero(e: Extent): boolean {
+  return e.origin === 'zero' && e.src === undefined;
+}
+
+/** Index of the extent holding `addr` in an address-sorted, contiguous list (the last one if beyond). */
+export function extentIndex(extents: Extent[], addr: bigint): number {
+  let lo = 0;
+  let hi = extents.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (extents[mid].end <= addr) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** Fill `target[0, end - start)` with the bytes of [start, end) from `extents`, which must cover it. */
+export function fillFromExtents(extents: Extent[], start: bigint, end: bigint, target: Buffer): void {
+  let i = extentIndex(extents, start);
+  let cur = start;
+  while (cur < end && i < extents.length) {
+    const e = extents[i];
+    const stop = e.end < end ? e.end : end;
+    AddressSpace.fill(e, target, Number(cur - start), cur, stop);
+    cur = stop;
+    i++;
+  }
+  if (cur < end) target.fill(0, Number(cur - start), Number(end - start));
+}
