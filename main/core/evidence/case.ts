@@ -403,7 +403,14 @@ export class EvidenceCase {
   private caseFileProblems(st: CaseState): string[] {
     const first = st.entries[0];
     if (!first || first.event !== 'case-init' || first.seq !== 1) return [`custody.jsonl: the first entry is not the case's creation (case-init)`];
-    if (canonicalJson(first.details) !== canonicalJson(this.info)) return [`${CASE_FILE}: changed since the case was created (it no longer matches custody entry 1)`];
+    // case.json is written once as the canonical JSON of entry 1's details: any byte changed on disk shows.
+    let onDisk: string;
+    try {
+      onDisk = fs.readFileSync(path.join(this.dir, CASE_FILE), 'utf8');
+    } catch (e) {
+      return [`${CASE_FILE}: missing or unreadable (${(e as NodeJS.ErrnoException).code ?? String(e)})`];
+    }
+    if (onDisk !== canonicalJson(first.details) + '\n' || canonicalJson(first.details) !== canonicalJson(this.info)) return [`${CASE_FILE}: changed since the case was created (it no longer matches custody entry 1)`];
     return [];
   }
 
