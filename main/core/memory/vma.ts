@@ -129,7 +129,7 @@ function buildIdHex(words: unknown): string | undefined {
   return b.toString('hex');
 }
 
-export function buildVmas(mm: Msg, files: FileLookup): Vma[] {
+export function buildVmas(mm: Msg, files: FileLookup, onProblem?: (message: string) => void): Vma[] {
   const raw: Msg[] = Array.isArray(mm.vmas) ? mm.vmas : [];
   const startStack = typeof mm.mm_start_stack === 'bigint' ? mm.mm_start_stack : undefined;
   const out: Vma[] = [];
@@ -191,5 +191,15 @@ export function buildVmas(mm: Msg, files: FileLookup): Vma[] {
     out.push(vma);
   });
   out.sort((a, b) => (a.start < b.start ? -1 : a.start > b.start ? 1 : 0));
-  return out;
+  // The kernel's VMAs are non-empty and disjoint; a crafted mm image may say otherwise. Keep the first of
+  // overlapping areas and drop empty ones, and say so, so every reader can rely on a sorted disjoint list.
+  const valid: Vma[] = [];
+  for (const v of out) {
+    const prev = valid[valid.length - 1];
+    if (v.end <= v.start) onProblem?.(`VMA ${v.index} is empty or inverted (${v.start.toString(16)}-${v.end.toString(16)}); ignored`);
+    else if (v.end > 1n << 64n) onProblem?.(`VMA ${v.index} ends past the 64-bit address space; ignored`);
+    else if (prev && v.start < prev.end) onProblem?.(`VMA ${v.index} (${v.start.toString(16)}-${v.end.toString(16)}) overlaps VMA ${prev.index}; ignored`);
+    else valid.push(v);
+  }
+  return valid;
 }

@@ -529,7 +529,9 @@ export class Checkpoint {
     const files = this.files();
     const inodes = this.memfdInodes();
     const deleted = this.deletedFileIds();
-    return buildVmas(mm, { file: (id) => files.get(id), memfdInode: (id) => inodes.get(id), isDeleted: (id) => deleted.has(id) });
+    return buildVmas(mm, { file: (id) => files.get(id), memfdInode: (id) => inodes.get(id), isDeleted: (id) => deleted.has(id) }, (msg) =>
+      this.images.note(this.archive.imageMember(`mm-${pid}.img`), msg),
+    );
   }
 
   private pagesSource(pagesId: number): ByteSource | undefined {
