@@ -22,45 +22,11 @@ import type { EventName, KensaEvents, SessionInfo } from '../../shared/api/contr
 import { MAX_MESSAGE_BYTES, parseCall, type RpcEvent, type RpcResult } from '../../shared/api/rpc';
 import type { KensaServices } from '../services/kensa-services';
 import { dispatch } from '../services/dispatch';
+import { contentType, contentSecurityPolicy, staticFile } from './static-files';
 
 export const TOKEN_COOKIE = 'kensa_token';
 /** A client that does not read its socket this far behind is dropped rather than buffered without end. */
 const MAX_BUFFERED_BYTES = 64 * 1024 * 1024;
-
-const CONTENT_TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.mjs': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.json': 'application/json',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.ico': 'image/x-icon',
-  '.woff2': 'font/woff2',
-  '.woff': 'font/woff',
-  '.ttf': 'font/ttf',
-  '.map': 'application/json',
-  '.txt': 'text/plain; charset=utf-8',
-};
-
-/**
- * The renderer's Content-Security-Policy. Inline styles are allowed because xterm.js and React set them;
- * scripts only from the app itself; connections only back to this server.
- */
-export function contentSecurityPolicy(connect: string[]): string {
-  return [
-    "default-src 'none'",
-    "script-src 'self'",
-    "style-src 'self' 'unsafe-inline'",
-    "img-src 'self' data:",
-    "font-src 'self' data:",
-    `connect-src 'self' ${connect.join(' ')}`.trim(),
-    "base-uri 'none'",
-    "form-action 'none'",
-    "frame-ancestors 'none'",
-    "object-src 'none'",
-  ].join('; ');
-}
 
 export interface ServerOptions {
   services: KensaServices;
@@ -97,30 +63,6 @@ function cookieToken(header: string | undefined): string | undefined {
   return undefined;
 }
 
-/** Resolve a URL path to a file inside `root`, or undefined (traversal, dotfiles, not a file). */
-export function staticFile(root: string, urlPath: string): string | undefined {
-  let decoded: string;
-  try {
-    decoded = decodeURIComponent(urlPath);
-  } catch {
-    return undefined;
-  }
-  if (decoded.includes('\0')) return undefined;
-  const rel = decoded === '/' || decoded === '' ? 'index.html' : decoded.replace(/^\/+/, '');
-  if (rel.split(/[\\/]/).some((seg) => seg === '..' || seg.startsWith('.'))) return undefined;
-  const base = path.resolve(root);
-  const full = path.resolve(base, rel);
-  if (full !== base && !full.startsWith(base + path.sep)) return undefined;
-  try {
-    const real = fs.realpathSync(full);
-    const realBase = fs.realpathSync(base);
-    if (!real.startsWith(realBase + path.sep)) return undefined;
-    return fs.statSync(real).isFile() ? real : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const token = opts.token ?? crypto.randomBytes(32).toString('base64url');
   const staticDir = path.resolve(opts.staticDir);
@@ -146,7 +88,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     const file = staticFile(staticDir, url.pathname);
     if (!file) return deny(404, 'not found');
     const headers: Record<string, string> = {
-      'Content-Type': CONTENT_TYPES[path.extname(file).toLowerCase()] ?? 'application/octet-stream',
+      'Content-Type': contentType(file),
       'Cache-Control': 'no-store',
       'X-Content-Type-Options': 'nosniff',
       'Referrer-Policy': 'no-referrer',

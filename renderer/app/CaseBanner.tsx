@@ -1,0 +1,44 @@
+import { useKensaShallow } from '../stores/hooks';
+import { visible } from '../util/text';
+
+function verifiedOk(v: Record<string, unknown> | undefined): boolean | undefined {
+  if (!v) return undefined;
+  return typeof v.ok === 'boolean' ? v.ok : undefined;
+}
+
+/** One line under the top bar: the case the work is recorded in, and whether it verified. */
+export function CaseBanner() {
+  const { caseInfo, verification, setPanel, verifyCase, available } = useKensaShallow((s) => ({
+    caseInfo: s.caseInfo,
+    verification: s.verification,
+    setPanel: s.setPanel,
+    verifyCase: s.verifyCase,
+    available: s.hello?.capabilities.evidenceCase ?? false,
+  }));
+  if (!available) return <div className="banner">Evidence cases are not available in this build: notes and reports are off.</div>;
+  const c = caseInfo.value;
+  if (!c?.open) {
+    return (
+      <div className="banner" data-testid="case-banner">
+        No case open: findings are not being recorded.
+        <button className="link" onClick={() => setPanel('case')}>
+          Open or create a case…
+        </button>
+      </div>
+    );
+  }
+  const ok = verifiedOk(verification.value);
+  return (
+    <div className={'banner' + (ok === true ? ' ok' : ok === false ? ' bad' : '')} data-testid="case-banner">
+      Case <span className="mono">{c.id}</span> in <span className="mono">{visible(c.dir)}</span> · {c.evidence.length} evidence · {c.notes.length} notes
+      {c.archiveInCase ? ' · open archive recorded' : ' · open archive not in the case'}
+      {ok === true ? ' · verified' : ok === false ? ' · VERIFICATION FAILED' : ''}
+      <button className="link" onClick={() => void verifyCase()}>
+        Verify
+      </button>
+      <button className="link" onClick={() => setPanel('case')}>
+        Details
+      </button>
+    </div>
+  );
+}

@@ -1,0 +1,110 @@
+import { useState } from 'react';
+import { useKensa, useKensaShallow } from '../stores/hooks';
+import { PanelTitle } from '../components/PanelTitle';
+import { ErrorMessage } from '../components/ErrorMessage';
+import { KeyValue } from '../components/KeyValue';
+import { visible } from '../util/text';
+
+/** The evidence case: open or create it, add the archive, verify, notes, and the report. */
+export function CasePanel() {
+  const { caseInfo, openCase, addEvidence, verifyCase, verification, writeReport, lastReport, session } = useKensaShallow((s) => ({
+    caseInfo: s.caseInfo,
+    openCase: s.openCase,
+    addEvidence: s.addEvidence,
+    verifyCase: s.verifyCase,
+    verification: s.verification,
+    writeReport: s.writeReport,
+    lastReport: s.lastReport,
+    session: s.session,
+  }));
+  const caps = useKensa((s) => s.hello?.capabilities);
+  const [dir, setDir] = useState('');
+  const [create, setCreate] = useState(true);
+  const [analyst, setAnalyst] = useState('');
+  const [title, setTitle] = useState('');
+  if (caps && !caps.evidenceCase) return <div data-testid="panel-case"><PanelTitle title="Case & report" /><div className="muted">Evidence cases are not available in this build of Kensa.</div></div>;
+  const c = caseInfo.value;
+  return (
+    <div data-testid="panel-case">
+      <PanelTitle title="Case & report" sub={c?.open ? visible(c.dir) : 'no case open'} />
+      {caseInfo.status === 'error' && caseInfo.error ? <ErrorMessage error={caseInfo.error} /> : null}
+      <form
+        className="card"
+        onSubmit={(e) => {
+          e.preventDefault();
+          if (dir.trim()) void openCase(dir.trim(), create, analyst, title);
+        }}
+      >
+        <h3>{c?.open ? 'Open another case' : 'Open or create a case'}</h3>
+        <div className="row" style={{ flexWrap: 'wrap' }}>
+          <input type="text" aria-label="Case folder" placeholder="/path/to/case-folder" value={dir} onChange={(e) => setDir(e.target.value)} style={{ flex: 1, minWidth: 260 }} />
+          <label>
+            <input type="checkbox" checked={create} onChange={(e) => setCreate(e.target.checked)} /> create when new
+          </label>
+          <input type="text" aria-label="Analyst" placeholder="analyst" value={analyst} onChange={(e) => setAnalyst(e.target.value)} style={{ width: 130 }} />
+          <input type="text" aria-label="Title" placeholder="title" value={title} onChange={(e) => setTitle(e.target.value)} style={{ width: 160 }} />
+          <button type="submit" className="primary" disabled={!dir.trim()}>
+            Open
+          </button>
+        </div>
+      </form>
+      {c?.open ? (
+        <>
+          <h3>Case</h3>
+          <KeyValue rows={[['Folder', visible(c.dir)], ['ID', <span className="mono">{c.id}</span>], ['Evidence', String(c.evidence.length)], ['Notes', String(c.notes.length)]]} />
+          <div className="row" style={{ marginTop: 8, flexWrap: 'wrap' }}>
+            <button onClick={() => void addEvidence()} disabled={!session || c.archiveInCase}>
+              {c.archiveInCase ? 'Open archive is in the case' : 'Add the open archive (hash it)'}
+            </button>
+            <button onClick={() => void verifyCase()}>Verify hashes and custody log</button>
+            {caps?.report ? (
+              <>
+                <button onClick={() => void writeReport('html')}>Report: HTML</button>
+                <button onClick={() => void writeReport('pdf')}>PDF</button>
+                <button onClick={() => void writeReport('json')}>JSON</button>
+              </>
+            ) : (
+              <span className="muted">Reports are not available in this build.</span>
+            )}
+          </div>
+          {lastReport ? (
+            <div className="notice-box" style={{ marginTop: 8 }}>
+              Report written: <span className="mono">{visible(lastReport.path)}</span> (SHA-256 <span className="mono">{lastReport.sha256}</span>)
+            </div>
+          ) : null}
+          {verification.status === 'ready' && verification.value ? (
+            <>
+              <h3>Verification</h3>
+              <pre className="mono" data-testid="case-verification" style={{ whiteSpace: 'pre-wrap' }}>{visible(JSON.stringify(verification.value, null, 2)).replace(/\\x0a/g, '\n')}</pre>
+            </>
+          ) : null}
+          {verification.status === 'error' && verification.error ? <ErrorMessage context="Verification" error={verification.error} /> : null}
+          <h3>Evidence</h3>
+          <table className="data">
+            <tbody>
+              {c.evidence.map((e, i) => (
+                <tr key={i}>
+                  <td className="mono">{visible(String(e.id ?? ''))}</td>
+                  <td className="mono wrap">{visible(String(e.path ?? ''))}</td>
+                  <td className="mono wrap">{visible(String(e.sha256 ?? ''))}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+          <h3>Notes</h3>
+          <table className="data" data-testid="case-notes">
+            <tbody>
+              {c.notes.map((n, i) => (
+                <tr key={i}>
+                  <td className="mono">{visible(String(n.id ?? ''))}</td>
+                  <td className="mono wrap">{visible(JSON.stringify(n.target ?? {}))}</td>
+                  <td className="wrap">{visible(String(n.text ?? ''))}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </>
+      ) : null}
+    </div>
+  );
+}

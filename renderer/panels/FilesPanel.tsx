@@ -1,0 +1,180 @@
+import { useEffect, useState } from 'react';
+import type { FileChunk, RootfsEntry } from '../../shared/api/contract';
+import { useKensa, useKensaShallow } from '../stores/hooks';
+import { LoadView } from '../components/LoadView';
+import { PanelTitle } from '../components/PanelTitle';
+import { ErrorMessage } from '../components/ErrorMessage';
+import { NoteButton } from '../components/NoteButton';
+import { decodeBase64 } from '../memory/page-cache';
+import { bytesToAscii, bytesToHex, formatBytes, visible, visibleLines } from '../util/text';
+import type { ApiError } from '../../shared/api/contract';
+
+const VIEW_BYTES = 256 * 1024;
+
+/** Directories implied by the entries' paths, then the entries, sorted as a tree. */
+export function treeRows(entries: RootfsEntry[]): { path: string; name: string; depth: number; entry?: RootfsEntry }[] {
+  const rows = new Map<string, { path: string; name: string; depth: number; entry?: RootfsEntry }>();
+  for (const e of entries) {
+    const parts = e.path.split('/').filter(Boolean);
+    for (let i = 1; i <= parts.length; i++) {
+      const p = '/' + parts.slice(0, i).join('/');
+      const existing = rows.get(p);
+      if (i === parts.length) rows.set(p, { path: p, name: parts[i - 1], depth: i - 1, entry: e });
+      else if (!existing) rows.set(p, { path: p, name: parts[i - 1], depth: i - 1 });
+    }
+  }
+  return [...rows.values()].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+}
+
+function looksLikeText(b: Uint8Array): boolean {
+  if (b.length === 0) return true;
+  let bad = 0;
+  for (const x of b.subarray(0, 4096)) if (x === 0 || (x < 0x09) || (x > 0x0d && x < 0x20 && x !== 0x1b)) bad++;
+  return bad === 0;
+}
+
+function FileViewer({ member }: { member: string }) {
+  const client = useKensa((s) => s.client);
+  const [chunk, setChunk] = useState<{ member: string; file: FileChunk; bytes: Uint8Array } | { member: string; error: ApiError } | null>(null);
+  const [mode, setMode] = useState<'auto' | 'text' | 'hex'>('auto');
+  useEffect(() => {
+    let live = true;
+    setChunk(null);
+    void client.readFile({ member, offset: 0, length: VIEW_BYTES }).then((r) => {
+      if (!live) return;
+      setChunk(r.ok ? { member, file: r.value, bytes: decodeBase64(r.value.data) } : { member, error: r.error });
+    });
+    return () => {
+      live = false;
+    };
+  }, [client, member]);
+  if (!chunk || chunk.member !== member) return <div className="viewer"><div className="loading" style={{ padding: 8 }}>Reading {visible(member)}…</div></div>;
+  if ('error' in chunk) return <div className="viewer"><ErrorMessage context={`Reading ${visible(member)}`} error={chunk.error} /></div>;
+  const text = mode === 'text' || (mode === 'auto' && looksLikeText(chunk.bytes));
+  let body: string;
+  if (text) body = visibleLines(new TextDecoder('utf-8').decode(chunk.bytes));
+  else {
+    const lines: string[] = [];
+    for (let off = 0; off < chunk.bytes.length; off += 16) {
+      const row = chunk.bytes.subarray(off, off + 16);
+      lines.push(`${off.toString(16).padStart(8, '0')}  ${bytesToHex(row).padEnd(47)}  ${bytesToAscii(row)}`);
+    }
+    body = lines.join('\n');
+  }
+  return (
+    <div className="viewer" data-testid="file-viewer">
+      <div className="toolbar">
+        <span className="mono" data-testid="file-viewer-name">{visible(member)}</span>
+        <span className="muted">{formatBytes(chunk.file.size)}{chunk.file.size > chunk.bytes.length ? ` (first ${formatBytes(chunk.bytes.length)})` : ''}</span>
+        <span style={{ flex: 1 }} />
+        <div className="tabs" role="tablist" style={{ margin: 0 }}>
+          {(['auto', 'text', 'hex'] as const).map((m) => (
+            <button key={m} role="tab" aria-selected={mode === m} onClick={() => setMode(m)}>
+              {m}
+            </button>
+          ))}
+        </div>
+        <NoteButton target={{ kind: 'file', member }} label={`file ${visible(member)}`} />
+      </div>
+      <pre className="mono" data-testid="file-viewer-content">{body}</pre>
+    </div>
+  );
+}
+
+/** Files: the selected process's open fds; the rootfs-diff tree with a text/hex viewer; deleted files. */
+export function FilesPanel() {
+  const { fds, rootfs, ensureDetail, openMember, openFile, pid } = useKensaShallow((s) => ({ fds: s.fds, rootfs: s.rootfs, ensureDetail: s.ensureDetail, openMember: s.openMember, openFile: s.openFile, pid: s.selectedPid }));
+  useEffect(() => {
+    void ensureDetail('rootfs');
+  }, [ensureDetail, rootfs.status]);
+  return (
+    <>
+      <PanelTitle title="Files" sub={pid !== null ? `open files of process ${pid}` : undefined} />
+      <div className="files" data-testid="panel-files">
+        <div className="top">
+          {pid === null ? (
+            <div className="muted">Select a process to see its open files.</div>
+          ) : (
+            <LoadView load={fds} what="open files">
+              {(list) => (
+                <table className="data" data-testid="fd-table">
+                  <thead>
+                    <tr>
+                      <th>FD</th>
+                      <th>Type</th>
+                      <th>Path / description</th>
+                      <th>Flags</th>
+                      <th>Position</th>
+                    </tr>
+                  </thead>
+                  <tbody>
+                    {list.map((f) => (
+                      <tr key={String(f.fd)}>
+                        <td className="mono">{f.fd}</td>
+                        <td>{f.type}</td>
+                        <td className={'mono wrap' + (f.deleted ? ' danger' : '')}>{visible(f.path)}</td>
+                        <td className="mono">{f.flags !== undefined ? '0' + f.flags.toString(8) : ''}{f.cloexec ? ' cloexec' : ''}</td>
+                        <td className="mono">{f.pos ?? ''}</td>
+                      </tr>
+                    ))}
+                  </tbody>
+                </table>
+              )}
+            </LoadView>
+          )}
+        </div>
+        <div className="bottom">
+          <div className="tree" data-testid="rootfs-tree" role="tree" aria-label="Changed files (rootfs-diff.tar)">
+            <LoadView load={rootfs} what="the root file system changes">
+              {(t) => (
+                <>
+                  <div className="muted" style={{ padding: '0 8px 4px' }}>
+                    {t.present ? `rootfs-diff.tar${t.gzip ? ' (gzip)' : ''}: ${t.entries.length} entries` : 'No rootfs-diff.tar: the container changed no files, or this is a bare image folder.'}
+                  </div>
+                  {treeRows(t.entries).map((r) => {
+                    const isFile = r.entry && r.entry.type === 'file';
+                    return (
+                      <div
+                        key={r.path}
+                        role="treeitem"
+                        className={'node mono' + (isFile ? '' : ' dir')}
+                        aria-selected={isFile ? openMember === r.entry!.member : undefined}
+                        tabIndex={isFile ? 0 : -1}
+                        style={{ paddingLeft: 8 + r.depth * 14 }}
+                        data-path={r.path}
+                        onClick={() => isFile && openFile(r.entry!.member)}
+                        onKeyDown={(e) => {
+                          if (isFile && (e.key === 'Enter' || e.key === ' ')) {
+                            e.preventDefault();
+                            openFile(r.entry!.member);
+                          }
+                        }}
+                        title={r.entry ? `${r.entry.type}, ${formatBytes(r.entry.size)}, mode ${r.entry.mode.toString(8)}${r.entry.mtime ? ', modified ' + r.entry.mtime : ''}` : undefined}
+                      >
+                        {isFile ? '' : '▾ '}
+                        {visible(r.name)}
+                        {r.entry?.type === 'symlink' ? ` → ${visible(r.entry.linkTarget)}` : ''}
+                        {isFile ? <span className="muted"> {formatBytes(r.entry!.size)}</span> : null}
+                      </div>
+                    );
+                  })}
+                  {t.deleted.length ? (
+                    <>
+                      <div className="muted" style={{ padding: '8px 8px 2px' }}>Deleted from the image ({t.deleted.length}):</div>
+                      {t.deleted.map((d) => (
+                        <div key={d} className="node mono danger" data-deleted={d}>
+                          ✕ {visible(d)}
+                        </div>
+                      ))}
+                    </>
+                  ) : null}
+                </>
+              )}
+            </LoadView>
+          </div>
+          {openMember ? <FileViewer member={openMember} /> : <div className="viewer"><div className="empty">Select a file to view it as text or hex.</div></div>}
+        </div>
+      </div>
+    </>
+  );
+}

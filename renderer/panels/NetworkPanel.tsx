@@ -1,0 +1,77 @@
+import { useEffect } from 'react';
+import { useKensaShallow } from '../stores/hooks';
+import { LoadView } from '../components/LoadView';
+import { PanelTitle } from '../components/PanelTitle';
+import { KeyValue } from '../components/KeyValue';
+import { NoteButton } from '../components/NoteButton';
+import { visible } from '../util/text';
+
+/** Network: the container's addresses and every socket of every process. */
+export function NetworkPanel() {
+  const { sockets, overview, ensureDetail, processes } = useKensaShallow((s) => ({ sockets: s.sockets, overview: s.overview, ensureDetail: s.ensureDetail, processes: s.processes }));
+  useEffect(() => {
+    void ensureDetail('sockets');
+  }, [ensureDetail, sockets.status]);
+  const comm = new Map((processes.value ?? []).map((p) => [p.pid, p.comm]));
+  const o = overview.value;
+  return (
+    <div data-testid="panel-network">
+      <PanelTitle title="Network & sockets" />
+      {o ? (
+        <KeyValue
+          rows={[
+            ['IP', o.ips.length ? <span className="mono">{o.ips.map(visible).join(', ')}</span> : <span className="muted">none recorded</span>],
+            ['MAC', o.macs.length ? <span className="mono">{o.macs.map(visible).join(', ')}</span> : undefined],
+            ['Hostname', visible(o.hostname)],
+            ...o.networks.map((n): [string, string] => [`${visible(n.network)} ${visible(n.interface)}`, `${n.addresses.map(visible).join(', ')}${n.gateways.length ? ' via ' + n.gateways.map(visible).join(', ') : ''}`]),
+          ]}
+        />
+      ) : null}
+      <h3>Sockets</h3>
+      <LoadView load={sockets} what="sockets">
+        {(list) =>
+          list.length ? (
+            <table className="data" data-testid="socket-table">
+              <thead>
+                <tr>
+                  <th>PID</th>
+                  <th>FD</th>
+                  <th>Family</th>
+                  <th>Type</th>
+                  <th>Proto</th>
+                  <th>State</th>
+                  <th>Local</th>
+                  <th>Remote / peer</th>
+                  <th>Inode</th>
+                  <th>Buffers (snd/rcv)</th>
+                  <th />
+                </tr>
+              </thead>
+              <tbody>
+                {list.map((s) => (
+                  <tr key={`${s.pid}:${s.fd}`}>
+                    <td className="mono">
+                      {s.pid} <span className="muted">{visible(comm.get(s.pid))}</span>
+                    </td>
+                    <td className="mono">{s.fd}</td>
+                    <td>{s.family}</td>
+                    <td>{s.type}</td>
+                    <td>{s.protocol ?? ''}</td>
+                    <td>{s.state ?? ''}</td>
+                    <td className="mono wrap">{s.family === 'UNIX' ? visible(s.name) : s.src !== undefined ? `${s.family === 'INET6' ? `[${s.src}]` : s.src}:${s.srcPort}` : ''}</td>
+                    <td className="mono wrap">{s.family === 'UNIX' ? (s.peerInode ? `peer ${s.peerInode}` : '') : s.dst !== undefined ? `${s.family === 'INET6' ? `[${s.dst}]` : s.dst}:${s.dstPort}` : ''}</td>
+                    <td className="mono">{s.inode ?? ''}</td>
+                    <td className="mono">{s.sendBuf !== undefined ? `${s.sendBuf} / ${s.recvBuf ?? ''}` : ''}</td>
+                    <td>{s.inode !== undefined ? <NoteButton target={{ kind: 'socket', pid: s.pid, inode: s.inode }} label={`socket ${s.inode} of process ${s.pid}`} /> : null}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          ) : (
+            <div className="muted">No sockets.</div>
+          )
+        }
+      </LoadView>
+    </div>
+  );
+}

@@ -1,0 +1,154 @@
+import { useEffect, useRef } from 'react';
+import { Terminal } from '@xterm/xterm';
+import { FitAddon } from '@xterm/addon-fit';
+import '@xterm/xterm/css/xterm.css';
+import { useKensa, useKensaShallow } from '../stores/hooks';
+import { useTerminalBus } from '../terminal/context';
+import { PanelTitle } from '../components/PanelTitle';
+import { ErrorMessage } from '../components/ErrorMessage';
+import { copyText, visible } from '../util/text';
+
+/** One gdb session: xterm.js on the host's pty. Bytes go bus -> xterm, keys xterm -> gdbInput; never React state. */
+function TerminalView({ sessionId, active }: { sessionId: string; active: boolean }) {
+  const host = useRef<HTMLDivElement>(null);
+  const client = useKensa((s) => s.client);
+  const bus = useTerminalBus();
+  const fitRef = useRef<(() => void) | null>(null);
+  const termRef = useRef<Terminal | null>(null);
+
+  useEffect(() => {
+    const el = host.current!;
+    const term = new Terminal({
+      cursorBlink: true,
+      fontFamily: "'DejaVu Sans Mono', 'Noto Sans Mono', Menlo, Consolas, monospace",
+      fontSize: 13,
+      scrollback: 10000,
+      allowProposedApi: false,
+      theme: { background: '#000000', foreground: '#e3e6ea' },
+    });
+    const fit = new FitAddon();
+    term.loadAddon(fit);
+    term.open(el);
+    termRef.current = term;
+    let last = '';
+    const refit = (): void => {
+      if (!el.offsetParent) return; // hidden: nothing to measure
+      try {
+        fit.fit();
+      } catch {
+        return;
+      }
+      const size = `${term.cols}x${term.rows}`;
+      if (size !== last) {
+        last = size;
+        void client.gdbResize({ sessionId, cols: term.cols, rows: term.rows });
+      }
+    };
+    fitRef.current = refit;
+    const detach = bus.attach(sessionId, (data) => term.write(data));
+    const input = term.onData((data) => void client.gdbInput({ sessionId, data }));
+    // Copy and paste with Ctrl+Shift+C / Ctrl+Shift+V (Ctrl+C stays gdb's interrupt).
+    term.attachCustomKeyEventHandler((e) => {
+      if (e.type !== 'keydown' || !e.ctrlKey || !e.shiftKey) return true;
+      if (e.code === 'KeyC') {
+        if (term.hasSelection()) void copyText(term.getSelection());
+        return false;
+      }
+      if (e.code === 'KeyV') {
+        void navigator.clipboard?.readText().then((t) => t && term.paste(t)).catch(() => undefined);
+        return false;
+      }
+      return true;
+    });
+    let timer: number | undefined;
+    const ro = new ResizeObserver(() => {
+      window.clearTimeout(timer);
+      timer = window.setTimeout(refit, 50);
+    });
+    ro.observe(el);
+    refit();
+    return () => {
+      ro.disconnect();
+      window.clearTimeout(timer);
+      input.dispose();
+      detach();
+      term.dispose();
+      termRef.current = null;
+    };
+  }, [sessionId, client, bus]);
+
+  useEffect(() => {
+    if (active) {
+      fitRef.current?.();
+      termRef.current?.focus();
+    }
+  }, [active]);
+
+  return <div ref={host} className={'terminal-host' + (active ? '' : ' hidden')} data-testid={`terminal-${sessionId}`} data-session={sessionId} />;
+}
+
+/** gdb terminals: one per started session, on the generated core with the settings of `kensa gdb`. */
+export function TerminalPanel({ visiblePanel }: { visiblePanel: boolean }) {
+  const { sessions, activeSession, startGdb, killGdb, setActiveSession, gdbStarting, gdbError, pid, hello, processes, session } = useKensaShallow((s) => ({
+    sessions: s.sessions,
+    activeSession: s.activeSession,
+    startGdb: s.startGdb,
+    killGdb: s.killGdb,
+    setActiveSession: s.setActiveSession,
+    gdbStarting: s.gdbStarting,
+    gdbError: s.gdbError,
+    pid: s.selectedPid,
+    hello: s.hello,
+    processes: s.processes,
+    session: s.session,
+  }));
+  const area = useRef<HTMLDivElement>(null);
+  const caps = hello?.capabilities;
+  const active = sessions.find((s) => s.sessionId === activeSession);
+  const comm = processes.value?.find((p) => p.pid === pid)?.comm;
+  const start = (): void => {
+    if (pid === null) return;
+    const w = area.current?.clientWidth ?? 900;
+    const h = area.current?.clientHeight ?? 500;
+    void startGdb(pid, Math.max(20, Math.floor((w - 20) / 7.8)), Math.max(5, Math.floor((h - 10) / 17)));
+  };
+  return (
+    <div className="terminal-panel" data-testid="panel-terminal" style={visiblePanel ? undefined : { display: 'none' }}>
+      <PanelTitle title="gdb" sub={active ? visible(active.argv.join(' ')) : undefined}>
+        <button className="primary" onClick={start} disabled={!caps?.gdb || pid === null || gdbStarting} data-testid="gdb-start">
+          {gdbStarting ? 'Writing core…' : `New gdb session for process ${pid ?? '—'}${comm ? ` (${visible(comm)})` : ''}`}
+        </button>
+      </PanelTitle>
+      {caps && !caps.gdb ? (
+        <ErrorMessage error={{ kind: 'tool', message: caps.gdbMessage ?? 'gdb is not available', hint: /not installed/.test(caps.gdbMessage ?? '') ? 'apt-get install gdb' : undefined }} context="gdb terminal" />
+      ) : null}
+      {gdbError ? <ErrorMessage context="Starting gdb" error={gdbError} /> : null}
+      {sessions.length ? (
+        <div className="tabs" role="tablist" aria-label="gdb sessions">
+          {sessions.map((s) => (
+            <span key={s.sessionId} className="row" style={{ gap: 2 }}>
+              <button role="tab" aria-selected={s.sessionId === activeSession} onClick={() => setActiveSession(s.sessionId)}>
+                pid {s.pid} · {s.sessionId}
+                {s.status === 'exited' ? ` (exited ${s.exitCode ?? ''})` : ''}
+              </button>
+              {s.status === 'running' ? (
+                <button title="Stop this gdb" aria-label={`Stop ${s.sessionId}`} onClick={() => void killGdb(s.sessionId)}>
+                  ■
+                </button>
+              ) : null}
+            </span>
+          ))}
+        </div>
+      ) : (
+        <div className="muted">
+          Start gdb on the selected process: Kensa writes an ELF core from the checkpoint and opens gdb on it{session?.rootfs ? ' with the image root file system as sysroot' : ' (give the image root file system with --rootfs for symbols of shared libraries)'}. Ctrl+Shift+C / Ctrl+Shift+V copy and paste.
+        </div>
+      )}
+      <div ref={area} style={{ flex: 1, display: 'flex', minHeight: 0 }}>
+        {sessions.map((s) => (
+          <TerminalView key={s.sessionId} sessionId={s.sessionId} active={visiblePanel && s.sessionId === activeSession} />
+        ))}
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,109 @@
+import { useState } from 'react';
+import type { RegisterValue, ThreadInfo } from '../../shared/api/contract';
+import { useKensaShallow } from '../stores/hooks';
+import { LoadView } from '../components/LoadView';
+import { PanelTitle } from '../components/PanelTitle';
+import { KeyValue } from '../components/KeyValue';
+import { NoteButton } from '../components/NoteButton';
+import { copyText, visible } from '../util/text';
+
+function registersText(t: ThreadInfo): string {
+  const group = (name: string, regs: RegisterValue[]): string => (regs.length ? `# ${name}\n` + regs.map((r) => `${r.name.padEnd(10)} ${r.value}`).join('\n') + '\n' : '');
+  return `# pid ${t.pid} tid ${t.tid} (${t.name}) ${t.arch}\n` + group('general', t.general) + group('segment', t.segment) + group('fpu', t.fpu) + group('vector', t.vector);
+}
+
+function RegisterGroup({ title, regs, wide, testId }: { title: string; regs: RegisterValue[]; wide?: boolean; testId: string }) {
+  const [copied, setCopied] = useState<string | null>(null);
+  if (!regs.length) return null;
+  return (
+    <>
+      <h3>
+        {title}{' '}
+        <button className="link" onClick={() => void copyText(regs.map((r) => `${r.name} ${r.value}`).join('\n')).then(() => setCopied('all'))}>
+          copy
+        </button>
+        {copied ? <span className="muted"> copied {copied}</span> : null}
+      </h3>
+      <div className={'regs' + (wide ? ' wide' : '')} data-testid={testId}>
+        {regs.map((r) => (
+          <div key={r.name} className="reg mono" title="Click to copy" onClick={() => void copyText(r.value).then(() => setCopied(r.name))}>
+            <span className="n">{r.name}</span>
+            <span className="v">{r.value}</span>
+          </div>
+        ))}
+      </div>
+    </>
+  );
+}
+
+/** Threads of the selected process with their general, segment and FPU/vector registers (copyable). */
+export function ThreadsPanel() {
+  const { threads, selectedTid, selectThread, selectedPid } = useKensaShallow((s) => ({ threads: s.threads, selectedTid: s.selectedTid, selectThread: s.selectThread, selectedPid: s.selectedPid }));
+  const [showVector, setShowVector] = useState<'xmm' | 'all'>('xmm');
+  if (selectedPid === null) return <div className="empty">Select a process in the process tree.</div>;
+  return (
+    <div data-testid="panel-threads">
+      <PanelTitle title="Threads & registers" sub={`process ${selectedPid}`} />
+      <LoadView load={threads} what="threads">
+        {(list) => {
+          const t = list.find((x) => x.tid === selectedTid) ?? list[0];
+          if (!t) return <div className="muted">No thread state (core image) for this process.</div>;
+          const vector = showVector === 'all' ? t.vector : t.vector.filter((r) => r.bits <= 128);
+          return (
+            <>
+              <div className="tabs" role="tablist" aria-label="Threads">
+                {list.map((x) => (
+                  <button key={x.tid} role="tab" aria-selected={x.tid === t.tid} onClick={() => selectThread(x.tid)}>
+                    tid {x.tid} <span className="muted">{visible(x.name)}</span>
+                  </button>
+                ))}
+              </div>
+              <div className="row">
+                <span>
+                  {t.arch}
+                  {t.syscall !== undefined ? (
+                    <>
+                      {' · '}blocked in syscall {t.syscall}
+                      {t.syscallName ? ` (${t.syscallName})` : ''} — CRIU rewound it: the instruction pointer is at the <code>syscall</code> instruction
+                    </>
+                  ) : null}
+                </span>
+                <span style={{ flex: 1 }} />
+                <button onClick={() => void copyText(registersText(t))}>Copy all registers</button>
+                <NoteButton target={{ kind: 'thread', pid: t.pid, tid: t.tid }} label={`thread ${t.tid} of process ${t.pid}`} />
+              </div>
+              <RegisterGroup title="General" regs={t.general} testId="regs-general" />
+              <RegisterGroup title="Segment" regs={t.segment} testId="regs-segment" />
+              <RegisterGroup title="FPU" regs={t.fpu} testId="regs-fpu" />
+              <h3 style={{ marginBottom: 0 }}>
+                <label>
+                  <input type="checkbox" checked={showVector === 'all'} onChange={(e) => setShowVector(e.target.checked ? 'all' : 'xmm')} /> show ymm/zmm/k
+                </label>
+              </h3>
+              <RegisterGroup title="Vector" regs={vector} wide testId="regs-vector" />
+              {t.creds ? (
+                <>
+                  <h3>Credentials</h3>
+                  <KeyValue
+                    rows={[
+                      ['uid / euid', `${t.creds.uid} / ${t.creds.euid}`],
+                      ['gid / egid', `${t.creds.gid} / ${t.creds.egid}`],
+                      ['groups', t.creds.groups.join(', ') || '—'],
+                      ['CapEff', <span className="mono">{t.creds.capEff}</span>],
+                      ['CapPrm', <span className="mono">{t.creds.capPrm}</span>],
+                      ['CapBnd', <span className="mono">{t.creds.capBnd}</span>],
+                      ['no_new_privs', t.creds.noNewPrivs === undefined ? undefined : String(t.creds.noNewPrivs)],
+                      ['LSM profile', visible(t.creds.lsmProfile)],
+                      ['Blocked signals', t.blockedSignals ? <span className="mono">{t.blockedSignals}</span> : undefined],
+                      ['Seccomp mode', t.seccompMode === undefined ? undefined : String(t.seccompMode)],
+                    ]}
+                  />
+                </>
+              ) : null}
+            </>
+          );
+        }}
+      </LoadView>
+    </div>
+  );
+}

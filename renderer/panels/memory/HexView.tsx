@@ -1,0 +1,298 @@
+import { useCallback, useEffect, useLayoutEffect, useRef, useState, useSyncExternalStore } from 'react';
+import type { KeyboardEvent, MouseEvent } from 'react';
+import { useVirtualizer } from '@tanstack/react-virtual';
+import { useKensa, useKensaShallow } from '../../stores/hooks';
+import { usePageCache } from '../../memory/context';
+import { ORIGIN_NAMES, isKnownOrigin, decodeBase64 } from '../../memory/page-cache';
+import { parseAddress } from '../../stores/slices/util';
+import { NoteButton } from '../../components/NoteButton';
+import { ErrorMessage } from '../../components/ErrorMessage';
+import type { ApiError } from '../../../shared/api/contract';
+import { bytesToAscii, bytesToHex, copyText, formatBytes, hexByte, visible } from '../../util/text';
+import { Legend } from './VmaMap';
+
+const ROW_BYTES = 16;
+const ROW_HEIGHT = 18;
+/**
+ * Rows the virtual list holds at once. A VMA of gigabytes has tens of millions of 16-byte rows, more pixels
+ * than a browser can lay out (~16-33 M px), so the list shows a window of the VMA and moves the window when
+ * the scroll nears its edges (and on every jump). 400 000 rows = 7.2 M px.
+ */
+export const WINDOW_ROWS = 400_000;
+const EDGE_ROWS = 40_000;
+const MAX_COPY = 1024 * 1024;
+const ZERO = ORIGIN_NAMES.indexOf('zero');
+const NOT_DUMPED = ORIGIN_NAMES.indexOf('not-dumped');
+const UNMAPPED = ORIGIN_NAMES.indexOf('unmapped');
+
+function hex16(v: bigint): string {
+  return v.toString(16).padStart(16, '0');
+}
+
+/** A virtualized hex view over one VMA: jump to address, selection, copy as hex / ASCII. */
+export function HexView() {
+  const { view, setCursor, jumpTo, client } = useKensaShallow((s) => ({ view: s.view, setCursor: s.setCursor, jumpTo: s.jumpTo, client: s.client }));
+  const vmas = useKensa((s) => s.vmas.value);
+  const cache = usePageCache();
+  useSyncExternalStore(cache.subscribe, cache.getVersion);
+  const scrollRef = useRef<HTMLDivElement>(null);
+  const [base, setBase] = useState(0);
+  const pending = useRef<{ row: number; align: 'center' | 'auto' } | null>(null);
+  const scrollAdjust = useRef(0);
+  const dragging = useRef(false);
+  const [addrText, setAddrText] = useState('');
+  const [message, setMessage] = useState<ApiError | string | null>(null);
+
+  const totalRows = view ? Number((view.end - view.start + BigInt(ROW_BYTES - 1)) / BigInt(ROW_BYTES)) : 0;
+  const count = Math.max(0, Math.min(totalRows - base, WINDOW_ROWS));
+  const virtualizer = useVirtualizer({ count, getScrollElement: () => scrollRef.current, estimateSize: () => ROW_HEIGHT, overscan: 16 });
+
+  /** Bring `row` (absolute, within the VMA) into the window and scroll to it. */
+  const reveal = useCallback(
+    (row: number, align: 'center' | 'auto') => {
+      if (row < base || row >= base + count) {
+        const b = Math.max(0, Math.min(row - WINDOW_ROWS / 2, totalRows - WINDOW_ROWS));
+        pending.current = { row: row - b, align: 'center' };
+        setBase(b);
+      } else {
+        virtualizer.scrollToIndex(row - base, { align });
+      }
+    },
+    [base, count, totalRows, virtualizer],
+  );
+
+  // A jump (new serial): show the cursor in the middle.
+  useEffect(() => {
+    if (!view) return;
+    setAddrText('0x' + view.cursor.toString(16));
+    reveal(Number((view.cursor - view.start) / BigInt(ROW_BYTES)), 'center');
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [view?.serial]);
+
+  useLayoutEffect(() => {
+    const el = scrollRef.current;
+    if (el && scrollAdjust.current) {
+      el.scrollTop += scrollAdjust.current;
+      scrollAdjust.current = 0;
+    }
+    if (pending.current) {
+      const p = pending.current;
+      pending.current = null;
+      virtualizer.scrollToIndex(Math.max(0, Math.min(count - 1, p.row)), { align: p.align });
+    }
+  });
+
+  const onScroll = (): void => {
+    const el = scrollRef.current;
+    if (!el || count < WINDOW_ROWS) return;
+    const first = Math.floor(el.scrollTop / ROW_HEIGHT);
+    if (first < EDGE_ROWS && base > 0) {
+      const shift = Math.min(base, WINDOW_ROWS / 2);
+      scrollAdjust.current = shift * ROW_HEIGHT;
+      setBase(base - shift);
+    } else if (first > WINDOW_ROWS - EDGE_ROWS && base + count < totalRows) {
+      const shift = Math.min(totalRows - (base + count), WINDOW_ROWS / 2);
+      scrollAdjust.current = -shift * ROW_HEIGHT;
+      setBase(base + shift);
+    }
+  };
+
+  if (!view) return <div className="hexpane"><div className="empty">Select a VMA in the memory map, or jump to an address.</div></div>;
+
+  const sel = view.selection;
+  const addrOf = (e: MouseEvent): bigint | undefined => {
+    const a = (e.target as HTMLElement).closest('[data-a]')?.getAttribute('data-a');
+    return a ? BigInt(a) : undefined;
+  };
+  const onMouseDown = (e: MouseEvent): void => {
+    const a = addrOf(e);
+    if (a === undefined) return;
+    dragging.current = true;
+    setCursor(a, e.shiftKey);
+    scrollRef.current?.focus();
+  };
+  const onMouseOver = (e: MouseEvent): void => {
+    if (!dragging.current || !(e.buttons & 1)) {
+      dragging.current = false;
+      return;
+    }
+    const a = addrOf(e);
+    if (a !== undefined) setCursor(a, true);
+  };
+
+  const visibleRows = Math.max(1, Math.floor((scrollRef.current?.clientHeight ?? 400) / ROW_HEIGHT) - 1);
+  const move = (delta: bigint, extend: boolean): void => {
+    let c = view.cursor + delta;
+    if (c < view.start) c = view.start;
+    if (c >= view.end) c = view.end - 1n;
+    setCursor(c, extend);
+    reveal(Number((c - view.start) / BigInt(ROW_BYTES)), 'auto');
+  };
+  const copySelection = async (as: 'hex' | 'ascii'): Promise<void> => {
+    const range = sel ?? { start: view.cursor, end: view.cursor + 1n };
+    const len = Number(range.end - range.start);
+    if (len > MAX_COPY) {
+      setMessage(`the selection is ${formatBytes(len)}; copy takes at most ${formatBytes(MAX_COPY)}`);
+      return;
+    }
+    const r = await client.readMemory({ pid: view.pid, address: '0x' + range.start.toString(16), length: len });
+    if (!r.ok) {
+      setMessage(r.error);
+      return;
+    }
+    const bytes = decodeBase64(r.value.data);
+    await copyText(as === 'hex' ? bytesToHex(bytes) : bytesToAscii(bytes));
+    setMessage(`copied ${len} byte${len === 1 ? '' : 's'} as ${as}`);
+  };
+  const onKey = (e: KeyboardEvent<HTMLDivElement>): void => {
+    const ext = e.shiftKey;
+    const page = BigInt(visibleRows * ROW_BYTES);
+    switch (e.key) {
+      case 'ArrowLeft': move(-1n, ext); break;
+      case 'ArrowRight': move(1n, ext); break;
+      case 'ArrowUp': move(-16n, ext); break;
+      case 'ArrowDown': move(16n, ext); break;
+      case 'PageUp': move(-page, ext); break;
+      case 'PageDown': move(page, ext); break;
+      case 'Home': move(e.ctrlKey ? view.start - view.cursor : -(view.cursor % 16n), ext); break;
+      case 'End': move(e.ctrlKey ? view.end - 1n - view.cursor : 15n - (view.cursor % 16n), ext); break;
+      case 'c':
+        if (e.ctrlKey || e.metaKey) void copySelection(e.shiftKey ? 'ascii' : 'hex');
+        else return;
+        break;
+      default:
+        return;
+    }
+    e.preventDefault();
+  };
+  const onJump = async (): Promise<void> => {
+    const a = parseAddress(addrText);
+    if (a === undefined) {
+      setMessage('type an address: 0x… hex or decimal');
+      return;
+    }
+    const r = await jumpTo(view.pid, a);
+    setMessage(r.ok ? null : r.error);
+  };
+
+  const vma = vmas?.find((v) => BigInt(v.start) === view.start);
+  const size = view.end - view.start;
+  const fraction = size > 0n ? Number(((view.cursor - view.start) * 10000n) / size) : 0;
+  const cursorChunk = cache.bytes(view.pid, view.cursor, view.cursor + 1n);
+  const cursorOrigin = cursorChunk ? ORIGIN_NAMES[cursorChunk.origin[0]] : '…';
+
+  return (
+    <div className="hexpane" data-testid="hex-view">
+      <div className="toolbar">
+        <form
+          className="row"
+          onSubmit={(e) => {
+            e.preventDefault();
+            void onJump();
+          }}
+        >
+          <input className="addr mono" type="text" aria-label="Address" placeholder="0x address" value={addrText} onChange={(e) => setAddrText(e.target.value)} data-testid="hex-address-input" />
+          <button type="submit">Go</button>
+        </form>
+        <input
+          type="range"
+          min={0}
+          max={10000}
+          value={fraction}
+          aria-label="Position in the VMA"
+          title="Position in the VMA"
+          style={{ width: 120 }}
+          onChange={(e) => {
+            const a = view.start + ((size * BigInt(e.target.value)) / 10000n / 16n) * 16n;
+            void jumpTo(view.pid, a < view.end ? a : view.end - 16n);
+          }}
+        />
+        <button onClick={() => void copySelection('hex')} title="Ctrl+C">Copy hex</button>
+        <button onClick={() => void copySelection('ascii')} title="Ctrl+Shift+C">Copy ASCII</button>
+        <NoteButton
+          target={{ kind: 'memory', pid: view.pid, address: '0x' + (sel?.start ?? view.cursor).toString(16), length: Number(sel ? sel.end - sel.start : 1n) }}
+          label={`memory of process ${view.pid} at 0x${(sel?.start ?? view.cursor).toString(16)}`}
+        />
+      </div>
+      <div
+        className="hexscroll"
+        ref={scrollRef}
+        tabIndex={0}
+        role="grid"
+        aria-label="Memory bytes"
+        onScroll={onScroll}
+        onKeyDown={onKey}
+        onMouseDown={onMouseDown}
+        onMouseOver={onMouseOver}
+        onMouseUp={() => (dragging.current = false)}
+      >
+        <div style={{ height: virtualizer.getTotalSize(), position: 'relative' }}>
+          {virtualizer.getVirtualItems().map((item) => {
+            const rowAddr = view.start + BigInt(base + item.index) * BigInt(ROW_BYTES);
+            const rowEnd = rowAddr + BigInt(ROW_BYTES) < view.end ? rowAddr + BigInt(ROW_BYTES) : view.end;
+            const bytes = cache.bytes(view.pid, rowAddr, rowEnd);
+            const n = Number(rowEnd - rowAddr);
+            const hexCells = [];
+            const ascii = [];
+            for (let i = 0; i < ROW_BYTES; i++) {
+              const a = rowAddr + BigInt(i);
+              if (i >= n) {
+                hexCells.push(<span key={i} className={'b' + (i === 8 ? ' gap' : '')} />);
+                continue;
+              }
+              const o = bytes ? bytes.origin[i] : -1;
+              const b = bytes ? bytes.data[i] : 0;
+              let cls = 'b' + (i === 8 ? ' gap' : '');
+              let ccls = 'c';
+              let text = '··';
+              let ch = ' ';
+              if (o >= 0) {
+                if (o === UNMAPPED) text = '  ';
+                else if (!isKnownOrigin(o)) {
+                  text = '??';
+                  ch = '?';
+                  cls += ' miss';
+                  ccls += ' miss';
+                } else {
+                  text = hexByte(b);
+                  ch = b >= 0x20 && b < 0x7f ? String.fromCharCode(b) : '.';
+                  if (o === ZERO || o === NOT_DUMPED) cls += ' zero';
+                }
+              }
+              if (sel && a >= sel.start && a < sel.end) {
+                cls += ' sel';
+                ccls += ' sel';
+              }
+              if (a === view.cursor) {
+                cls += ' cur';
+                ccls += ' cur';
+              }
+              const key = '0x' + a.toString(16);
+              hexCells.push(<span key={i} className={cls} data-a={key}>{text}</span>);
+              ascii.push(<span key={i} className={ccls} data-a={key}>{ch}</span>);
+            }
+            return (
+              <div key={item.key} className="hexrow" data-addr={'0x' + rowAddr.toString(16)} style={{ position: 'absolute', top: 0, left: 0, right: 0, transform: `translateY(${item.start}px)` }}>
+                <span className="a">{hex16(rowAddr)}</span>
+                {hexCells}
+                <span className="ascii">{ascii}</span>
+              </div>
+            );
+          })}
+        </div>
+      </div>
+      <div className="hexstatus">
+        <span>
+          cursor <span className="mono" data-testid="hex-cursor">0x{view.cursor.toString(16)}</span>
+        </span>
+        <span>+0x{(view.cursor - view.start).toString(16)} in VMA</span>
+        <span>origin {cursorOrigin}</span>
+        {sel ? <span data-testid="hex-selection">selected {Number(sel.end - sel.start)} bytes from 0x{sel.start.toString(16)}</span> : null}
+        <span className="mono">{vma ? `${vma.perms} ${visible(vma.name) || '[' + vma.kind + ']'}` : ''}</span>
+        <span style={{ flex: 1 }} />
+        <Legend />
+      </div>
+      {message ? typeof message === 'string' ? <div className="hexstatus">{message}</div> : <ErrorMessage error={message} onDismiss={() => setMessage(null)} /> : null}
+    </div>
+  );
+}

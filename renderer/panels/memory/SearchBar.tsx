@@ -1,0 +1,76 @@
+import { useState } from 'react';
+import type { SearchRequest } from '../../../shared/api/contract';
+import { useKensa, useKensaShallow } from '../../stores/hooks';
+
+type Kind = 'text' | 'hex' | 'regex';
+
+/** Memory search with the options of `kensa mem`: text (UTF-16, ignore case), hex, regex; pids; VMA filters. */
+export function SearchBar() {
+  const { runSearch, cancelSearch, search, selectedPid } = useKensaShallow((s) => ({ runSearch: s.runSearch, cancelSearch: s.cancelSearch, search: s.search, selectedPid: s.selectedPid }));
+  const available = useKensa((s) => s.hello?.capabilities.search ?? false);
+  const [kind, setKind] = useState<Kind>('text');
+  const [pattern, setPattern] = useState('');
+  const [utf16, setUtf16] = useState(false);
+  const [ignoreCase, setIgnoreCase] = useState(false);
+  const [scope, setScope] = useState<'all' | 'process'>('all');
+  const [vma, setVma] = useState('');
+  const [maxHits, setMaxHits] = useState(1000);
+  if (!available) return <div className="searchbar muted">Memory search is not available in this build of Kensa.</div>;
+  const submit = (): void => {
+    if (!pattern) return;
+    const req: SearchRequest = {
+      pattern: kind === 'text' ? { text: pattern, ...(utf16 ? { utf16 } : {}), ...(ignoreCase ? { ignoreCase } : {}) } : kind === 'hex' ? { hex: pattern } : { regex: pattern, ...(ignoreCase ? { ignoreCase } : {}) },
+      maxHits,
+      context: 16,
+    };
+    if (scope === 'process' && selectedPid !== null) req.pids = [selectedPid];
+    const filters = vma.split(/[\s,]+/).filter(Boolean);
+    if (filters.length) req.vma = filters;
+    void runSearch(req);
+  };
+  return (
+    <div className="searchbar" data-testid="memory-search">
+      <form
+        onSubmit={(e) => {
+          e.preventDefault();
+          submit();
+        }}
+      >
+        <select aria-label="Pattern kind" value={kind} onChange={(e) => setKind(e.target.value as Kind)}>
+          <option value="text">Text</option>
+          <option value="hex">Hex bytes</option>
+          <option value="regex">Regex (latin1)</option>
+        </select>
+        <input name="pattern" type="text" className="mono" aria-label="Search pattern" placeholder={kind === 'hex' ? 'de ad be ef' : kind === 'regex' ? 'KEY_[0-9]+' : 'text to find'} value={pattern} onChange={(e) => setPattern(e.target.value)} />
+        {kind === 'text' ? (
+          <label>
+            <input type="checkbox" checked={utf16} onChange={(e) => setUtf16(e.target.checked)} /> UTF-16
+          </label>
+        ) : null}
+        {kind !== 'hex' ? (
+          <label>
+            <input type="checkbox" checked={ignoreCase} onChange={(e) => setIgnoreCase(e.target.checked)} /> ignore case
+          </label>
+        ) : null}
+        <select aria-label="Processes" value={scope} onChange={(e) => setScope(e.target.value as 'all' | 'process')}>
+          <option value="all">all processes</option>
+          <option value="process" disabled={selectedPid === null}>
+            process {selectedPid ?? ''}
+          </option>
+        </select>
+        <input type="text" aria-label="VMA filters" placeholder="VMA filter: [heap] rw- 0x1000-0x2000" value={vma} onChange={(e) => setVma(e.target.value)} style={{ width: 200 }} />
+        <label>
+          max hits <input type="number" min={1} max={100000} value={maxHits} onChange={(e) => setMaxHits(Math.max(1, Number(e.target.value) || 1))} style={{ width: 76 }} />
+        </label>
+        <button type="submit" className="primary" disabled={!pattern}>
+          Search
+        </button>
+        {search.status === 'running' ? (
+          <button type="button" onClick={() => void cancelSearch()}>
+            Cancel
+          </button>
+        ) : null}
+      </form>
+    </div>
+  );
+}

@@ -1,0 +1,53 @@
+import type { StateCreator } from 'zustand/vanilla';
+import type { KensaClient } from '../../../shared/api/contract';
+import { IDLE, type CaseSlice, type KensaState } from '../types';
+import { fromResult } from './util';
+
+export const caseSlice = (client: KensaClient): StateCreator<KensaState, [], [], CaseSlice> => (set, get) => ({
+  caseInfo: IDLE,
+  verification: IDLE,
+  lastReport: null,
+
+  async refreshCase() {
+    set({ caseInfo: fromResult(await client.caseStatus()) });
+  },
+
+  async openCase(dir, create, analyst, title) {
+    const r = await client.caseOpen({ dir, create, ...(analyst ? { analyst } : {}), ...(title ? { title } : {}) });
+    if (!r.ok) {
+      get().pushError(create ? 'Creating the case' : 'Opening the case', r.error);
+      return false;
+    }
+    set({ caseInfo: { status: 'ready', value: r.value }, verification: IDLE, lastReport: null });
+    return true;
+  },
+
+  async addEvidence() {
+    const r = await get().runTask('Adding the archive to the case (hashing)', (taskId) => client.caseAddEvidence({ taskId }));
+    if (r.ok) set({ caseInfo: { status: 'ready', value: r.value } });
+  },
+
+  async verifyCase() {
+    set({ verification: { status: 'loading' } });
+    const r = await get().runTask('Verifying the case', (taskId) => client.caseVerify({ taskId }));
+    set({ verification: fromResult(r) });
+  },
+
+  async saveNote(text) {
+    const draft = get().noteDraft;
+    if (!draft) return false;
+    const r = await client.addNote({ text, target: draft.target });
+    if (!r.ok) {
+      get().pushError('Adding to the report', r.error);
+      return false;
+    }
+    set({ noteDraft: null });
+    await get().refreshCase();
+    return true;
+  },
+
+  async writeReport(format) {
+    const r = await get().runTask(`Writing the ${format.toUpperCase()} report`, (taskId) => client.writeReport({ format, taskId }));
+    if (r.ok) set({ lastReport: r.value });
+  },
+});

@@ -1,0 +1,44 @@
+import type { StateCreator } from 'zustand/vanilla';
+import type { KensaClient } from '../../../shared/api/contract';
+import type { KensaState, TerminalSlice } from '../types';
+
+export const terminalSlice = (client: KensaClient): StateCreator<KensaState, [], [], TerminalSlice> => (set, get) => ({
+  sessions: [],
+  activeSession: null,
+  gdbStarting: false,
+  gdbError: null,
+
+  async startGdb(pid, cols, rows) {
+    set({ gdbStarting: true, gdbError: null });
+    const r = await get().runTask(`Starting gdb on process ${pid} (writing its core)`, (taskId) => client.gdbStart({ pid, cols, rows, taskId }));
+    if (!r.ok) {
+      set({ gdbStarting: false, gdbError: r.error });
+      return;
+    }
+    const s = r.value;
+    // The session may already have exited (gdbExit can arrive before the reply).
+    const exited = get().sessions.find((x) => x.sessionId === s.sessionId);
+    set({
+      gdbStarting: false,
+      sessions: [...get().sessions.filter((x) => x.sessionId !== s.sessionId), { sessionId: s.sessionId, pid: s.pid, argv: s.argv, corePath: s.corePath, status: exited?.status ?? 'running', ...(exited?.exitCode !== undefined ? { exitCode: exited.exitCode } : {}) }],
+      activeSession: s.sessionId,
+    });
+  },
+
+  async killGdb(sessionId) {
+    const r = await client.gdbKill({ sessionId });
+    if (!r.ok && get().sessions.find((s) => s.sessionId === sessionId)?.status === 'running') get().pushError('Stopping gdb', r.error);
+  },
+
+  setActiveSession(sessionId) {
+    set({ activeSession: sessionId });
+  },
+
+  gdbExited(e) {
+    const known = get().sessions.some((s) => s.sessionId === e.sessionId);
+    const sessions = known
+      ? get().sessions.map((s) => (s.sessionId === e.sessionId ? { ...s, status: 'exited' as const, exitCode: e.exitCode, ...(e.signal !== undefined ? { signal: e.signal } : {}) } : s))
+      : [...get().sessions, { sessionId: e.sessionId, pid: -1, argv: [], corePath: '', status: 'exited' as const, exitCode: e.exitCode }];
+    set({ sessions });
+  },
+});

@@ -1,0 +1,63 @@
+import type { StateCreator } from 'zustand/vanilla';
+import type { KensaClient } from '../../../shared/api/contract';
+import type { KensaState, UiSlice } from '../types';
+import { newTaskId } from './util';
+
+let noticeId = 0;
+
+export const uiSlice = (client: KensaClient): StateCreator<KensaState, [], [], UiSlice> => (set, get) => ({
+  panel: 'overview',
+  theme: 'dark',
+  tasks: [],
+  notices: [],
+  noteDraft: null,
+
+  setPanel(panel) {
+    set({ panel });
+  },
+
+  setTheme(theme) {
+    set({ theme });
+  },
+
+  pushError(context, error) {
+    noticeId += 1;
+    // Keep the last few: a stream of the same failure must not bury the screen.
+    set({ notices: [...get().notices.slice(-4), { id: noticeId, context, error }] });
+  },
+
+  dismissNotice(id) {
+    set({ notices: get().notices.filter((n) => n.id !== id) });
+  },
+
+  taskProgress(e) {
+    const tasks = get().tasks;
+    if (!tasks.some((t) => t.taskId === e.taskId)) return;
+    set({ tasks: tasks.map((t) => (t.taskId === e.taskId ? { ...t, phase: e.phase, done: e.done, total: e.total } : t)) });
+  },
+
+  async runTask(label, work) {
+    const taskId = newTaskId('task');
+    set({ tasks: [...get().tasks, { taskId, label, phase: 'starting', done: 0, total: 0 }] });
+    try {
+      const r = await work(taskId);
+      if (!r.ok && r.error.kind !== 'cancelled') get().pushError(label, r.error);
+      return r;
+    } finally {
+      set({ tasks: get().tasks.filter((t) => t.taskId !== taskId) });
+    }
+  },
+
+  async cancelTask(taskId) {
+    const r = await client.cancel({ taskId });
+    if (!r.ok) get().pushError('Cancelling', r.error);
+  },
+
+  beginNote(target, label) {
+    set({ noteDraft: { target, label } });
+  },
+
+  cancelNote() {
+    set({ noteDraft: null });
+  },
+});

@@ -1,0 +1,166 @@
+/**
+ * The shape of the one store (zustand, one bound store made of slices; model-codebases.md §8.8). Metadata
+ * only: memory pages live in the page cache (memory/page-cache.ts) and terminal bytes go straight to xterm
+ * (terminal/terminal-bus.ts), never through React state.
+ */
+import type {
+  ApiError, CaseInfo, CgroupInfo, EvidenceHash, FdInfo, HelloInfo, KensaClient, LogInfo, MountsInfo, NamespacesInfo, NoteTarget,
+  OverviewInfo, ProcessInfo, ProgressEvent, Result, RootfsTree, SearchRequest, SearchResult, SessionInfo, SocketInfo, ThreadInfo, VmaInfo,
+} from '../../shared/api/contract';
+
+export interface Load<T> {
+  status: 'idle' | 'loading' | 'ready' | 'error';
+  value?: T;
+  error?: ApiError;
+}
+
+export const IDLE: Load<never> = { status: 'idle' };
+
+export type PanelId = 'overview' | 'processes' | 'threads' | 'memory' | 'files' | 'network' | 'mounts' | 'namespaces' | 'cgroups' | 'logs' | 'terminal' | 'case';
+
+export interface ArchiveSlice {
+  connection: 'connecting' | 'ready' | 'error';
+  hello: HelloInfo | null;
+  session: SessionInfo | null;
+  overview: Load<OverviewInfo>;
+  processes: Load<ProcessInfo[]>;
+  hashes: Load<EvidenceHash[]>;
+  /** Ask the host who we are and what is open; load it. */
+  init(): Promise<void>;
+  openArchive(path: string, rootfs?: string): Promise<boolean>;
+  pickAndOpen(): Promise<void>;
+  closeArchive(): Promise<void>;
+  /** The open archive changed (our own open, another client's, the desktop shell's). */
+  applySession(session: SessionInfo | null): Promise<void>;
+  hashEvidence(): Promise<void>;
+}
+
+export interface ProcessSlice {
+  selectedPid: number | null;
+  selectedTid: number | null;
+  threads: Load<ThreadInfo[]>;
+  vmas: Load<VmaInfo[]>;
+  fds: Load<FdInfo[]>;
+  cgroups: Load<CgroupInfo[]>;
+  /** Select a process: every per-process panel follows. */
+  selectProcess(pid: number): Promise<void>;
+  selectThread(tid: number): void;
+}
+
+export interface MemoryView {
+  pid: number;
+  /** The range shown: one VMA. */
+  start: bigint;
+  end: bigint;
+  cursor: bigint;
+  /** Selected bytes [start, end). */
+  selection: { start: bigint; end: bigint } | null;
+  /** Bumped on every jump, so the hex view scrolls even to the same address again. */
+  serial: number;
+}
+
+export interface SearchState {
+  status: 'idle' | 'running' | 'done' | 'error' | 'cancelled';
+  request?: SearchRequest;
+  result?: SearchResult;
+  error?: ApiError;
+  taskId?: string;
+  /** Which hit was last opened. */
+  activeHit?: number;
+}
+
+export interface MemorySlice {
+  view: MemoryView | null;
+  search: SearchState;
+  showVma(pid: number, vma: VmaInfo): void;
+  /** Show `address` of `pid` in the hex view (selecting the process first), selecting `length` bytes. */
+  jumpTo(pid: number, address: bigint, length?: number): Promise<Result<null>>;
+  setCursor(address: bigint, extend?: boolean): void;
+  setSelection(selection: { start: bigint; end: bigint } | null): void;
+  runSearch(request: SearchRequest): Promise<void>;
+  cancelSearch(): Promise<void>;
+  openHit(index: number): Promise<void>;
+}
+
+export interface DetailsSlice {
+  rootfs: Load<RootfsTree>;
+  sockets: Load<SocketInfo[]>;
+  mounts: Load<MountsInfo>;
+  namespaces: Load<NamespacesInfo>;
+  logs: Load<LogInfo[]>;
+  /** The rootfs-diff member open in the viewer. */
+  openMember: string | null;
+  ensureDetail(name: 'rootfs' | 'sockets' | 'mounts' | 'namespaces' | 'logs'): Promise<void>;
+  openFile(member: string | null): void;
+}
+
+export interface TerminalSession {
+  sessionId: string;
+  pid: number;
+  argv: string[];
+  corePath: string;
+  status: 'running' | 'exited';
+  exitCode?: number;
+  signal?: number;
+}
+
+export interface TerminalSlice {
+  sessions: TerminalSession[];
+  activeSession: string | null;
+  gdbStarting: boolean;
+  gdbError: ApiError | null;
+  startGdb(pid: number, cols: number, rows: number): Promise<void>;
+  killGdb(sessionId: string): Promise<void>;
+  setActiveSession(sessionId: string | null): void;
+  gdbExited(e: { sessionId: string; exitCode: number; signal?: number }): void;
+}
+
+export interface TaskView {
+  taskId: string;
+  label: string;
+  phase: string;
+  done: number;
+  total: number;
+}
+
+export interface Notice {
+  id: number;
+  /** What the user was doing (`Opening archive`, `Search`). */
+  context: string;
+  error: ApiError;
+}
+
+export interface UiSlice {
+  panel: PanelId;
+  theme: 'light' | 'dark';
+  tasks: TaskView[];
+  notices: Notice[];
+  noteDraft: { target: NoteTarget; label: string } | null;
+  setPanel(panel: PanelId): void;
+  setTheme(theme: 'light' | 'dark'): void;
+  pushError(context: string, error: ApiError): void;
+  dismissNotice(id: number): void;
+  taskProgress(e: ProgressEvent): void;
+  /** Run long work as a task: shown with a progress bar and a Cancel button while it runs. */
+  runTask<T>(label: string, work: (taskId: string) => Promise<Result<T>>): Promise<Result<T>>;
+  cancelTask(taskId: string): Promise<void>;
+  beginNote(target: NoteTarget, label: string): void;
+  cancelNote(): void;
+}
+
+export interface CaseSlice {
+  caseInfo: Load<CaseInfo>;
+  verification: Load<Record<string, unknown>>;
+  lastReport: { path: string; sha256: string } | null;
+  refreshCase(): Promise<void>;
+  openCase(dir: string, create: boolean, analyst?: string, title?: string): Promise<boolean>;
+  addEvidence(): Promise<void>;
+  verifyCase(): Promise<void>;
+  saveNote(text: string): Promise<boolean>;
+  writeReport(format: 'html' | 'pdf' | 'json'): Promise<void>;
+}
+
+export type KensaState = ArchiveSlice & ProcessSlice & MemorySlice & DetailsSlice & TerminalSlice & UiSlice & CaseSlice & {
+  /** The API client the store talks to (also used by views that fetch bytes outside the store). */
+  readonly client: KensaClient;
+};
