@@ -25,8 +25,13 @@ import { KensaError } from '../core/errors';
 import { ok, fail, attempt, obj, int, optInt, str, optStr, bool, address, hex64, RequestError, CancelledError } from './results';
 import { TaskRegistry, type Task } from './tasks';
 import { threadInfo } from './registers';
-import { engines, hasEngine, type Rootfs, type EvidenceCaseLike } from './integrations';
-import { GdbSessionManager, findOnPath, loadNodePty, type PtySpawner } from '../gdb/gdb-sessions';
+import { searchMemory } from '../core/memory/search';
+import { openRootfs, type Rootfs } from '../core/rootfs/rootfs';
+import { writeCore } from '../core/elfcore/write-core';
+import { prepareGdb, findGdb } from '../core/elfcore/gdb-launch';
+import { EvidenceCase } from '../core/evidence/case';
+import { writeReport } from '../core/evidence/report';
+import { GdbSessionManager, loadNodePty, type PtySpawner } from '../gdb/gdb-sessions';
 
 export const MAX_READ_BYTES = 1024 * 1024;
 export const MAX_LOG_BYTES = 4 * 1024 * 1024;
@@ -94,7 +99,7 @@ type Listener = <E extends EventName>(name: E, payload: KensaEvents[E]) => void;
 
 export class KensaServices implements KensaApi {
   private current?: OpenSession;
-  private caseObj?: EvidenceCaseLike;
+  private caseObj?: EvidenceCase;
   private readonly listeners = new Set<Listener>();
   readonly tasks: TaskRegistry;
   readonly gdb: GdbSessionManager;
@@ -172,26 +177,21 @@ export class KensaServices implements KensaApi {
   async hello(): Promise<Result<HelloInfo>> {
     return attempt(() => {
       let gdbMessage: string | undefined;
-      let gdb = false;
-      if (!findOnPath('gdb')) gdbMessage = 'gdb is not installed (Debian package: gdb)';
-      else {
-        try {
-          if (!this.opts.spawnPty) loadNodePty();
-          gdb = true;
-        } catch (e) {
-          gdbMessage = e instanceof KensaError ? `${e.message}${e.hint ? ` (${e.hint})` : ''}` : String(e);
-        }
+      try {
+        findGdb(this.current?.cp.arch() ?? (process.arch === 'arm64' ? 'aarch64' : 'x86_64'));
+        if (!this.opts.spawnPty) loadNodePty();
+      } catch (e) {
+        gdbMessage = e instanceof KensaError ? `${e.message}${e.hint ? ` (${e.hint})` : ''}` : String(e);
       }
       const capabilities: Capabilities = {
         transport: this.opts.transport ?? 'direct',
         fileDialog: Boolean(this.opts.pickArchive),
-        gdb: gdb && hasEngine('gdbLaunch'),
-        search: hasEngine('search'),
-        coreWriter: hasEngine('writeCore'),
-        evidenceCase: hasEngine('evidenceCase'),
-        report: hasEngine('report'),
+        gdb: gdbMessage === undefined,
+        search: true,
+        coreWriter: true,
+        evidenceCase: true,
+        report: true,
       };
-      if (gdb && !capabilities.gdb) gdbMessage = 'the gdb launcher is not available in this build of Kensa';
       if (gdbMessage) capabilities.gdbMessage = gdbMessage;
       return { name: 'kensa' as const, version: VERSION, capabilities, session: this.sessionInfo() };
     });
@@ -207,7 +207,7 @@ export class KensaServices implements KensaApi {
       const generation = ++this.generation;
       const opened = await this.tasks.run(taskId, `opening ${file}`, async (task) => {
         let rootfs: Rootfs | undefined;
-        if (rootfsPath) rootfs = await engines.openRootfs(path.resolve(rootfsPath), { cacheDir: this.cacheDir });
+        if (rootfsPath) rootfs = await openRootfs(path.resolve(rootfsPath), { cacheDir: this.cacheDir });
         task.check();
         const cp = await Checkpoint.open(file, {
           ...(this.opts.openOptions ?? {}),
@@ -430,7 +430,7 @@ export class KensaServices implements KensaApi {
       const maxHits = optInt(r.maxHits, 'maxHits', 1, 100_000) ?? 1000;
       let scanned = 0;
       const hits = await this.tasks.run(taskId, 'the search', (task) =>
-        engines.searchMemory(cp, {
+        searchMemory(cp, {
           pattern,
           ...(pids ? { pids } : {}),
           ...(vma ? { vma } : {}),
@@ -444,6 +444,7 @@ export class KensaServices implements KensaApi {
         }),
       );
       const truncated = hits.length > maxHits;
+      this.logToCase('search', { pattern, ...(pids ? { pids } : {}), ...(vma ? { vma } : {}), hits: Math.min(hits.length, maxHits), truncated });
       return ok({
         hits: hits.slice(0, maxHits).map((h) => ({
           pid: h.pid,
@@ -571,13 +572,15 @@ export class KensaServices implements KensaApi {
     return attempt(() => {
       const cp = this.need().cp;
       const out: LogInfo[] = [];
+      // Engines put CRIU's logs at the archive's top (CRI-O, Podman); `criu dump -D` leaves them with the images.
+      const logMember = (name: string): string | undefined => [name, cp.archive.imageMember(name)].find((m) => cp.archive.has(m));
       const candidates: [string, string | undefined][] = [
-        ['dump.log', cp.archive.imageMember('dump.log')],
+        ['dump.log', logMember('dump.log')],
         ['container log', cp.meta.logMember],
-        ['restore.log', cp.archive.imageMember('restore.log')],
+        ['restore.log', logMember('restore.log')],
       ];
       for (const [name, member] of candidates) {
-        if (!member || !cp.archive.has(member)) continue;
+        if (!member || !cp.archive.has(member) || out.some((l) => l.member === member)) continue;
         const src = cp.archive.open(member);
         try {
           const n = Math.min(src.size, MAX_LOG_BYTES);
@@ -593,15 +596,29 @@ export class KensaServices implements KensaApi {
   // -----------------------------------------------------------------------------------------------
   // Cores and gdb
 
-  /** A folder for files derived from the open archive: the case folder when a case is open, else the cache. */
-  private derivedDir(): string {
+  /**
+   * A fresh path for a file derived from the open archive: under the case's derived/ folder when a case
+   * is open (recorded there with its hash), else in the cache. Never beside the evidence.
+   */
+  private derivedPath(name: string): string {
     const s = this.need();
-    if (this.caseObj) return ensureDir(path.join(this.caseObj.dir, 'derived'));
+    if (this.caseObj) return this.caseObj.derivedPath(name);
     if (!s.derivedDir) {
       const stamp = new Date().toISOString().replace(/[:.]/g, '-');
       s.derivedDir = ensureDir(path.join(this.cacheDir, 'derived', `${path.basename(s.cp.source).replace(/[^A-Za-z0-9._-]/g, '_')}-${stamp}`));
     }
-    return s.derivedDir;
+    let candidate = path.join(s.derivedDir, name);
+    for (let i = 2; fs.existsSync(candidate); i++) candidate = path.join(s.derivedDir, `${name}-${i}`);
+    return candidate;
+  }
+
+  /** Record a workstation action in the open case's custody log (best effort: the action already happened). */
+  private logToCase(event: string, details: Record<string, unknown>): void {
+    try {
+      this.caseObj?.log(event, { ...details, evidence: this.evidenceId() });
+    } catch {
+      /* the case refuses this event name or is damaged: verification will say so */
+    }
   }
 
   private evidenceId(): string | undefined {
@@ -618,11 +635,11 @@ export class KensaServices implements KensaApi {
       const pid = this.pidOf(r, 'writeCore');
       const taskId = optStr(r.taskId, 'taskId', 200);
       const cp = this.need().cp;
-      const outPath = path.join(this.derivedDir(), `core.${pid}`);
+      const outPath = this.derivedPath(`core.${pid}`);
       const result = await this.tasks.run(taskId, 'writing the core', (task) =>
-        engines.writeCore(cp, { pid, outPath, signal: task.signal, onProgress: (done, total) => task.progress(done, total, 'writing core') }),
+        writeCore(cp, { pid, outPath, signal: task.signal, onProgress: (done, total) => task.progress(done, total, 'writing core') }),
       );
-      this.caseObj?.recordDerived(result.path, `core of pid ${pid}`, this.evidenceId());
+      if (this.caseObj) await this.caseObj.recordDerivedAsync(result.path, `workstation: ELF core of pid ${pid}`, this.evidenceId());
       return ok({ pid: result.pid, path: result.path, size: result.size, sha256: result.sha256, threads: result.threads, segments: result.segments, missing: result.missing });
     } catch (e) {
       return fail(e);
@@ -637,14 +654,14 @@ export class KensaServices implements KensaApi {
       const rows = int(r.rows, 'rows', 2, 1000);
       const taskId = optStr(r.taskId, 'taskId', 200);
       const s = this.need();
-      if (!findOnPath('gdb')) throw new KensaError('tool', 'gdb is not installed', {}, 'Debian package: gdb');
-      const outDir = ensureDir(path.join(this.derivedDir(), `gdb-${pid}`));
+      const outDir = ensureDir(this.derivedPath(`gdb-${pid}`));
       const launch = await this.tasks.run(taskId, 'preparing gdb', async (task) => {
         task.progress(0, 0, 'writing core');
-        return engines.prepareGdb(s.cp, pid, { ...(s.rootfs ? { rootfs: s.rootfs } : {}), outDir, cacheDir: this.cacheDir });
+        return prepareGdb(s.cp, pid, { ...(s.rootfs ? { rootfs: s.rootfs } : {}), outDir, cacheDir: this.cacheDir });
       });
-      this.caseObj?.recordDerived(launch.corePath, `core of pid ${pid} for gdb`, this.evidenceId());
+      if (this.caseObj) await this.caseObj.recordDerivedAsync(launch.corePath, `workstation: ELF core of pid ${pid} for gdb`, this.evidenceId());
       const sessionId = this.gdb.start({ file: launch.gdb, args: launch.args, cwd: launch.cwd }, { cols, rows });
+      this.logToCase('gdb-session', { pid, core: launch.corePath, argv: [launch.gdb, ...launch.args] });
       return ok({ sessionId, pid, argv: [launch.gdb, ...launch.args], corePath: launch.corePath, ...(launch.sysroot ? { sysroot: launch.sysroot } : {}) });
     } catch (e) {
       return fail(e);
@@ -702,7 +719,7 @@ export class KensaServices implements KensaApi {
       const analyst = optStr(r.analyst, 'analyst', 200);
       const title = optStr(r.title, 'title', 500);
       const exists = fs.existsSync(dir) && fs.readdirSync(dir).length > 0;
-      this.caseObj = exists || !create ? engines.openCase(dir) : engines.initCase(dir, { ...(analyst ? { analyst } : {}), ...(title ? { title } : {}) });
+      this.caseObj = exists || !create ? EvidenceCase.open(dir) : EvidenceCase.init(dir, { ...(analyst ? { analyst } : {}), ...(title ? { title } : {}) });
       return this.caseInfo();
     });
   }
@@ -714,7 +731,7 @@ export class KensaServices implements KensaApi {
       if (!c) throw new RequestError('no case is open');
       const s = this.need();
       if (this.evidenceId() === undefined) {
-        const rec = await this.tasks.run(taskId, 'adding the evidence', (task) => c.addEvidence(s.cp.source, (done, total) => task.progress(done, total, 'hashing')));
+        const rec = await this.tasks.run(taskId, 'adding the evidence', (task) => c.addEvidence(s.cp.source, (done, total) => task.progress(done, total, 'hashing'), { cacheDir: this.cacheDir, signal: task.signal }));
         if (typeof rec.sha256 === 'string' && !s.hashes.some((h) => h.path === s.cp.source) && !fs.statSync(s.cp.source).isDirectory()) {
           s.hashes.push({ path: s.cp.source, size: fs.statSync(s.cp.source).size, sha256: rec.sha256 });
         }
@@ -730,7 +747,7 @@ export class KensaServices implements KensaApi {
       const taskId = optStr(obj(req, 'caseVerify').taskId, 'taskId', 200);
       const c = this.caseObj;
       if (!c) throw new RequestError('no case is open');
-      const report = await this.tasks.run(taskId, 'verifying the case', () => c.verify());
+      const report = await this.tasks.run(taskId, 'verifying the case', (task) => c.verify({ onProgress: (done, total) => task.progress(done, total, 'hashing'), signal: task.signal }));
       return ok(jsonSafe(report) as Record<string, unknown>);
     } catch (e) {
       return fail(e);
@@ -745,7 +762,8 @@ export class KensaServices implements KensaApi {
       const text = str(r.text, 'text', 64 * 1024);
       const target = noteTarget(r.target);
       const evidenceId = this.evidenceId();
-      const rec = c.addNote({ ...(evidenceId ? { evidenceId } : {}), text, target });
+      // With the checkpoint, the case checks the target and hashes the bookmarked bytes.
+      const rec = c.addNote({ ...(evidenceId ? { evidenceId } : {}), text, target }, evidenceId ? this.current?.cp : undefined);
       return jsonSafe(rec) as Record<string, unknown>;
     });
   }
@@ -759,8 +777,8 @@ export class KensaServices implements KensaApi {
       const c = this.caseObj;
       if (!c) throw new RequestError('no case is open');
       const outFile = path.resolve(optStr(r.outFile, 'outFile') ?? path.join(c.dir, `report.${format}`));
-      const out = await this.tasks.run(taskId, 'writing the report', () => engines.writeReport(c.dir, format, outFile));
-      return ok(out);
+      const out = await this.tasks.run(taskId, 'writing the report', () => writeReport(c.dir, format, outFile, { action: `workstation: ${format} report`, cacheDir: this.cacheDir }));
+      return ok({ path: out.path, sha256: out.sha256 });
     } catch (e) {
       return fail(e);
     }

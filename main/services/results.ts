@@ -5,7 +5,6 @@
  */
 import type { ApiError, Result } from '../../shared/api/contract';
 import { KensaError } from '../core/errors';
-import { UnavailableError } from './integrations';
 
 export function ok<T>(value: T): Result<T> {
   return { ok: true, value };
@@ -29,7 +28,6 @@ export class RequestError extends KensaError {
 
 export function toApiError(e: unknown): ApiError {
   if (e instanceof CancelledError) return { kind: 'cancelled', message: e.message };
-  if (e instanceof UnavailableError) return { kind: 'unavailable', message: e.message };
   if (e instanceof KensaError) {
     const err: ApiError = { kind: e.kind, message: e.message };
     const loc = e.location;

@@ -58,8 +58,8 @@ function TopBar() {
   const [rootfs, setRootfs] = useState('');
   return (
     <header className="topbar">
-      <span className="brand" title="検査: inspection">
-        Kensa<small>検査</small>
+      <span className="brand" title="Kensa (検査, inspection): container checkpoint forensics">
+        Kensa
       </span>
       <form
         onSubmit={(e) => {

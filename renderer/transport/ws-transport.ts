@@ -5,10 +5,19 @@
 import type { KensaClient } from '../../shared/api/contract';
 import { createRpcClient } from '../../shared/api/rpc';
 
-export function connectWebSocket(location: { protocol: string; host: string; search: string }): Promise<KensaClient> {
+/** The parts of the browser's WebSocket used here (tests hand in Node's `ws`). */
+export interface SocketLike {
+  send(data: string): void;
+  addEventListener(type: string, listener: (ev: { data?: unknown }) => void): void;
+}
+
+export function connectWebSocket(
+  location: { protocol: string; host: string; search: string },
+  open: (url: string) => SocketLike = (url) => new WebSocket(url),
+): Promise<KensaClient> {
   const token = new URLSearchParams(location.search).get('token') ?? '';
   const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:';
-  const socket = new WebSocket(`${scheme}//${location.host}/api?token=${encodeURIComponent(token)}`);
+  const socket = open(`${scheme}//${location.host}/api?token=${encodeURIComponent(token)}`);
   const handle = createRpcClient({ send: (call) => socket.send(JSON.stringify(call)) }, 'websocket');
   socket.addEventListener('message', (ev) => {
     if (typeof ev.data !== 'string') return;

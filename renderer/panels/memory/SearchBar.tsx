@@ -58,9 +58,9 @@ export function SearchBar() {
             process {selectedPid ?? ''}
           </option>
         </select>
-        <input type="text" aria-label="VMA filters" placeholder="VMA filter: [heap] rw- 0x1000-0x2000" value={vma} onChange={(e) => setVma(e.target.value)} style={{ width: 200 }} />
+        <input type="text" aria-label="VMA filters" placeholder="VMA: [heap] rw-" title="VMA filters, as kensa mem --vma: START-END, permissions (rw-), [heap], [stack], [anon], [shared], or part of a file path" value={vma} onChange={(e) => setVma(e.target.value)} style={{ width: 150 }} />
         <label>
-          max hits <input type="number" min={1} max={100000} value={maxHits} onChange={(e) => setMaxHits(Math.max(1, Number(e.target.value) || 1))} style={{ width: 76 }} />
+          max <input type="number" min={1} max={100000} value={maxHits} onChange={(e) => setMaxHits(Math.max(1, Number(e.target.value) || 1))} style={{ width: 70 }} />
         </label>
         <button type="submit" className="primary" disabled={!pattern}>
           Search
