@@ -11,5 +11,8 @@ import { caseCommand } from './case';
 import { report } from './report';
 import { core } from './core';
 import { gdb } from './gdb';
+import { mem } from './mem';
+import { strings } from './strings';
+import { diff } from './diff';
 
-export const COMMANDS: Command[] = [show, inspect, ps, decode, ls, cat, core, gdb, serve, caseCommand, report];
+export const COMMANDS: Command[] = [show, inspect, ps, decode, ls, cat, mem, strings, diff, core, gdb, serve, caseCommand, report];

@@ -110,9 +110,10 @@ function caseInsensitiveSource(text: string, utf16: boolean): string {
 }
 
 /**
- * A user regex made to work on bytes: characters above U+00FF (which no latin1 text holds) outside
- * character classes become their UTF-8 bytes, so `пароль` finds the UTF-8 text; everything else is as
- * written (bytes 0x80-0xFF stay single latin1 characters, per cli-conventions.md).
+ * A user regex made to work on bytes: non-ASCII characters outside character classes become their UTF-8
+ * bytes, so `Schlüssel` or `пароль` find the UTF-8 text as --search does (a raw byte 0x80-0xFF is written
+ * `\xNN`, which the latin1 view matches exactly, per cli-conventions.md). Inside a class a character is
+ * one latin1 byte.
  */
 export function byteRegexSource(source: string): string {
   let out = '';
@@ -135,7 +136,7 @@ export function byteRegexSource(source: string): string {
       continue;
     }
     const cp = source.codePointAt(i)!;
-    if (cp > 0xff) {
+    if (cp > 0x7f) {
       const ch = String.fromCodePoint(cp);
       out += `(?:${[...Buffer.from(ch, 'utf8')].map(byteEscape).join('')})`;
       i += ch.length - 1;
