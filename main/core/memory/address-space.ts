@@ -128,11 +128,28 @@ export class AddressSpace {
     return v && v.start <= addr && addr < v.end ? v : undefined;
   }
 
+  /** Running maximum of the VMA ends (see extents()). */
+  private maxEnds?: bigint[];
+
   /** Where each byte of [start, end) comes from, as contiguous extents in address order. */
   extents(start: bigint, end: bigint): Extent[] {
     const out: Extent[] = [];
     let cur = start;
-    for (const vma of this.vmas) {
+    // Skip the VMAs wholly below `start` by binary search (callers walk big maps window by window). The
+    // running maximum of the ends stays monotonic even if a crafted map has overlapping VMAs.
+    if (!this.maxEnds) {
+      let m = 0n;
+      this.maxEnds = this.vmas.map((v) => (m = v.end > m ? v.end : m));
+    }
+    let lo = 0;
+    let hi = this.vmas.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.maxEnds[mid] <= start) lo = mid + 1;
+      else hi = mid;
+    }
+    for (let i = lo; i < this.vmas.length; i++) {
+      const vma = this.vmas[i];
       if (vma.end <= cur) continue;
       if (vma.start >= end) break;
       if (vma.start > cur) {
