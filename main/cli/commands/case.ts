@@ -5,6 +5,7 @@
  *   case add DIR ARCHIVE
  *   case verify DIR                     exit 4 naming what changed
  *   case note DIR [--evidence ID] (--pid N [--tid T | --addr A --len L [--pattern P]] | --file MEMBER | --socket INODE [--pid N]) --text TEXT
+ *   case record DIR FILE... --action TEXT [--evidence ID]   a derived file made by another command
  *   case log DIR
  *   case show DIR
  *
@@ -18,7 +19,7 @@ import { EvidenceCase, describeTarget, type NoteTarget, type VerifyReport } from
 import { summariseEntry } from '../../core/evidence/report-model';
 import { escapeText, formatBytes, parseNumber } from '../../../shared/format';
 
-const SUBCOMMANDS = ['init', 'add', 'verify', 'note', 'log', 'show'] as const;
+const SUBCOMMANDS = ['init', 'add', 'verify', 'note', 'record', 'log', 'show'] as const;
 type Sub = (typeof SUBCOMMANDS)[number];
 
 const USAGE = [
@@ -26,6 +27,7 @@ const USAGE = [
   '       kensa case add DIR ARCHIVE',
   '       kensa case verify DIR',
   '       kensa case note DIR [--evidence ID] (--pid N [--tid T | --addr A --len L [--pattern P]] | --file MEMBER | --socket INODE [--pid N]) --text TEXT',
+  '       kensa case record DIR FILE... --action TEXT [--evidence ID]',
   '       kensa case log DIR',
   '       kensa case show DIR',
 ].join('\n');
@@ -172,6 +174,24 @@ async function note(ctx: CommandContext): Promise<number> {
   return v && !v.ok ? EXIT.VERIFY : EXIT.OK;
 }
 
+/**
+ * Record files another command wrote (`kensa core ... --out DIR/derived`) with their SHA-256 and the exact
+ * command that made them; files outside the case are copied into derived/.
+ */
+async function record(ctx: CommandContext): Promise<number> {
+  const [dir, ...files] = ctx.args.slice(1);
+  if (!dir || files.length === 0) throw new UsageError('case record needs DIR FILE... --action TEXT');
+  const action = str(ctx, 'action');
+  if (!action?.trim()) throw new UsageError('case record needs --action TEXT: the exact command or action that produced the files');
+  const c = EvidenceCase.open(dir);
+  const evidenceId = str(ctx, 'evidence') !== undefined ? c.resolveEvidence(str(ctx, 'evidence')).id : undefined;
+  const recs = [];
+  for (const f of files) recs.push(await c.recordDerivedAsync(f, action, evidenceId));
+  if (ctx.opts.json) printJson(ctx, recs);
+  else for (const r of recs) ctx.out(`${r.id} ${escapeText(r.path)}  ${r.size} bytes  sha256 ${r.sha256}${r.copiedFrom ? `  (copied from ${escapeText(r.copiedFrom)})` : ''}\n`);
+  return EXIT.OK;
+}
+
 async function log(ctx: CommandContext): Promise<number> {
   const [dir] = needDir(ctx, 'log');
   const c = EvidenceCase.open(dir);
@@ -212,7 +232,7 @@ async function show(ctx: CommandContext): Promise<number> {
 
 export const caseCommand: Command = {
   name: 'case',
-  summary: 'Evidence case folder: hashes, hash-chained custody log, bookmarks/notes, derived files (init, add, verify, note, log, show)',
+  summary: 'Evidence case folder: hashes, hash-chained custody log, bookmarks/notes, derived files (init, add, verify, note, record, log, show)',
   usage: USAGE,
   options: {
     analyst: { type: 'string' },
@@ -226,6 +246,7 @@ export const caseCommand: Command = {
     file: { type: 'string' },
     socket: { type: 'string' },
     text: { type: 'string' },
+    action: { type: 'string' },
   },
   async run(ctx) {
     const sub = ctx.args[0] as Sub | undefined;
@@ -235,6 +256,7 @@ export const caseCommand: Command = {
       add: [],
       verify: [],
       note: ['evidence', 'pid', 'tid', 'addr', 'len', 'pattern', 'file', 'socket', 'text'],
+      record: ['action', 'evidence'],
       log: [],
       show: [],
     };
@@ -250,6 +272,8 @@ export const caseCommand: Command = {
         return verify(ctx);
       case 'note':
         return note(ctx);
+      case 'record':
+        return record(ctx);
       case 'log':
         return log(ctx);
       case 'show':

@@ -625,8 +625,9 @@ export class EvidenceCase {
         );
         report.seq = entry.seq;
       } catch (e) {
-        // A log whose last line is unreadable cannot be extended; the failure is already in `problems`.
+        // A damaged log is not extended (custody.ts); the damage is already in `problems`.
         if (!(e instanceof KensaError && e.kind === 'verify')) throw e;
+        report.warnings.push('this verification was not recorded: the custody log is damaged and is not extended until it is restored');
       }
     }
     return report;

@@ -16,7 +16,8 @@
  * can only be caught by a copy of the head hash kept elsewhere (the report prints it for that purpose).
  *
  * Appends from several processes (the workstation and the CLI on the same case) are serialised by an
- * O_EXCL lock file; each append re-reads the current last entry, so nothing is cached across processes.
+ * O_EXCL lock file; each append re-reads and re-checks the whole log, so nothing is cached across processes
+ * and nothing is ever chained onto a damaged log.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -188,27 +189,6 @@ function withLock<T>(caseDir: string, fn: () => T): T {
   }
 }
 
-/** The last entry's seq and hash, read from the end of the log (no full verification). */
-function lastLink(caseDir: string): { seq: number; hash: string } {
-  const file = path.join(caseDir, CUSTODY_FILE);
-  let text = '';
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw new KensaError('io', `cannot read: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, { source: file });
-  }
-  if (text === '') return { seq: 0, hash: GENESIS_HASH };
-  if (!text.endsWith('\n')) throw new KensaError('verify', `${CUSTODY_FILE}: the last line is not terminated; run \`kensa case verify\``, { source: file });
-  const line = text.slice(text.lastIndexOf('\n', text.length - 2) + 1, -1);
-  try {
-    const e = JSON.parse(line) as CustodyEntry;
-    if (typeof e.seq === 'number' && typeof e.hash === 'string' && HEX64.test(e.hash)) return { seq: e.seq, hash: e.hash };
-  } catch {
-    /* fall through */
-  }
-  throw new KensaError('verify', `${CUSTODY_FILE}: the last entry cannot be read, so nothing can be chained to it; run \`kensa case verify\``, { source: file });
-}
-
 /**
  * Append one entry; returns it with its seq, prev and hash filled in. `details` may be a function: it is
  * called while the log is locked, so ids counted from the log (E2, N3, D4) cannot be handed out twice by
@@ -216,7 +196,16 @@ function lastLink(caseDir: string): { seq: number; hash: string } {
  */
 export function appendEntry(caseDir: string, event: string, details: Record<string, unknown> | (() => Record<string, unknown>), analyst?: string, now: Date = new Date()): CustodyEntry {
   return withLock(caseDir, () => {
-    const last = lastLink(caseDir);
+    // Never extend a damaged log: a later entry would chain onto the damage and, with the head rewritten,
+    // hide entries cut from the end. The damage stays visible until the log is restored.
+    let last = { seq: 0, hash: GENESIS_HASH };
+    if (fs.existsSync(path.join(caseDir, CUSTODY_FILE)) || fs.existsSync(path.join(caseDir, HEAD_FILE))) {
+      const chain = readChain(caseDir);
+      if (chain.problems.length) {
+        throw new KensaError('verify', `the custody log is damaged (${chain.problems[0].message}${chain.problems.length > 1 ? `, and ${chain.problems.length - 1} more` : ''}); nothing more is recorded until it is restored`, { source: caseDir });
+      }
+      last = { seq: chain.lastSeq, hash: chain.lastHash };
+    }
     if (typeof details === 'function') details = details();
     const body = { seq: last.seq + 1, time: now.toISOString(), event, analyst, details: JSON.parse(canonicalJson(details)) as Record<string, unknown>, prev: last.hash };
     const entry: CustodyEntry = { ...body, hash: entryHash(body) };

@@ -124,3 +124,14 @@ for (let i = 0; i < 40; i++) appendEntry(process.argv[1], 'worker', { who: proce
   assert.equal(chain.entries.length, 121);
   assert.equal(fs.existsSync(path.join(dir, 'custody.lock')), false);
 });
+
+test('a damaged log is never extended: cutting the tail cannot be healed by appending', () => {
+  const dir = logWith(4);
+  const ls = lines(dir);
+  writeLines(dir, ls.slice(0, 3));
+  assert.throws(() => appendEntry(dir, 'verify', { ok: false }), (e: Error & { kind?: string }) => e.kind === 'verify' && /custody log is damaged \(custody\.head names entry 4/.test(e.message));
+  assert.equal(lines(dir).length, 3, 'nothing appended');
+  assert.equal(readChain(dir).problems.length, 1, 'still reported');
+  writeLines(dir, ls);
+  assert.equal(appendEntry(dir, 'after-restore', {}).seq, 5);
+});
