@@ -112,6 +112,7 @@ function writeHead(w: HashingWriter, plan: CorePlan): void {
 }
 
 export async function writeCore(cp: Checkpoint, opts: CoreWriteOptions): Promise<CoreWriteResult> {
+  opts.signal?.throwIfAborted();
   const plan = planCore(cp, opts.pid);
   const space = plan.space;
   const outPath = path.resolve(opts.outPath);
