@@ -1,0 +1,122 @@
+/**
+ * `kensa core` and `kensa gdb` through the real binary: what --json reports against the files written, what
+ * is left out without a rootfs, usage errors, gdb on a core with the rootfs, the case folder, and exit 5
+ * naming the package when gdb is missing.
+ */
+import assert from 'node:assert/strict';
+import * as crypto from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { describe, test } from 'node:test';
+import { fixture, kensa, tempDir } from '../helpers';
+import { readCoreFile } from '../unit/elfcore/elf-reader';
+import { EvidenceCase } from '../../main/core/evidence/case';
+
+interface CoreJson {
+  pid: number;
+  comm: string;
+  path: string;
+  size: number;
+  sha256: string;
+  threads: number[];
+  segments: number;
+  bytes: Record<string, number>;
+  missing: { start: string; end: string; reason: string; file?: string }[];
+}
+
+const crio = fixture('crio-counter');
+const crioRootfs = path.join(crio.ref, 'rootfs.tar.zst');
+
+describe('kensa core', () => {
+  test('--json: path, size, sha256, threads, segments and bytes by source, as written', () => {
+    const out = tempDir('kensa-core-cli-');
+    const r = kensa(['core', crio.input, '--rootfs', crioRootfs, '--out', out, '--json']);
+    assert.equal(r.status, 0, r.stderr);
+    const rows = JSON.parse(r.stdout) as CoreJson[];
+    assert.deepEqual(rows.map((x) => x.pid), [1, 6, 7]);
+    for (const row of rows) {
+      assert.equal(row.path, path.join(fs.realpathSync(out), `core.${row.pid}`));
+      const bytes = fs.readFileSync(row.path);
+      assert.equal(row.size, bytes.length);
+      assert.equal(row.sha256, crypto.createHash('sha256').update(bytes).digest('hex'));
+      assert.deepEqual(row.threads, [row.pid]);
+      const core = readCoreFile(row.path);
+      assert.equal(row.segments, core.loads.length);
+      assert.equal(Object.values(row.bytes).reduce((a, b) => a + b, 0), Number(core.loads.reduce((n, l) => n + l.memsz, 0n)));
+      assert.ok(row.bytes.pages > 0 && row.bytes.rootfs > 0 && row.bytes.zero > 0, JSON.stringify(row.bytes));
+      assert.deepEqual(row.missing, []);
+    }
+    assert.equal(rows[1].comm, 'counter');
+  });
+
+  test('without a rootfs: file-backed pages found nowhere are left out and listed, exit 0', () => {
+    const f = fixture('criu-dir');
+    const out = tempDir('kensa-core-cli-');
+    const r = kensa(['core', f.input, '--pid', '3', '--out', out, '--json']);
+    assert.equal(r.status, 0, r.stderr);
+    const [row] = JSON.parse(r.stdout) as CoreJson[];
+    assert.equal(row.bytes.rootfs, undefined);
+    assert.ok(row.bytes['missing-file'] > 0);
+    const files = new Set(row.missing.map((m) => m.file));
+    for (const want of ['/srv/kensa-demo/counter', '/usr/lib/x86_64-linux-gnu/libc.so.6', '/usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2']) assert.ok(files.has(want), want);
+    const leftOut = row.missing.reduce((n, m) => n + Number(BigInt(m.end) - BigInt(m.start)), 0);
+    assert.equal(leftOut, row.bytes['missing-file']);
+    // Left out means not in the file: the core is smaller than with the rootfs.
+    const core = readCoreFile(row.path);
+    assert.ok(core.loads.some((l) => BigInt(l.filesz) < l.memsz));
+
+    const human = kensa(['core', f.input, '--pid', '3', '--out', out]);
+    assert.equal(human.status, 0);
+    assert.match(human.stdout, /^PID\s+COMM\s+THREADS\s+SEGMENTS\s+SIZE\s+SHA256\s+PATH$/m);
+    assert.match(human.stdout, /left out .*give --rootfs/);
+    assert.match(human.stdout, /^ {2}\/usr\/lib\/x86_64-linux-gnu\/libc\.so\.6 \(/m);
+  });
+
+  test('usage errors exit 1', () => {
+    const out = tempDir('kensa-core-cli-');
+    assert.equal(kensa(['core', crio.input]).status, 1, 'no --out');
+    const r = kensa(['core', crio.input, '--pid', '99', '--out', out]);
+    assert.equal(r.status, 1);
+    assert.match(r.stderr, /no process 99/);
+    assert.equal(kensa(['gdb', crio.input]).status, 1, 'gdb needs exactly one --pid');
+    assert.deepEqual(fs.readdirSync(out), []);
+  });
+});
+
+describe('kensa gdb', () => {
+  test('runs gdb on the core with the sysroot and executable from the rootfs: a symbolized backtrace', () => {
+    const cache = tempDir('kensa-gdb-cache-');
+    const r = kensa(['gdb', crio.input, '--pid', '6', '--rootfs', crioRootfs, '--batch', '--ex', 'bt', '--ex', 'info sharedlibrary'], { cache });
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /^#0 .* in __libc_accept \(fd=fd@entry=3/m);
+    assert.match(r.stdout, /^#1 .* in main \(.*\) at counter\.c:37$/m);
+    assert.match(r.stdout, /\/lib\/x86_64-linux-gnu\/libc\.so\.6$/m, 'libc loaded from the sysroot');
+    assert.doesNotMatch(r.stdout + r.stderr, /warning/i);
+    const cores = fs.readdirSync(path.join(cache, 'cores'));
+    assert.equal(cores.length, 1, 'the core went to the cache');
+    assert.ok(fs.existsSync(path.join(cache, 'cores', cores[0], 'core.6')));
+  });
+
+  test('--case: the core is written to the case and recorded with its hash', async () => {
+    const dir = path.join(tempDir('kensa-gdb-case-'), 'case');
+    const kase = EvidenceCase.init(dir, { analyst: 'test' });
+    await kase.addEvidence(crio.input);
+    const r = kensa(['gdb', crio.input, '--pid', '7', '--case', dir, '--batch', '--ex', 'info threads']);
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /LWP 7/);
+    const [rec] = EvidenceCase.open(dir).derived();
+    assert.ok(rec, 'a derived record');
+    const file = path.join(dir, rec.path);
+    assert.match(rec.path, /^derived\/gdb-core-7\/core\.7$/);
+    assert.equal(rec.sha256, crypto.createHash('sha256').update(fs.readFileSync(file)).digest('hex'));
+    assert.match(rec.action, /^kensa gdb .* --pid 7$/);
+  });
+
+  test('gdb missing: exit 5 naming the Debian package, before anything is written', () => {
+    const cache = tempDir('kensa-gdb-cache-');
+    const r = kensa(['gdb', crio.input, '--pid', '6'], { cache, env: { PATH: '' } });
+    assert.equal(r.status, 5, r.stderr);
+    assert.match(r.stderr, /^kensa: error: .*gdb.* not found on PATH \(Debian package: gdb\)$/m);
+    assert.ok(!fs.existsSync(path.join(cache, 'cores')));
+  });
+});
