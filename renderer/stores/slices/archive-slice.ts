@@ -13,7 +13,10 @@ export function sessionReset(): Partial<KensaState> {
   };
 }
 
-export const archiveSlice = (client: KensaClient): StateCreator<KensaState, [], [], ArchiveSlice> => (set, get) => ({
+export const archiveSlice = (client: KensaClient): StateCreator<KensaState, [], [], ArchiveSlice> => (set, get) => {
+  /** The session being loaded (or last loaded), so a second announcement of it waits for the same load. */
+  let loading: { key: string; promise: Promise<void> } | null = null;
+  return {
   connection: 'connecting',
   hello: null,
   session: null,
@@ -36,8 +39,8 @@ export const archiveSlice = (client: KensaClient): StateCreator<KensaState, [], 
   async openArchive(path, rootfs) {
     const r = await get().runTask(`Opening ${path}`, (taskId) => client.openArchive({ path, taskId, ...(rootfs ? { rootfs } : {}) }));
     if (!r.ok) return false;
-    // The host also announces the new session as an event; applying it here makes the open awaitable.
-    if (get().session?.openedAt !== r.value.openedAt || get().session?.archive !== r.value.archive) await get().applySession(r.value);
+    // The host also announces the new session as an event; applying it here too makes the open awaitable.
+    await get().applySession(r.value);
     return true;
   },
 
@@ -57,18 +60,27 @@ export const archiveSlice = (client: KensaClient): StateCreator<KensaState, [], 
   },
 
   async applySession(session: SessionInfo | null) {
-    const cur = get().session;
-    if (session && cur && cur.archive === session.archive && cur.openedAt === session.openedAt && get().processes.status !== 'idle') {
-      set({ session });
-      return;
+    // The same session can arrive twice (our own open's reply and the host's event): load it once, and
+    // let both callers wait for that one load.
+    const key = session ? `${session.archive}\n${session.openedAt}` : '';
+    if (key && loading?.key === key) {
+      set({ session: { ...session!, problems: session!.problems } });
+      return loading.promise;
     }
     set({ session, ...sessionReset() });
-    if (!session) return;
-    set({ overview: { status: 'loading' }, processes: { status: 'loading' } });
-    const [overview, processes] = await Promise.all([client.overview(), client.processes()]);
-    if (get().session !== session) return;
-    set({ overview: fromResult(overview), processes: fromResult(processes) });
-    if (processes.ok && processes.value.length && get().selectedPid === null) await get().selectProcess(processes.value[0].pid);
+    if (!session) {
+      loading = null;
+      return;
+    }
+    const promise = (async () => {
+      set({ overview: { status: 'loading' }, processes: { status: 'loading' } });
+      const [overview, processes] = await Promise.all([client.overview(), client.processes()]);
+      if (loading?.key !== key) return;
+      set({ overview: fromResult(overview), processes: fromResult(processes) });
+      if (processes.ok && processes.value.length && get().selectedPid === null) await get().selectProcess(processes.value[0].pid);
+    })();
+    loading = { key, promise };
+    return promise;
   },
 
   async hashEvidence() {
@@ -85,6 +97,7 @@ export const archiveSlice = (client: KensaClient): StateCreator<KensaState, [], 
       }
     }
   },
-});
+};
+};
 
 export { newTaskId };
