@@ -27,6 +27,11 @@ function excerptLines(e: Excerpt): string[] {
       out.push(`      ${' '.repeat(addr.length)}  + ${h(b)}  ${printable(b)}`);
     }
   }
+  // The changed bytes as text, when they read as text (a request, a path, a key).
+  for (const [label, x] of [['was', e.a], ['now', e.b]] as const) {
+    const t = printable(x);
+    if (/[ -~]{4}/.test(t.replace(/\./g, '\0'))) out.push(`      text ${label}: ${t.replace(/\.+$/, '')}`);
+  }
   return out;
 }
 

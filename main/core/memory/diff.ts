@@ -6,7 +6,8 @@
  * - changed: mapped in both, content known in both, bytes differ (a page untouched in A, zero, that
  *   holds data in B has changed too), with hex excerpts of the changed bytes;
  * - appeared / vanished: mapped only in B / only in A (new mappings, a grown or shrunk heap);
- * - unknown: mapped in both but the content of one side is not in its checkpoint (missing-*).
+ * - unknown: mapped in both but only one side's checkpoint holds the content (the other's is missing-*);
+ *   pages neither holds (file pages never copied) are not compared.
  *
  * Pages are compared in MiB chunks through each AddressSpace; runs that are zero in both are equal
  * without reading.
@@ -257,9 +258,9 @@ function excerptOf(a: Buffer, b: Buffer, pageAddr: bigint, maxBytes: number): Ex
   while (first < a.length && a[first] === b[first]) first++;
   let last = a.length - 1;
   while (last > first && a[last] === b[last]) last--;
-  // Some context before the change, and at most maxBytes in all, aligned to 16 for hex display.
-  const from = Math.max(0, (first & ~15) - (first % 16 < 4 ? 16 : 0));
-  const to = Math.min(a.length, Math.max(from + 16, Math.min(((last + 16) & ~15), from + maxBytes)));
+  // From the 16-byte line holding the first changed byte to the line after the last, at most maxBytes.
+  const from = first & ~15;
+  const to = Math.min(a.length, from + Math.max(16, Math.min(((last + 16) & ~15) - from, maxBytes)));
   return { address: pageAddr + BigInt(from), a: Buffer.from(a.subarray(from, to)), b: Buffer.from(b.subarray(from, to)) };
 }
 
@@ -345,6 +346,8 @@ async function diffSpaces(sa: AddressSpace, sb: AddressSpace, comm: string, opts
           if (!whole) {
             for (let i = 0; i < pages; i++) {
               if (stA[i] === 'skip' || stB[i] === 'skip') continue;
+              // Neither checkpoint holds the page (e.g. file pages never copied): nothing to compare.
+              if (stA[i] === 'unknown' && stB[i] === 'unknown') continue;
               if (stA[i] === 'unknown' || stB[i] === 'unknown') {
                 d.pagesUnknown++;
                 continue;
