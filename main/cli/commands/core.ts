@@ -7,6 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Command } from '../command';
 import { EXIT } from '../command';
+import { KensaError } from '../../core/errors';
 import { finish, openCheckpoint, openRootfsOption, PID_OPTIONS, pidsOption, printJson, table, UsageError } from '../common';
 import { writeCore, type CoreWriteResult } from '../../core/elfcore/write-core';
 import { escapeText, formatBytes } from '../../../shared/format';
@@ -41,8 +42,18 @@ export const core: Command = {
           continue;
         }
         const progress = ctx.interactive ? (done: number, total: number) => ctx.err(`\rcore.${pid}: ${formatBytes(done)} of ${formatBytes(total)}\x1b[K`) : undefined;
-        const r = await writeCore(cp, { pid, outPath: path.join(out, `core.${pid}`), onProgress: progress });
-        if (ctx.interactive) ctx.err('\r\x1b[K');
+        let r: CoreWriteResult;
+        try {
+          r = await writeCore(cp, { pid, outPath: path.join(out, `core.${pid}`), onProgress: progress });
+        } catch (e) {
+          // One unreadable process (a broken core-<tid>.img) must not cost the analyst the others.
+          if (!(e instanceof KensaError) || e.kind === 'usage' || pids.length === 1) throw e;
+          ctx.err(`kensa: warning: ${escapeText(e.describe())}: no core written for pid ${pid}\n`);
+          partial = true;
+          continue;
+        } finally {
+          if (ctx.interactive) ctx.err('\r\x1b[K');
+        }
         results.push({ ...r, comm: proc.comm });
         for (const o of DEFECT_ORIGINS) {
           if (!r.bytes[o]) continue;
