@@ -33,6 +33,22 @@ function checkRange(size: number, offset: number, length: number): void {
   }
 }
 
+/**
+ * Open for reading only, and where the kernel allows it without touching the access time (O_NOATIME is
+ * refused with EPERM unless the caller owns the file; then plain O_RDONLY).
+ */
+export function openReadOnly(path: string): number {
+  const noatime = fs.constants.O_NOATIME;
+  if (noatime) {
+    try {
+      return fs.openSync(path, fs.constants.O_RDONLY | noatime);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EPERM') throw e;
+    }
+  }
+  return fs.openSync(path, fs.constants.O_RDONLY);
+}
+
 /** A file opened read-only (O_RDONLY): evidence is never opened for writing. */
 export class FileSource implements ByteSource {
   readonly size: number;
@@ -40,7 +56,7 @@ export class FileSource implements ByteSource {
 
   constructor(readonly path: string) {
     try {
-      this.fd = fs.openSync(path, fs.constants.O_RDONLY);
+      this.fd = openReadOnly(path);
       this.size = fs.fstatSync(this.fd).size;
     } catch (e) {
       throw new KensaError('io', `cannot open: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, { source: path });
