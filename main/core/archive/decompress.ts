@@ -15,6 +15,7 @@ import { Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { FormatError, KensaError, LimitError } from '../errors';
 import { ensureDir } from '../cache';
+import { openReadOnly } from '../io/byte-source';
 
 export type Compression = 'none' | 'gzip' | 'zstd' | 'bzip2' | 'xz';
 
@@ -43,6 +44,11 @@ export const DEFAULT_DECOMPRESS_LIMITS: DecompressLimits = {
   zstdWindowLogMax: 27,
 };
 
+/** A read stream over evidence: read-only, without touching atime where allowed. */
+function evidenceStream(file: string): fs.ReadStream {
+  return fs.createReadStream('', { fd: openReadOnly(file), highWaterMark: 1 << 20 });
+}
+
 export type ProgressFn = (doneBytes: number, totalBytes: number, phase: string) => void;
 
 /** SHA-256 (hex) of a file, streamed. */
@@ -50,7 +56,7 @@ export async function sha256File(file: string, onProgress?: ProgressFn): Promise
   const hash = crypto.createHash('sha256');
   const total = fs.statSync(file).size;
   let done = 0;
-  const stream = fs.createReadStream(file, { highWaterMark: 1 << 20 });
+  const stream = evidenceStream(file);
   for await (const chunk of stream) {
     hash.update(chunk as Buffer);
     done += (chunk as Buffer).length;
@@ -187,7 +193,7 @@ export async function decompressToCache(
   const partial = `${tarPath}.partial-${process.pid}-${Date.now()}`;
   const meter = new LimitMeter(st.size, limits, file, onProgress);
   try {
-    await pipeline(fs.createReadStream(file, { highWaterMark: 1 << 20 }), makeDecompressor(kind, limits), meter, fs.createWriteStream(partial, { mode: 0o600 }));
+    await pipeline(evidenceStream(file), makeDecompressor(kind, limits), meter, fs.createWriteStream(partial, { mode: 0o600 }));
   } catch (e) {
     if (e instanceof KensaError) {
       fs.rmSync(partial, { force: true });
