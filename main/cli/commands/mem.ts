@@ -114,6 +114,7 @@ function runSummary(ctx: CommandContext, cp: Checkpoint): void {
       rows.map((r) => [r.pid, r.comm, formatBytes(r.total), formatBytes(r.private), formatBytes(r.shared), formatBytes(r.fileBacked), formatBytes(r.present), formatBytes(r.missing)]),
     ),
   );
+  if (rows.some((r) => r.byOrigin['missing-file'])) ctx.err('kensa: note: MISSING includes file pages a checkpoint never copies; --rootfs PATH reads them from the image\n');
 }
 
 /** mmap flags of vma_entry.flags (criu-format.md §2.6), named. */
