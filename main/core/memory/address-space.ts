@@ -10,7 +10,8 @@
  *   read_parent_page fails there too);
  * - PE_LAZY-only runs: not in the checkpoint ("missing-lazy");
  * - file-backed pages not dumped: the unchanged file, from rootfs-diff.tar then the image rootfs
- *   (when given); found nowhere -> "missing-file", never invented;
+ *   (when given); found nowhere, or the mapped file was deleted (its path may name another file now)
+ *   -> "missing-file", never invented;
  * - anonymous private pages not dumped were never touched: zero, as the kernel would write them;
  * - vvar, guard and uprobes areas are never dumped ("not-dumped", zero like the kernel's own core).
  *
@@ -239,7 +240,8 @@ export class AddressSpace {
   /** Pages the checkpoint does not hold: zero for anonymous memory, the file for file-backed memory. */
   private absentExtents(vma: Vma, start: bigint, end: bigint, out: Extent[]): void {
     if ((vma.kind === 'file-private' || vma.kind === 'file-shared') && vma.file) {
-      const f = this.openFile(vma.file.path);
+      // A deleted file's path may name another file now (or in the image): its content is not that.
+      const f = vma.file.deleted ? undefined : this.openFile(vma.file.path);
       if (!f) {
         push(out, { start, end, origin: 'missing-file', vma });
         return;
