@@ -4,17 +4,17 @@
  * planCore() (layout.ts) fixes every offset first; this module streams the plan: headers and notes, then
  * each segment's bytes through the AddressSpace in bounded chunks, so memory stays flat whatever the size of
  * the process. The file is written beside its final name and renamed into place only when complete, hashed
- * (SHA-256) as it is written. Runs of zeros are not written but left as holes (they read back as zeros,
+ * (SHA-256) as it is written (in a worker thread for large cores, stream-hash.ts). Runs of zeros are not written but left as holes (they read back as zeros,
  * and the file is sparse).
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import * as crypto from 'node:crypto';
 import type { Checkpoint } from '../model/checkpoint';
 import { AddressSpace } from '../memory/address-space';
 import { KensaError } from '../errors';
 import { encodeElfHeader, encodeExtnumSectionHeader, encodeNote, encodeProgramHeader, noteSize, PHDR_SIZE, PT_LOAD, PT_NOTE, EHDR_SIZE, type ProgramHeader } from './elf';
 import { isWrittenOrigin, planCore, type CorePlan } from './layout';
+import { coreHasher, type CoreHasher } from './stream-hash';
 
 export interface CoreWriteOptions {
   pid: number;
@@ -34,33 +34,52 @@ export interface CoreWriteResult {
   missing: { start: string; end: string; reason: string; file?: string }[];
 }
 
-/** Bytes copied per read/write: large enough for sequential speed, small enough to keep memory flat. */
-const CHUNK = 8 << 20;
+/**
+ * Bytes copied per read/write: 1 MiB keeps the buffer in the CPU cache between the read and the write
+ * (measured on the benchmark machine: 8 MiB chunks made the same copy 2-3 times slower).
+ */
+const CHUNK = 1 << 20;
+/** Chunks between yields to the event loop. */
+const YIELD_EVERY = 16;
 /** Staging buffer for headers and notes. */
 const HEAD_BUFFER = 1 << 20;
 
-class HashingWriter {
-  readonly hash = crypto.createHash('sha256');
+/** Positional writes of the planned file in order, each byte hashed once (stream-hash.ts). */
+class CoreFileWriter {
   position = 0;
-  private zeros?: Buffer;
-  constructor(private readonly fd: number) {}
+  constructor(
+    private readonly fd: number,
+    readonly hasher: CoreHasher,
+    private readonly chunk: number,
+  ) {}
 
-  write(buf: Buffer, len = buf.length): void {
+  private put(buf: Buffer, len: number): void {
     let done = 0;
     while (done < len) done += fs.writeSync(this.fd, buf, done, len - done, this.position + done);
-    this.hash.update(len === buf.length ? buf : buf.subarray(0, len));
     this.position += len;
   }
 
-  /** Zeros: hashed, but left as a hole in the file (ftruncate at the end makes a trailing one real). */
-  skipZeros(len: number): void {
-    this.zeros ??= Buffer.alloc(CHUNK);
-    for (let left = len; left > 0; ) {
-      const n = Math.min(left, this.zeros.length);
-      this.hash.update(n === this.zeros.length ? this.zeros : this.zeros.subarray(0, n));
-      left -= n;
+  /** Write `len` bytes that `fill` puts into a chunk buffer (at most one chunk). */
+  async writeFilled(len: number, fill: (buf: Buffer) => void): Promise<void> {
+    const buf = await this.hasher.slot();
+    fill(buf);
+    this.put(buf, len);
+    this.hasher.commit(len);
+  }
+
+  /** Write bytes the caller keeps (headers, notes), copied through chunk buffers. */
+  async write(src: Buffer, len = src.length): Promise<void> {
+    for (let off = 0; off < len; off += this.chunk) {
+      const n = Math.min(this.chunk, len - off);
+      await this.writeFilled(n, (buf) => src.copy(buf, 0, off, off + n));
     }
+  }
+
+  /** Zeros: hashed, but left as a hole in the file (ftruncate at the end makes a trailing one real). */
+  async skipZeros(len: number): Promise<void> {
+    if (len <= 0) return;
     this.position += len;
+    await this.hasher.zeros(len);
   }
 }
 
@@ -74,21 +93,21 @@ function toProgramHeaders(plan: CorePlan): ProgramHeader[] {
 }
 
 /** Headers, program headers and notes, streamed through a bounded buffer; then zero padding to the data. */
-function writeHead(w: HashingWriter, plan: CorePlan): void {
+async function writeHead(w: CoreFileWriter, plan: CorePlan): Promise<void> {
   const phdrs = toProgramHeaders(plan);
   const buf = Buffer.alloc(HEAD_BUFFER);
   let at = 0;
-  const flush = (): void => {
-    w.write(buf, at);
+  const flush = async (): Promise<void> => {
+    await w.write(buf, at);
     at = 0;
   };
-  const reserve = (n: number): void => {
-    if (at + n > buf.length) flush();
+  const reserve = async (n: number): Promise<void> => {
+    if (at + n > buf.length) await flush();
   };
   encodeElfHeader({ machine: plan.arch.machine, phnum: phdrs.length, shoff: plan.shoff, shnum: plan.shoff ? 1 : 0 }).copy(buf, 0);
   at = EHDR_SIZE;
   for (const ph of phdrs) {
-    reserve(PHDR_SIZE);
+    await reserve(PHDR_SIZE);
     encodeProgramHeader(ph, buf, at);
     at += PHDR_SIZE;
   }
@@ -97,18 +116,18 @@ function writeHead(w: HashingWriter, plan: CorePlan): void {
     if (desc.length !== n.size) throw new Error(`internal: note 0x${n.type.toString(16)} built ${desc.length} bytes, planned ${n.size}`);
     const size = noteSize(n.owner, n.size);
     if (size > buf.length) {
-      flush();
+      await flush();
       const big = Buffer.alloc(size);
       encodeNote(n.owner, n.type, desc, big, 0);
-      w.write(big);
+      await w.write(big);
       continue;
     }
-    reserve(size);
+    await reserve(size);
     at = encodeNote(n.owner, n.type, desc, buf, at);
   }
-  flush();
+  await flush();
   if (w.position !== plan.notesOffset + plan.notesSize) throw new Error('internal: notes did not end where planned');
-  w.skipZeros(Number(plan.dataOffset) - w.position);
+  await w.skipZeros(Number(plan.dataOffset) - w.position);
 }
 
 export async function writeCore(cp: Checkpoint, opts: CoreWriteOptions): Promise<CoreWriteResult> {
@@ -124,10 +143,11 @@ export async function writeCore(cp: Checkpoint, opts: CoreWriteOptions): Promise
     throw new KensaError('io', `cannot write the core: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, { source: partial });
   }
   const total = Number(plan.fileSize);
+  const hasher = coreHasher(total, CHUNK);
   try {
-    const w = new HashingWriter(fd);
-    writeHead(w, plan);
-    const buf = Buffer.allocUnsafe(CHUNK);
+    const w = new CoreFileWriter(fd, hasher, CHUNK);
+    await writeHead(w, plan);
+    let chunks = 0;
     for (const seg of plan.segments) {
       if (BigInt(w.position) !== seg.offset) throw new Error('internal: segment offset differs from the plan');
       const end = seg.vaddr + seg.filesz;
@@ -141,22 +161,22 @@ export async function writeCore(cp: Checkpoint, opts: CoreWriteOptions): Promise
           if (!isWrittenOrigin(e.origin)) throw new Error(`internal: ${e.origin} bytes at 0x${e.start.toString(16)} inside planned file data`);
           if (e.src) allZero = false;
         }
-        if (allZero) w.skipZeros(len);
-        else {
-          for (const e of extents) AddressSpace.fill(e, buf, Number(e.start - a), e.start, e.end);
-          w.write(buf, len);
-        }
+        const from = a;
+        if (allZero) await w.skipZeros(len);
+        else await w.writeFilled(len, (buf) => extents.forEach((e) => AddressSpace.fill(e, buf, Number(e.start - from), e.start, e.end)));
         a = b;
         opts.onProgress?.(w.position, total);
-        await new Promise<void>((r) => setImmediate(r));
+        // Let the event loop breathe (IPC, progress, cancel) now and then.
+        if (++chunks % YIELD_EVERY === 0) await new Promise<void>((r) => setImmediate(r));
       }
     }
     if (plan.shoff) {
       if (BigInt(w.position) !== plan.shoff) throw new Error('internal: section header offset differs from the plan');
-      w.write(encodeExtnumSectionHeader(1 + plan.segments.length));
+      await w.write(encodeExtnumSectionHeader(1 + plan.segments.length));
     }
     if (w.position !== total) throw new Error(`internal: wrote ${w.position} bytes, planned ${total}`);
     fs.ftruncateSync(fd, total);
+    const sha256 = await hasher.finish();
     fs.closeSync(fd);
     fs.renameSync(partial, outPath);
     opts.onProgress?.(total, total);
@@ -166,13 +186,14 @@ export async function writeCore(cp: Checkpoint, opts: CoreWriteOptions): Promise
       pid: plan.pid,
       path: outPath,
       size: total,
-      sha256: w.hash.digest('hex'),
+      sha256,
       threads: plan.threads,
       segments: plan.segments.length,
       bytes,
       missing: plan.missing.map((m) => ({ start: '0x' + m.start.toString(16), end: '0x' + m.end.toString(16), reason: m.reason, ...(m.file !== undefined ? { file: m.file } : {}) })),
     };
   } catch (e) {
+    hasher.dispose();
     try {
       fs.closeSync(fd);
     } catch {

@@ -5,6 +5,7 @@
  * component set, signal masks and pr_psargs, cancellation.
  */
 import assert from 'node:assert/strict';
+import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, test } from 'node:test';
@@ -132,6 +133,26 @@ describe('what goes into the file', () => {
     assert.equal(core.phnum, n + 1);
     assert.equal(core.loads.length, n);
     assert.equal(r.segments, n);
+    cp.close();
+  });
+
+  test('a large core is hashed by the worker: the digest is the file\'s', async () => {
+    const dir = tempDir('kensa-bighash-');
+    const base = 0x7f0000000000n;
+    const size = 96n << 20n; // above WORKER_THRESHOLD: hashed in the shared ring by a worker thread
+    const runs = [0n, 5n << 20n, 64n << 20n, size - 4096n].map((off, i) => ({ vaddr: base + off, pages: 1, data: page(P, `DATA-${i}`, 0x5a) }));
+    const images = writeSyntheticCheckpoint(path.join(dir, 'images'), [proc({ vmas: [{ start: base, end: base + size, prot: 3, flags: 0x22, status: 0x201 }], runs })]);
+    const cp = await Checkpoint.open(images, { cacheDir: path.join(dir, 'cache') });
+    const r = await writeCore(cp, { pid: 1, outPath: path.join(dir, 'core.1') });
+    const bytes = fs.readFileSync(r.path);
+    assert.ok(r.size > 64 << 20);
+    assert.equal(r.sha256, crypto.createHash('sha256').update(bytes).digest('hex'));
+    const core = readCoreFile(r.path);
+    for (const [i, run] of runs.entries()) {
+      const off = core.loads[0].offset + Number(run.vaddr - base);
+      assert.equal(bytes.toString('latin1', off, off + 6), `DATA-${i}`);
+    }
+    assert.ok(fs.statSync(r.path).blocks * 512 < 8 << 20, 'untouched memory is a hole, not written zeros');
     cp.close();
   });
 
