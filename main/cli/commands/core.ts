@@ -1,5 +1,5 @@
 /**
- * `kensa core ARCHIVE [--pid N ...] [--rootfs PATH] --out DIR`: one ELF core file per process (core.<pid>),
+ * `kensa core ARCHIVE [--pid N ...] [--rootfs PATH] [--parent ARCHIVE] --out DIR`: one ELF core file per process,
  * as gdb expects a kernel-written core (main/core/elfcore). `--json` prints what was written: path, size,
  * SHA-256, threads, segments, and the bytes by where they came from or why they were left out.
  */
@@ -9,6 +9,7 @@ import type { Command } from '../command';
 import { EXIT } from '../command';
 import { KensaError } from '../../core/errors';
 import { finish, openCheckpoint, openRootfsOption, PID_OPTIONS, pidsOption, printJson, table, UsageError } from '../common';
+import type { CommandContext } from '../command';
 import { writeCore, type CoreWriteResult } from '../../core/elfcore/write-core';
 import { escapeText, formatBytes } from '../../../shared/format';
 import type { Checkpoint } from '../../core/model/checkpoint';
@@ -19,14 +20,14 @@ const DEFECT_ORIGINS = ['missing-pages', 'missing-parent', 'missing-lazy'];
 export const core: Command = {
   name: 'core',
   summary: 'Write each process as an ELF core file for gdb (threads, registers, memory, mapped files)',
-  usage: 'core ARCHIVE [--pid N ...] [--rootfs PATH] --out DIR [--json]',
-  options: { ...PID_OPTIONS, rootfs: { type: 'string' }, out: { type: 'string', short: 'o' } },
+  usage: 'core ARCHIVE [--pid N ...] [--rootfs PATH] [--parent ARCHIVE] --out DIR [--json]',
+  options: { ...PID_OPTIONS, rootfs: { type: 'string' }, parent: { type: 'string' }, out: { type: 'string', short: 'o' } },
   async run(ctx) {
     if (ctx.args.length !== 1) throw new UsageError('core needs one ARCHIVE');
     const out = ctx.opts.out;
     if (typeof out !== 'string' || out === '') throw new UsageError('core needs --out DIR (where the core.<pid> files go)');
     const rootfs = await openRootfsOption(ctx);
-    const cp = await openCheckpoint(ctx, ctx.args[0], rootfs ? { rootfs } : {});
+    const cp = await openCheckpoint(ctx, ctx.args[0], { ...(rootfs ? { rootfs } : {}), ...parentOption(ctx) });
     try {
       const asked = pidsOption(ctx);
       const pids = asked ?? cp.processList().map((p) => p.pid);
@@ -70,6 +71,14 @@ export const core: Command = {
     }
   },
 };
+
+/** `--parent ARCHIVE`: the parent (pre-)dump of an incremental checkpoint, for PE_PARENT pages. */
+export function parentOption(ctx: CommandContext): { parent?: string } {
+  const p = ctx.opts.parent;
+  if (p === undefined) return {};
+  if (typeof p !== 'string' || p === '') throw new UsageError('--parent takes the parent (pre-)dump: an archive or folder');
+  return { parent: p };
+}
 
 function closeAll(cp: Checkpoint, rootfs: { close(): void } | undefined): void {
   cp.close();

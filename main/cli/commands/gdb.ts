@@ -13,6 +13,7 @@ import type { Command } from '../command';
 import { EXIT } from '../command';
 import { onePid, openCheckpoint, openRootfsOption, PID_OPTIONS, UsageError } from '../common';
 import { prepareGdb } from '../../core/elfcore/gdb-launch';
+import { parentOption } from './core';
 import { resolveCacheDir } from '../../core/cache';
 import { EvidenceCase } from '../../core/evidence/case';
 import { escapeText } from '../../../shared/format';
@@ -20,10 +21,11 @@ import { escapeText } from '../../../shared/format';
 export const gdb: Command = {
   name: 'gdb',
   summary: 'Open one process in gdb: its core, executable and libraries from the rootfs, symbolized',
-  usage: 'gdb ARCHIVE --pid N [--rootfs PATH] [--out DIR | --case DIR] [--ex CMD ...] [--batch]',
+  usage: 'gdb ARCHIVE --pid N [--rootfs PATH] [--parent ARCHIVE] [--out DIR | --case DIR] [--ex CMD ...] [--batch]',
   options: {
     ...PID_OPTIONS,
     rootfs: { type: 'string' },
+    parent: { type: 'string' },
     out: { type: 'string', short: 'o' },
     case: { type: 'string' },
     ex: { type: 'string', multiple: true },
@@ -35,7 +37,7 @@ export const gdb: Command = {
     if (ctx.opts.out !== undefined && ctx.opts.case !== undefined) throw new UsageError('give --out or --case, not both');
     const cacheDir = typeof ctx.opts.cache === 'string' ? ctx.opts.cache : undefined;
     const rootfs = await openRootfsOption(ctx);
-    const cp = await openCheckpoint(ctx, ctx.args[0], rootfs ? { rootfs } : {});
+    const cp = await openCheckpoint(ctx, ctx.args[0], { ...(rootfs ? { rootfs } : {}), ...parentOption(ctx) });
     try {
       if (!cp.process(pid)) throw new UsageError(`no process ${pid} in this checkpoint (kensa ps lists them)`);
       let outDir: string;

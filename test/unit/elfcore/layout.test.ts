@@ -136,6 +136,25 @@ describe('what goes into the file', () => {
     cp.close();
   });
 
+  test('incremental dumps: PE_PARENT pages come from the parent images', async () => {
+    const dir = tempDir('kensa-parent-');
+    const A = 0x20000000n;
+    const vmas = [{ start: A, end: A + 3n * 4096n, prot: 3, flags: 0x22, status: 0x201 }];
+    writeSyntheticCheckpoint(path.join(dir, 'pre'), [proc({ vmas, runs: [{ vaddr: A, pages: 2, data: Buffer.concat([page(P, 'PARENT-PAGE-0'), page(P, 'PARENT-PAGE-1')]) }] })]);
+    const images = writeSyntheticCheckpoint(path.join(dir, 'images'), [
+      proc({ vmas, runs: [{ vaddr: A, pages: 1, flags: 1 /* PE_PARENT */ }, { vaddr: A + 4096n, pages: 1, data: page(P, 'CHILD-PAGE-1') }] }),
+    ]);
+    fs.symlinkSync('../pre', path.join(images, 'parent')); // as criu dump --prev-images-dir leaves it
+    const cp = await Checkpoint.open(images, { cacheDir: path.join(dir, 'cache') });
+    const r = await writeCore(cp, { pid: 1, outPath: path.join(dir, 'core.1') });
+    assert.deepEqual(r.bytes, { parent: P, pages: P, zero: P });
+    const core = readCoreFile(r.path);
+    const off = core.loads[0].offset;
+    assert.equal(core.data.toString('latin1', off, off + 13), 'PARENT-PAGE-0');
+    assert.equal(core.data.toString('latin1', off + P, off + P + 12), 'CHILD-PAGE-1', 'the child\'s page wins over the parent\'s');
+    cp.close();
+  });
+
   test('a large core is hashed by the worker: the digest is the file\'s', async () => {
     const dir = tempDir('kensa-bighash-');
     const base = 0x7f0000000000n;
