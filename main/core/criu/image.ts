@@ -28,7 +28,7 @@ import {
   type ImageType,
   type PayloadKind,
 } from './magic.js';
-import { encodeMessageBytes, MessageDecoder, ProtoWriter } from './message-codec.js';
+import { MessageDecoder, MessageEncoder } from './protobuf-codec.js';
 import type { GhostChunkEntry, GhostFileEntry, IpcMsg } from './messages.generated.js';
 import { messagePlan, type MessagePlan } from './schema.js';
 import type { CriuMessage, ImageWarning } from './wire-types.js';
@@ -399,27 +399,61 @@ export function encodeImage(img: EncodableImage): Buffer {
     throw usage(`encodeImage: ${img.magicName} is not a CRIU protobuf image type`);
   }
   const byteOrder = img.byteOrder ?? 'little';
-  const w = new ProtoWriter(1024);
-  const u32 = (value: number): void => {
-    const b = Buffer.alloc(4);
-    if (byteOrder === 'little') b.writeUInt32LE(value >>> 0);
-    else b.writeUInt32BE(value >>> 0);
-    w.bytes(b);
-  };
+  const w = new ImageWriter(byteOrder);
 
   const headMagic = img.headMagic === undefined ? type.headMagic : img.headMagic;
-  if (headMagic) u32(HEAD_MAGICS[headMagic]);
-  u32(type.magic);
+  if (headMagic) w.u32(HEAD_MAGICS[headMagic]);
+  w.u32(type.magic);
 
   img.entries.forEach((message, index) => {
     const record = img.records?.[index];
     const entryType = record?.type ?? defaultEntryType(type, index);
-    const body = encodeMessageBytes(messagePlan(entryType), message);
-    u32(body.length);
-    w.bytes(body);
+    w.frame(messagePlan(entryType), message);
     writePayload(type, entryType, message as Fields, record?.payload, w, byteOrder);
   });
   return w.finish();
+}
+
+/** Growable output buffer for an image: magics and size prefixes in the image's byte order, bytes as given. */
+class ImageWriter {
+  private buf = Buffer.allocUnsafe(1024);
+  private length = 0;
+  private readonly encoder = new MessageEncoder();
+
+  constructor(private readonly byteOrder: ByteOrder) {}
+
+  private reserve(n: number): void {
+    if (this.length + n <= this.buf.length) return;
+    let size = this.buf.length * 2;
+    while (size < this.length + n) size *= 2;
+    const next = Buffer.allocUnsafe(size);
+    this.buf.copy(next, 0, 0, this.length);
+    this.buf = next;
+  }
+
+  u32(value: number): void {
+    this.reserve(4);
+    if (this.byteOrder === 'little') this.buf.writeUInt32LE(value >>> 0, this.length);
+    else this.buf.writeUInt32BE(value >>> 0, this.length);
+    this.length += 4;
+  }
+
+  bytes(data: Uint8Array): void {
+    this.reserve(data.length);
+    this.buf.set(data, this.length);
+    this.length += data.length;
+  }
+
+  /** One `u32 size + message` frame (§1.1). */
+  frame(plan: MessagePlan, message: object): void {
+    const body = this.encoder.encode(plan, message);
+    this.u32(body.length);
+    this.bytes(body);
+  }
+
+  finish(): Buffer {
+    return Buffer.from(this.buf.subarray(0, this.length));
+  }
 }
 
 function defaultEntryType(type: ImageType, index: number): string {
@@ -440,7 +474,7 @@ function writePayload(
   entryType: string,
   m: Fields,
   p: EntryPayload | undefined,
-  w: ProtoWriter,
+  w: ImageWriter,
   byteOrder: ByteOrder,
 ): void {
   const expectedKind =
@@ -486,12 +520,7 @@ function writePayload(
       expectLength(entryType, 'qnum', m['qnum'], p.messages.length);
       for (const q of p.messages) {
         expectLength('ipc_msg', 'msize', q.message.msize, q.data.length);
-        const body = encodeMessageBytes(messagePlan('ipc_msg'), q.message);
-        const size = Buffer.alloc(4);
-        if (byteOrder === 'little') size.writeUInt32LE(body.length);
-        else size.writeUInt32BE(body.length);
-        w.bytes(size);
-        w.bytes(body);
+        w.frame(messagePlan('ipc_msg'), q.message);
         w.bytes(q.data);
         pad(roundUp(q.data.length, 8) - q.data.length);
       }

@@ -2,11 +2,11 @@
  * The CRIU image codec: images in, plain decoded messages out (and back), plus crit-compatible and raw JSON.
  * Knows CRIU's image formats and nothing about checkpoints, archives or processes.
  *
- * Schemas load lazily, once, on the first decode or encode (schema.ts, ~10 ms); importing this module loads
- * no schema.
+ * Messages are decoded and encoded by protobufjs (protobuf-codec.ts). The schemas and protobufjs itself load
+ * lazily, once, on the first decode or encode (schema.ts); importing this module loads neither.
  */
 import type { ErrorLocation } from '../errors.js';
-import { decodeMessageBytes, encodeMessageBytes } from './message-codec.js';
+import { decodeMessageBytes, encodeMessageBytes } from './protobuf-codec.js';
 import type { CriuMessageName, CriuMessageTypes } from './messages.generated.js';
 import { messagePlan } from './schema.js';
 import type { ImageWarning } from './wire-types.js';

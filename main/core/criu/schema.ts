@@ -1,19 +1,30 @@
 /**
  * The CRIU message schemas at run time: proto/criu/criu.json (the protobufjs JSON descriptor that
- * build/gen-proto-criu.ts produces from our proto/criu/*.proto) turned into flat, number-indexed codec plans.
+ * build/gen-proto-criu.ts produces from our proto/criu/*.proto) loaded with protobufjs's reflection
+ * (Root.fromJSON), plus a flat, number-indexed plan per message for the printers (field order, labels, enum
+ * names, the `(criu)` options) and the codec (protobuf-codec.ts).
  *
- * Loaded lazily, once, on the first decode or encode: nothing here runs when the CLI merely starts.
- * The descriptor is read directly rather than through protobufjs's Root.fromJSON: requiring protobufjs and
- * building its reflection tree for our 168 types costs 50-70 ms on the reference machine, walking the same
- * JSON ourselves costs a few, and the codec never needed more than names, numbers, types, labels and the
- * `(criu)` options. protobufjs stays the parser that produced the descriptor (the build script) and the
- * independent decoder the tests check ours against.
+ * Loaded lazily, once, on the first decode, encode or printer call: nothing here runs, and protobufjs is not
+ * even required, when the CLI merely starts.
+ *
+ * The reflection types are the proto2 schemas with two deliberate changes, both made to the descriptor in
+ * memory before Root.fromJSON (the committed files stay CRIU's schemas):
+ *  - `required` fields become plain optional (explicit presence) fields. A forensic reader must show a
+ *    message with a required field missing (reported as a warning by the codec) rather than refuse it, and
+ *    protobufjs's generated encoder writes a required field unconditionally (an absent one as 0), which would
+ *    add bytes CRIU never wrote. The plans keep the `required` label.
+ *  - enums are OPEN (`features.enum_type`), as in protobuf-c, which stores any number in a C enum: a value
+ *    the enum lacks stays the field's number instead of moving to the unknown fields (protobufjs's proto2
+ *    default, CLOSED).
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import type * as Protobuf from 'protobufjs/light';
 
 import { KensaError } from '../errors.js';
 import { WireType } from './wire-types.js';
+
+export type ProtobufLibrary = typeof Protobuf;
 
 export type ScalarKind =
   | 'int32' | 'uint32' | 'sint32' | 'fixed32' | 'sfixed32'
@@ -64,6 +75,8 @@ export interface MessagePlan {
   readonly byNumber: ReadonlyArray<FieldPlan | undefined>;
   readonly byName: ReadonlyMap<string, FieldPlan>;
   readonly required: readonly FieldPlan[];
+  /** The protobufjs reflection type the codec generates its decoder and encoder from. */
+  readonly type: Protobuf.Type;
 }
 
 const WIRE_TYPE_BY_KIND: Record<FieldKind, number> = {
@@ -75,7 +88,7 @@ const WIRE_TYPE_BY_KIND: Record<FieldKind, number> = {
   string: WireType.LEN, bytes: WireType.LEN, message: WireType.LEN,
 };
 
-/** Shapes of the protobufjs JSON descriptor that we read. */
+/** Shapes of the protobufjs JSON descriptor that we adjust before loading it. */
 interface JsonField {
   type: string;
   id: number;
@@ -86,11 +99,14 @@ interface JsonNamespace {
   fields?: Record<string, JsonField>;
   values?: Record<string, number>;
   nested?: Record<string, JsonNamespace>;
+  options?: Record<string, unknown>;
 }
 
 export interface CriuSchema {
   messages: ReadonlyMap<string, MessagePlan>;
   message(name: string): MessagePlan;
+  /** protobufjs (the light build: reflection and codecs, no .proto parser). */
+  readonly protobuf: ProtobufLibrary;
 }
 
 let loaded: CriuSchema | undefined;
@@ -149,17 +165,36 @@ function critOptionsOf(options: Record<string, unknown> | undefined): CritOption
   return out;
 }
 
-function buildSchema(root: JsonNamespace): CriuSchema {
-  const topLevel = root.nested ?? {};
-
-  /** protobuf name resolution, reduced to what CRIU uses: a type nested in the message, else a dotted path from the root. */
-  const resolve = (scope: JsonNamespace, typeName: string): JsonNamespace | undefined => {
-    const inScope = scope.nested?.[typeName];
-    if (inScope) return inScope;
-    let node: JsonNamespace | undefined = root;
-    for (const part of typeName.split('.')) node = node?.nested?.[part];
-    return node;
+/**
+ * Applies the two changes described at the top to the parsed descriptor (in place) and returns the
+ * `required` fields it relaxed, as "message.field".
+ */
+function relaxForDecoding(root: JsonNamespace): Set<string> {
+  const required = new Set<string>();
+  const visit = (node: JsonNamespace, name: string): void => {
+    if (node.values) node.options = { ...node.options, features: { enum_type: 'OPEN' } };
+    for (const [fieldName, f] of Object.entries(node.fields ?? {})) {
+      if (f.rule === 'required') {
+        required.add(`${name}.${fieldName}`);
+        delete f.rule;
+      }
+    }
+    for (const [nestedName, nested] of Object.entries(node.nested ?? {})) visit(nested, `${name}.${nestedName}`);
   };
+  for (const [name, node] of Object.entries(root.nested ?? {})) visit(node, name);
+  return required;
+}
+
+function loadProtobuf(): ProtobufLibrary {
+  // Required here, not imported at the top: loading protobufjs is part of the schema's lazy cost.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require('protobufjs/light') as ProtobufLibrary;
+}
+
+function buildSchema(descriptor: JsonNamespace): CriuSchema {
+  const required = relaxForDecoding(descriptor);
+  const pb = loadProtobuf();
+  const root = pb.Root.fromJSON(descriptor as Protobuf.INamespace);
 
   interface MutablePlan extends MessagePlan {
     fields: FieldPlan[];
@@ -168,49 +203,48 @@ function buildSchema(root: JsonNamespace): CriuSchema {
     required: FieldPlan[];
   }
   const plans = new Map<string, MutablePlan>();
-  const jsonOf = new Map<JsonNamespace, string>();
-  for (const [name, node] of Object.entries(topLevel)) {
-    if (!node.fields) continue;
-    plans.set(name, { name, fields: [], byNumber: [], byName: new Map(), required: [] });
-    jsonOf.set(node, name);
+  for (const nested of root.nestedArray) {
+    if (nested instanceof pb.Type) {
+      plans.set(nested.name, { name: nested.name, fields: [], byNumber: [], byName: new Map(), required: [], type: nested });
+    }
   }
 
-  for (const [name, node] of Object.entries(topLevel)) {
-    const plan = plans.get(name);
-    if (!plan || !node.fields) continue;
-    for (const [fieldName, f] of Object.entries(node.fields)) {
-      const label = f.rule ?? 'optional';
+  for (const plan of plans.values()) {
+    for (const f of plan.type.fieldsArray) {
+      f.resolve();
+      const target = f.resolvedType;
       let kind: FieldKind;
       let message: MessagePlan | undefined;
       let enumNames: Map<number, string> | undefined;
       let enumValues: Map<string, number> | undefined;
-      if (f.type in WIRE_TYPE_BY_KIND && f.type !== 'enum' && f.type !== 'message') {
+      if (target instanceof pb.Enum) {
+        kind = 'enum';
+        enumNames = new Map();
+        enumValues = new Map();
+        for (const [valueName, value] of Object.entries(target.values)) {
+          if (!enumNames.has(value)) enumNames.set(value, valueName);
+          enumValues.set(valueName, value);
+        }
+      } else if (target instanceof pb.Type) {
+        kind = 'message';
+        message = plans.get(target.name);
+        if (!message || target.parent !== root) {
+          throw new KensaError('format', `CRIU schema: ${plan.name}.${f.name} refers to ${f.type}, not a top-level message`);
+        }
+      } else if (f.type in WIRE_TYPE_BY_KIND && f.type !== 'enum' && f.type !== 'message') {
         kind = f.type as ScalarKind;
       } else {
-        const target = resolve(node, f.type);
-        if (target?.values) {
-          kind = 'enum';
-          enumNames = new Map();
-          enumValues = new Map();
-          for (const [valueName, value] of Object.entries(target.values)) {
-            if (!enumNames.has(value)) enumNames.set(value, valueName);
-            enumValues.set(valueName, value);
-          }
-        } else if (target?.fields) {
-          kind = 'message';
-          message = plans.get(jsonOf.get(target)!);
-        } else {
-          throw new KensaError('format', `CRIU schema: ${name}.${fieldName} has unknown type ${f.type}`);
-        }
+        throw new KensaError('format', `CRIU schema: ${plan.name}.${f.name} has unknown type ${f.type}`);
       }
+      const label = f.repeated ? 'repeated' : required.has(`${plan.name}.${f.name}`) ? 'required' : 'optional';
       const packable = kind !== 'string' && kind !== 'bytes' && kind !== 'message';
       const field: FieldPlan = {
-        name: fieldName,
+        name: f.name,
         number: f.id,
         kind,
         label,
-        repeated: label === 'repeated',
-        packed: label === 'repeated' && packable && f.options?.['packed'] === true,
+        repeated: f.repeated,
+        packed: f.repeated && packable && f.packed,
         wireType: WIRE_TYPE_BY_KIND[kind],
         packable,
         typeName: f.type,
@@ -229,6 +263,7 @@ function buildSchema(root: JsonNamespace): CriuSchema {
 
   return {
     messages: plans,
+    protobuf: pb,
     message(name: string): MessagePlan {
       const plan = plans.get(name);
       if (!plan) throw new KensaError('usage', `no CRIU message type named ${name}`);

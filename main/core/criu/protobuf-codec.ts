@@ -1,0 +1,543 @@
+/**
+ * Protobuf (proto2) decoding and encoding of one CRIU message with protobufjs.
+ *
+ * The wire work is protobufjs's: the decoder and encoder of each message type are the functions protobufjs
+ * generates from its reflection type (schema.ts; `protobuf.decoder(type)` / `protobuf.encoder(type)`),
+ * compiled on first use of that type, and they read and write through protobufjs's Reader and Writer. Around
+ * them this module keeps the codec's contract:
+ *
+ * Decoding is lenient where the wire allows a reading, strict where it does not:
+ *  - a field the schema does not know, or a known number arriving with another wire type, is kept in
+ *    `$unknown` (protobufjs retains it when the reader's `discardUnknown` is off; we split its raw bytes into
+ *    {field, wireType, bytes}), so newer CRIU fields and tampering stay visible; the wrong wire type is also
+ *    a warning;
+ *  - a `required` field that is absent is a warning, not a failure (the reflection types have no required
+ *    fields, see schema.ts; the plans still know which ones are);
+ *  - bytes protobufjs cannot read (a value running past the end of its message, a varint longer than 10
+ *    bytes, field number 0, an invalid wire type, nesting deeper than protobufjs's recursion limit of 100)
+ *    are a FormatError at the byte offset within the member, located from where the reader was.
+ * Values: decoded messages are plain objects with only the fields present on the wire; 64-bit integers are
+ * bigint (the reader converts protobufjs's Long as it reads), 32-bit integers and enums numbers, bytes
+ * zero-copy Buffer views of the input, strings UTF-8 (invalid UTF-8 is reported as a warning and shown with
+ * U+FFFD); a repeated message or scalar appends, a repeated occurrence of a singular message merges into it;
+ * packed repeated scalars are accepted, and an empty packed field leaves no (empty) array behind.
+ *
+ * Encoding checks and converts the values (ranges, enum names, bigint → protobufjs's {low, high}), then lets
+ * protobufjs's generated encoder write them: known fields in field-number order and repeated scalars
+ * unpacked (proto2 without [packed=true]), exactly as protobuf-c (which CRIU uses) does, then any `$unknown`
+ * fields in their original order, so decode → encode reproduces CRIU's bytes.
+ */
+import { isUtf8 } from 'node:buffer';
+import type * as Protobuf from 'protobufjs/light';
+
+import { FormatError, KensaError, type ErrorLocation } from '../errors.js';
+import { criuSchema, type FieldPlan, type MessagePlan, type ProtobufLibrary } from './schema.js';
+import { WireType, type CriuMessage, type ImageWarning, type UnknownField } from './wire-types.js';
+
+export interface DecodeContext {
+  /** Where `buf[0]` sits within the member, so errors and warnings carry member offsets. */
+  readonly base: number;
+  readonly where: ErrorLocation;
+  readonly warnings: ImageWarning[];
+}
+
+type MutableMessage = Record<string, unknown> & CriuMessage & { $unknowns?: Buffer[] };
+
+/** What the codec tracks while protobufjs reads, to name fields and byte offsets in warnings and errors. */
+interface CriuReader extends Protobuf.BufferReader {
+  buf: Buffer;
+  readonly ctx: DecodeContext;
+  /** The message being decoded (innermost). */
+  plan: MessagePlan | undefined;
+  /**
+   * Where the last tag began. Only this is recorded as protobufjs reads (every field passes here); the
+   * rare paths that need the tag itself or where its value starts read it again (fieldAt).
+   */
+  tagAt: number;
+}
+
+/**
+ * protobufjs's generated decoder: (reader, length, end-group tag, depth, message to merge into). The
+ * generated code of a message calls `types[i].decode(...)` of its nested message types with the same
+ * signature, so a TypeCodec stands in for protobufjs's Type there.
+ */
+type DecodeFn = (r: CriuReader, length?: number, endGroup?: number, depth?: number, into?: MutableMessage) => MutableMessage;
+/** protobufjs's generated encoder: (message, writer, depth). */
+type EncodeFn = (message: object, w: Protobuf.Writer, depth?: number) => Protobuf.Writer;
+
+interface Runtime {
+  readonly pb: ProtobufLibrary;
+  readonly Reader: new (buf: Buffer, ctx: DecodeContext) => CriuReader;
+  readonly codecs: Map<string, TypeCodec>;
+}
+
+let runtime: Runtime | undefined;
+
+function codecRuntime(): Runtime {
+  if (!runtime) {
+    const pb = criuSchema().protobuf;
+    runtime = { pb, Reader: criuReaderClass(pb), codecs: new Map() };
+  }
+  return runtime;
+}
+
+function codecOf(plan: MessagePlan): TypeCodec {
+  const rt = codecRuntime();
+  let codec = rt.codecs.get(plan.name);
+  if (!codec) rt.codecs.set(plan.name, (codec = new TypeCodec(plan, rt)));
+  return codec;
+}
+
+const TWO_POW_32 = 4294967296;
+/** 2^53 / 2^32: high halves below this give an exactly representable double. */
+const SAFE_HIGH_LIMIT = 0x200000;
+
+function unsignedOfLong(value: Protobuf.Long): bigint {
+  const lo = value.low >>> 0;
+  const hi = value.high >>> 0;
+  if (hi === 0) return BigInt(lo);
+  if (hi < SAFE_HIGH_LIMIT) return BigInt(hi * TWO_POW_32 + lo);
+  return (BigInt(hi) << 32n) | BigInt(lo);
+}
+
+function signedOfLong(value: Protobuf.Long): bigint {
+  return value.high < 0 ? BigInt.asIntN(64, unsignedOfLong(value)) : unsignedOfLong(value);
+}
+
+/** The tag at `tagAt`, read again: its field number and wire type, and where its value begins (null: unreadable). */
+function fieldAt(pb: ProtobufLibrary, r: CriuReader, end: number): { fieldNo: number; wireType: number; valueAt: number } | null {
+  const probe = pb.Reader.create(r.buf);
+  probe.pos = r.tagAt;
+  probe.len = Math.min(end, r.buf.length);
+  try {
+    const tag = probe.tag();
+    return { fieldNo: tag >>> 3, wireType: tag & 7, valueAt: probe.pos };
+  } catch {
+    return null;
+  }
+}
+
+/** A protobufjs BufferReader that keeps unknown fields, reads 64-bit values as bigint and tracks tags. */
+function criuReaderClass(pb: ProtobufLibrary): Runtime['Reader'] {
+  class Reader extends pb.BufferReader {
+    plan: MessagePlan | undefined = undefined;
+    tagAt = 0;
+
+    constructor(
+      buf: Buffer,
+      readonly ctx: DecodeContext,
+    ) {
+      super(buf);
+      this.discardUnknown = false;
+    }
+
+    override tag(): number {
+      this.tagAt = this.pos;
+      return super.tag();
+    }
+
+    /** protobufjs decodes strings with replacement characters; say so when the bytes were not UTF-8. */
+    override string(): string {
+      const prefixAt = this.pos;
+      const text = super.string();
+      if (text.includes('\ufffd')) this.checkUtf8(prefixAt);
+      return text;
+    }
+
+    private checkUtf8(prefixAt: number): void {
+      const end = this.pos;
+      this.pos = prefixAt;
+      this.size();
+      const start = this.pos;
+      this.pos = end;
+      if (isUtf8((this.buf as Buffer).subarray(start, end))) return;
+      const plan = this.plan!;
+      const fieldNo = fieldAt(pb, this as unknown as CriuReader, end)?.fieldNo ?? 0;
+      this.ctx.warnings.push({
+        offset: this.ctx.base + start,
+        message: `${plan.name}.${plan.byNumber[fieldNo]?.name ?? fieldNo} is not valid UTF-8; shown with U+FFFD replacements`,
+      });
+    }
+  }
+  // protobufjs reads 64-bit integers as Long (the `long` package); the codec's values are bigint, converted
+  // as they are read (packed 64-bit fields read through these too). Most uint64 / int64 values in images are
+  // small: a varint of up to 4 bytes (< 2^28) is read as a 32-bit one, which allocates nothing.
+  const proto = Reader.prototype as unknown as Record<string, () => unknown>;
+  const base = pb.Reader.prototype as unknown as Record<string, (this: Protobuf.Reader) => number & Protobuf.Long>;
+  const readUint32 = base['uint32']!;
+  for (const [method, signed, varint] of [
+    ['uint64', false, true], ['int64', true, true], ['sint64', true, false], ['fixed64', false, false], ['sfixed64', true, false],
+  ] as const) {
+    const readLong = base[method]!;
+    const toBigint = signed ? signedOfLong : unsignedOfLong;
+    proto[method] = varint
+      ? function (this: Protobuf.Reader): bigint {
+          const start = this.pos;
+          const value = readUint32.call(this);
+          if (this.pos - start < 5) return BigInt(value);
+          this.pos = start;
+          return toBigint(readLong.call(this));
+        }
+      : function (this: Protobuf.Reader): bigint {
+          return toBigint(readLong.call(this));
+        };
+  }
+  return Reader as unknown as Runtime['Reader'];
+}
+
+/** Bytes of the varint encoding of a 32-bit unsigned value. */
+function varintSize(value: number): number {
+  let size = 1;
+  for (let v = value >>> 7; v !== 0; v >>>= 7) size++;
+  return size;
+}
+
+/** An unknown field as protobufjs keeps it (tag and value, raw) → {field, wireType, bytes} (see UnknownField). */
+function unknownField(pb: ProtobufLibrary, raw: Buffer): UnknownField {
+  const r = pb.Reader.create(raw);
+  const tag = r.tag();
+  const field = tag >>> 3;
+  const wireType = tag & 7;
+  if (wireType === WireType.LEN) r.size();
+  // a group's contents run up to its end tag (same field, wire type 4)
+  const end = wireType === WireType.START_GROUP ? raw.length - varintSize(((field << 3) | WireType.END_GROUP) >>> 0) : raw.length;
+  return { field, wireType, bytes: raw.subarray(r.pos, end) };
+}
+
+/** Moves protobufjs's retained unknown fields of one message into `$unknown`, warning about known numbers. */
+function keepUnknownFields(pb: ProtobufLibrary, m: MutableMessage, plan: MessagePlan, r: CriuReader): void {
+  const list = m.$unknown ?? (m.$unknown = []);
+  for (const raw of m.$unknowns!) {
+    const u = unknownField(pb, raw);
+    list.push(u);
+    const f = plan.byNumber[u.field];
+    if (f !== undefined) {
+      r.ctx.warnings.push({
+        offset: r.ctx.base + raw.byteOffset - r.buf.byteOffset,
+        message: `${plan.name}.${f.name} (field ${u.field}) arrived with wire type ${u.wireType}, ` +
+          `expected ${f.wireType}; kept as an unknown field`,
+      });
+    }
+  }
+  delete m.$unknowns;
+}
+
+/**
+ * Turns what protobufjs threw while decoding a message of `plan` (content in [start, end)) into a FormatError
+ * at the byte that could not be read. A failure before the message read any field of its own (its length
+ * runs past the enclosing message) belongs to the enclosing message's field: it is passed up unchanged,
+ * unless there is no enclosing message.
+ */
+function describeFailure(
+  pb: ProtobufLibrary,
+  error: unknown,
+  r: CriuReader,
+  plan: MessagePlan,
+  start: number,
+  end: number,
+  nested: boolean,
+): unknown {
+  if (error instanceof KensaError) return error;
+  const text = error instanceof Error ? error.message : String(error);
+  const at = (offset: number, message: string): FormatError =>
+    new FormatError(message, { ...r.ctx.where, offset: r.ctx.base + offset });
+  // protobufjs checks the depth on entering a message: this one is too deep
+  if (/max depth/.test(text)) return at(start, `messages nested deeper than ${pb.Reader.recursionLimit}`);
+  // tags are read in order, so a tag at or after `start` is this message's (or a descendant's, which has
+  // described its own failure already)
+  if (r.tagAt < start) return nested ? error : at(start, `${plan.name} cannot be read: ${text}`);
+  const field = fieldAt(pb, r, end);
+  if (field === null) {
+    // protobufjs refuses tags past 32 bits; otherwise the tag ran out of bytes, which happens only inside a
+    // group (skipping one reads tags until its end tag)
+    return at(r.tagAt, /tag encoding/.test(text) ? 'tag does not fit 32 bits' : 'truncated tag: a group without its end tag?');
+  }
+  const { fieldNo, wireType, valueAt } = field;
+  const f = plan.byNumber[fieldNo];
+  const what = f !== undefined ? `${plan.name}.${f.name}` : `field ${fieldNo}`;
+  if (/field number 0/.test(text)) return at(r.tagAt, 'field number 0');
+  if (/invalid wire type/.test(text)) return at(valueAt, `invalid wire type ${wireType} for field ${fieldNo}`);
+  if (/end group/.test(text)) return at(valueAt, `group ${fieldNo} is not closed by its own end tag`);
+  if (wireType === WireType.LEN) {
+    // Read the length prefix again (with protobufjs) to say what it claimed.
+    const probe = pb.Reader.create(r.buf);
+    probe.pos = valueAt;
+    probe.len = Math.min(end, r.buf.length);
+    let claimed: bigint;
+    try {
+      claimed = unsignedOfLong(probe.uint64() as unknown as Protobuf.Long);
+    } catch (e) {
+      return at(valueAt, /varint encoding/.test((e as Error).message) ? 'varint longer than 10 bytes' : 'truncated varint');
+    }
+    const remaining = end - probe.pos;
+    if (claimed > BigInt(remaining)) {
+      return at(valueAt, `${what} claims ${claimed} bytes but only ${remaining} remain in the message`);
+    }
+    return at(valueAt, `${what}: a value inside its ${claimed} bytes is truncated or malformed`);
+  }
+  if (/varint encoding/.test(text)) return at(valueAt, 'varint longer than 10 bytes');
+  if (wireType === WireType.VARINT) return at(valueAt, `truncated varint (${what})`);
+  if (wireType === WireType.FIXED64 || wireType === WireType.FIXED32) {
+    const size = wireType === WireType.FIXED64 ? 8 : 4;
+    return at(valueAt, `truncated value: ${size} bytes needed, ${end - valueAt} left in the message (${what})`);
+  }
+  return at(valueAt, `${what} cannot be read: ${text}`);
+}
+
+/**
+ * One message type's codec: protobufjs's generated decoder and encoder, compiled on first use, with the
+ * bookkeeping described at the top around the decoder.
+ */
+class TypeCodec {
+  constructor(
+    readonly plan: MessagePlan,
+    private readonly rt: Runtime,
+  ) {}
+
+  decode: DecodeFn = (r, length, endGroup, depth, into) => {
+    this.decode = this.compileDecoder();
+    return this.decode(r, length, endGroup, depth, into);
+  };
+
+  encode: EncodeFn = (message, w, depth) => {
+    this.encode = this.compileEncoder();
+    return this.encode(message, w, depth);
+  };
+
+  /** What protobufjs's generated code finds in `types[i]`: our codec for message fields, the Enum otherwise. */
+  private fieldTypes(): unknown[] {
+    return this.plan.type.fieldsArray.map((f) => {
+      const nested = this.plan.byName.get(f.name)!.message;
+      return nested !== undefined ? codecOf(nested) : f.resolvedType;
+    });
+  }
+
+  private compileDecoder(): DecodeFn {
+    const { pb } = this.rt;
+    // `C: Object`: protobufjs creates each message with `new C`, so messages are plain objects.
+    const generated = pb.decoder(this.plan.type)({ Reader: pb.Reader, types: this.fieldTypes(), util: pb.util, C: Object }) as DecodeFn;
+    const plan = this.plan;
+    const required = plan.required.map((f) => f.name);
+    const packable = plan.fields.filter((f) => f.repeated && f.packable).map((f) => f.name);
+    return function decode(r, length, endGroup, depth, into) {
+      const start = r.pos;
+      const outer = r.plan;
+      r.plan = plan;
+      let m: MutableMessage;
+      try {
+        m = generated(r, length, endGroup, depth, into);
+      } catch (e) {
+        const end = length === undefined ? r.len : start + length;
+        throw describeFailure(pb, e, r, plan, start, end, (depth ?? 0) > 0);
+      }
+      r.plan = outer;
+      if (m.$unknowns !== undefined) keepUnknownFields(pb, m, plan, r);
+      for (const name of required) {
+        if (m[name] === undefined) {
+          const f = plan.byName.get(name)!;
+          r.ctx.warnings.push({ offset: r.ctx.base + start, message: `${plan.name}.${name} (field ${f.number}) is required but missing` });
+        }
+      }
+      // a packed field of length 0 leaves protobufjs's empty array: nothing was there
+      for (const name of packable) {
+        const list = m[name] as unknown[] | undefined;
+        if (list !== undefined && list.length === 0) delete m[name];
+      }
+      return m;
+    };
+  }
+
+  private compileEncoder(): EncodeFn {
+    const { pb } = this.rt;
+    return pb.encoder(this.plan.type)({ Writer: pb.Writer, types: this.fieldTypes(), util: pb.util }) as EncodeFn;
+  }
+}
+
+/**
+ * Decodes messages from one buffer with one protobufjs reader: an image of 100k entries should not cost 100k
+ * readers. `ctx.base` is the member offset of buf[0].
+ */
+export class MessageDecoder {
+  private readonly reader: CriuReader;
+  private lastPlan: MessagePlan | undefined;
+  private lastCodec: TypeCodec | undefined;
+
+  constructor(buf: Buffer, ctx: DecodeContext) {
+    const bytes = Buffer.isBuffer(buf) ? buf : Buffer.from((buf as Uint8Array).buffer, (buf as Uint8Array).byteOffset, (buf as Uint8Array).byteLength);
+    this.reader = new (codecRuntime().Reader)(bytes, ctx);
+  }
+
+  /**
+   * Decodes the message in buf[start, end). Throws FormatError (with the member offset) when the bytes cannot
+   * be read as protobuf at all; lesser problems go to ctx.warnings.
+   */
+  decode(plan: MessagePlan, start: number, end: number): CriuMessage {
+    const r = this.reader;
+    r.pos = start;
+    r.len = end;
+    r.plan = undefined;
+    if (plan !== this.lastPlan) {
+      this.lastPlan = plan;
+      this.lastCodec = codecOf(plan);
+    }
+    return this.lastCodec!.decode(r, end - start, undefined, 0, undefined);
+  }
+}
+
+/** Decodes one message from buf[start, end) (see MessageDecoder). */
+export function decodeMessageBytes(
+  plan: MessagePlan,
+  buf: Buffer,
+  start: number,
+  end: number,
+  ctx: DecodeContext,
+): CriuMessage {
+  return new MessageDecoder(buf, ctx).decode(plan, start, end);
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Encoding
+
+const UINT64_MAX = (1n << 64n) - 1n;
+const INT64_MIN = -(1n << 63n);
+const INT64_MAX = (1n << 63n) - 1n;
+
+function encodeError(plan: MessagePlan, f: FieldPlan | undefined, message: string): KensaError {
+  return new KensaError('usage', `encode ${plan.name}${f ? '.' + f.name : ''}: ${message}`);
+}
+
+function asInteger(plan: MessagePlan, f: FieldPlan, value: unknown, min: bigint, max: bigint): bigint {
+  let v: bigint;
+  if (typeof value === 'bigint') v = value;
+  else if (typeof value === 'number' && Number.isInteger(value)) v = BigInt(value);
+  else throw encodeError(plan, f, `expected an integer, got ${typeof value}`);
+  if (v < min || v > max) throw encodeError(plan, f, `${v} is out of range for ${f.kind}`);
+  return v;
+}
+
+/** A 64-bit value as protobufjs's writer takes it (its Long interface: two's complement halves). */
+function longOf(value: bigint, unsigned: boolean): Protobuf.Long {
+  const bits = BigInt.asUintN(64, value);
+  return { low: Number(bits & 0xffffffffn) | 0, high: Number(bits >> 32n) | 0, unsigned };
+}
+
+/** Checks one value against its field and converts it to what protobufjs's encoder expects. */
+function prepareValue(plan: MessagePlan, f: FieldPlan, value: unknown, depth: number): unknown {
+  switch (f.kind) {
+    case 'uint32':
+    case 'fixed32':
+      return Number(asInteger(plan, f, value, 0n, 0xffffffffn));
+    case 'int32':
+    case 'sint32':
+    case 'sfixed32':
+      return Number(asInteger(plan, f, value, -0x80000000n, 0x7fffffffn));
+    case 'enum': {
+      let v: unknown = value;
+      if (typeof value === 'string') {
+        v = f.enumValues!.get(value);
+        if (v === undefined) throw encodeError(plan, f, `${value} is not a value of ${f.typeName}`);
+      }
+      return Number(asInteger(plan, f, v, -0x80000000n, 0x7fffffffn));
+    }
+    case 'uint64':
+    case 'fixed64':
+      return longOf(asInteger(plan, f, value, 0n, UINT64_MAX), true);
+    case 'int64':
+    case 'sint64':
+    case 'sfixed64':
+      return longOf(asInteger(plan, f, value, INT64_MIN, INT64_MAX), false);
+    case 'bool':
+      if (typeof value !== 'boolean') throw encodeError(plan, f, `expected a boolean, got ${typeof value}`);
+      return value;
+    case 'float':
+    case 'double':
+      if (typeof value !== 'number') throw encodeError(plan, f, `expected a number, got ${typeof value}`);
+      return value;
+    case 'string':
+      if (typeof value !== 'string') throw encodeError(plan, f, `expected a string, got ${typeof value}`);
+      return value;
+    case 'bytes':
+      if (!(value instanceof Uint8Array)) throw encodeError(plan, f, 'expected a Buffer / Uint8Array');
+      return value;
+    case 'message':
+      if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+        throw encodeError(plan, f, 'expected an object');
+      }
+      return prepareMessage(f.message!, value as MutableMessage, depth + 1);
+  }
+}
+
+/** An `$unknown` entry back to its wire bytes (tag, value), which protobufjs's encoder appends as they are. */
+function unknownWireBytes(pb: ProtobufLibrary, plan: MessagePlan, u: UnknownField): Uint8Array {
+  if (!Number.isInteger(u.field) || u.field < 1 || u.field > 0x1fffffff || !(u.bytes instanceof Uint8Array)) {
+    throw encodeError(plan, undefined, `malformed $unknown entry for field ${String(u.field)}`);
+  }
+  const w = pb.Writer.create();
+  switch (u.wireType) {
+    case WireType.VARINT:
+    case WireType.FIXED64:
+    case WireType.FIXED32:
+      w.uint32(((u.field << 3) | u.wireType) >>> 0).raw(u.bytes);
+      break;
+    case WireType.LEN:
+      w.uint32(((u.field << 3) | u.wireType) >>> 0).bytes(u.bytes);
+      break;
+    case WireType.START_GROUP:
+      w.uint32(((u.field << 3) | WireType.START_GROUP) >>> 0).raw(u.bytes).uint32(((u.field << 3) | WireType.END_GROUP) >>> 0);
+      break;
+    default:
+      throw encodeError(plan, undefined, `$unknown field ${u.field} has invalid wire type ${u.wireType}`);
+  }
+  return w.finish();
+}
+
+/** The message with every value checked and converted, and `$unknown` as protobufjs's `$unknowns`. */
+function prepareMessage(plan: MessagePlan, message: MutableMessage, depth: number): Record<string, unknown> {
+  const { pb } = codecRuntime();
+  if (depth > pb.util.recursionLimit) throw encodeError(plan, undefined, `nested deeper than ${pb.util.recursionLimit}`);
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(message)) {
+    if (key === '$unknown') continue;
+    const f = plan.byName.get(key);
+    if (f === undefined) throw encodeError(plan, undefined, `no field named ${key}`);
+    const value = message[key];
+    if (value === undefined) continue;
+    if (f.repeated) {
+      if (!Array.isArray(value)) throw encodeError(plan, f, 'expected an array');
+      out[key] = value.map((v) => prepareValue(plan, f, v, depth));
+    } else {
+      out[key] = prepareValue(plan, f, value, depth);
+    }
+  }
+  const unknown = message.$unknown;
+  if (unknown !== undefined) {
+    if (!Array.isArray(unknown)) throw encodeError(plan, undefined, '$unknown must be an array');
+    out['$unknowns'] = unknown.map((u) => unknownWireBytes(pb, plan, u));
+  }
+  return out;
+}
+
+/**
+ * Encodes messages with one protobufjs writer (an image of 100k entries should not cost 100k writers).
+ * Each result is a view of the writer's buffer, valid until the next encode.
+ */
+export class MessageEncoder {
+  private writer: Protobuf.Writer | undefined;
+
+  encode(plan: MessagePlan, message: object): Uint8Array {
+    const prepared = prepareMessage(plan, message as MutableMessage, 0);
+    const w = (this.writer ??= codecRuntime().pb.Writer.create());
+    w.reset();
+    try {
+      return codecOf(plan).encode(prepared, w, 0).finish(true);
+    } catch (e) {
+      this.writer = undefined; // never reuse a writer left mid-message
+      throw e;
+    }
+  }
+}
+
+/** Encodes a message object (decoded, or written by hand with the same conventions) to protobuf bytes. */
+export function encodeMessageBytes(plan: MessagePlan, message: object): Buffer {
+  return Buffer.from(new MessageEncoder().encode(plan, message));
+}
