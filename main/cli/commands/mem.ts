@@ -114,7 +114,6 @@ function runSummary(ctx: CommandContext, cp: Checkpoint): void {
       rows.map((r) => [r.pid, r.comm, formatBytes(r.total), formatBytes(r.private), formatBytes(r.shared), formatBytes(r.fileBacked), formatBytes(r.present), formatBytes(r.missing)]),
     ),
   );
-  if (rows.some((r) => r.byOrigin['missing-file'])) ctx.err('kensa: note: MISSING includes file pages a checkpoint never copies; --rootfs PATH reads them from the image\n');
 }
 
 /** mmap flags of vma_entry.flags (criu-format.md §2.6), named. */
@@ -240,7 +239,7 @@ async function runDump(ctx: CommandContext, cp: Checkpoint): Promise<void> {
     });
     return;
   }
-  for (const n of unknownNotes(extents)) ctx.err(`kensa: note: not in the checkpoint, shown as ${ctx.opts.raw ? 'zero bytes' : '--'}: ${escapeText(n)}\n`);
+  for (const n of unknownNotes(extents)) ctx.err(`kensa: warning: not in the checkpoint, shown as ${ctx.opts.raw ? 'zero bytes' : '--'}: ${escapeText(n)}\n`);
   if (ctx.opts.raw) {
     await writeStdout(data);
     return;
@@ -347,7 +346,7 @@ async function runSearch(ctx: CommandContext, cp: Checkpoint, pattern: SearchPat
     if (context) headers.push('CONTEXT');
     ctx.out(shown.length ? table(headers, rows) : `no match for ${escapeText(compiled.describe)} in ${formatBytes(scanned)} searched\n`);
   }
-  if (truncated) ctx.err(`kensa: note: stopped after ${maxHits} hits (raise with --max-hits)\n`);
+  if (truncated) ctx.err(`kensa: warning: stopped after ${maxHits} hits (raise with --max-hits)\n`);
   return truncated;
 }
 
