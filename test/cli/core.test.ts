@@ -11,6 +11,8 @@ import { describe, test } from 'node:test';
 import { fixture, kensa, tempDir } from '../helpers';
 import { readCoreFile } from '../unit/elfcore/elf-reader';
 import { EvidenceCase } from '../../main/core/evidence/case';
+import { CoreEntryMarch, type CoreEntry } from '../../main/core/criu/index';
+import { writeSyntheticCheckpoint } from '../unit/elfcore/synthetic';
 
 interface CoreJson {
   pid: number;
@@ -70,6 +72,31 @@ describe('kensa core', () => {
     assert.match(human.stdout, /^PID\s+COMM\s+THREADS\s+SEGMENTS\s+SIZE\s+SHA256\s+PATH$/m);
     assert.match(human.stdout, /left out .*give --rootfs/);
     assert.match(human.stdout, /^ {2}\/usr\/lib\/x86_64-linux-gnu\/libc\.so\.6 \(/m);
+  });
+
+  test('a process without memory images (a zombie): warned about, the others written, exit 3', () => {
+    const dir = tempDir('kensa-core-zombie-');
+    const threadCore = (tid: number, state: number): CoreEntry =>
+      ({
+        mtype: CoreEntryMarch.X86_64,
+        thread_info: { clear_tid_addr: 0n, gpregs: { ip: 0x401000n, sp: 0x7ffc0000n, mode: 1 }, fpregs: { cwd: 0x37f, swd: 0, twd: 0, fop: 0, rip: 0n, rdp: 0n, mxcsr: 0x1f80, mxcsr_mask: 0xffff } },
+        tc: { task_state: state, exit_code: 0, personality: 0, flags: 0, blk_sigset: 0n, comm: `p${tid}` },
+      }) as CoreEntry;
+    const images = writeSyntheticCheckpoint(path.join(dir, 'images'), [
+      { pid: 1, threads: [{ tid: 1, core: threadCore(1, 1) }], vmas: [{ start: 0x400000n, end: 0x401000n, prot: 3, flags: 0x22, status: 0x201 }], runs: [], auxv: [6n, 4096n] },
+      { pid: 2, ppid: 1, threads: [{ tid: 2, core: threadCore(2, 2) }], vmas: [], runs: [], auxv: [] },
+    ]);
+    fs.rmSync(path.join(images, 'mm-2.img'));
+    fs.rmSync(path.join(images, 'pagemap-2.img'));
+    const out = path.join(dir, 'out');
+    const r = kensa(['core', images, '--out', out, '--json']);
+    assert.equal(r.status, 3, r.stderr);
+    assert.match(r.stderr, /^kensa: warning: pid 2 \(p2\) has no memory images .*no core written$/m);
+    assert.deepEqual((JSON.parse(r.stdout) as CoreJson[]).map((x) => x.pid), [1]);
+    assert.deepEqual(fs.readdirSync(out), ['core.1']);
+    const one = kensa(['core', images, '--pid', '2', '--out', out]);
+    assert.equal(one.status, 2, 'asked for by pid: an error');
+    assert.match(one.stderr, /no memory images/);
   });
 
   test('usage errors exit 1', () => {

@@ -10,7 +10,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, test } from 'node:test';
 import { CoreEntryMarch, type CoreEntry } from '../../../main/core/criu/index';
+import { Header } from 'tar';
 import { Checkpoint } from '../../../main/core/model/checkpoint';
+import { openRootfs } from '../../../main/core/rootfs/rootfs';
 import { writeCore } from '../../../main/core/elfcore/write-core';
 import { xsaveComponents, xstateSizeFor } from '../../../main/core/elfcore/arch-x86_64';
 import { buildNtFile, buildPrpsinfo, ntFileSize } from '../../../main/core/elfcore/notes';
@@ -134,6 +136,36 @@ describe('what goes into the file', () => {
     assert.equal(core.loads.length, n);
     assert.equal(r.segments, n);
     cp.close();
+  });
+
+  test('file-backed pages: rootfs-diff.tar before the image rootfs', async () => {
+    const dir = tempDir('kensa-diff-');
+    const A = 0x30000000n;
+    const unpacked = path.join(dir, 'unpacked');
+    writeSyntheticCheckpoint(path.join(unpacked, 'checkpoint'), [proc({ vmas: [{ start: A, end: A + 4096n, prot: 1, flags: 0x2, status: 0x1 | 0x40, shmid: 5 }, { start: A + 0x10000n, end: A + 0x11000n, prot: 1, flags: 0x2, status: 0x1 | 0x40, shmid: 6 }] })], [
+      FILE,
+      { type: 1, id: 6, reg: { ...FILE.reg, id: 6, name: '/lib/libsame.so' } },
+    ]);
+    // The container changed /lib/libgone.so (rootfs-diff.tar); /lib/libsame.so is the image's.
+    const member = (name: string, data: Buffer): Buffer => {
+      const h = Buffer.alloc(512);
+      new Header({ path: name, type: 'File', size: data.length, mode: 0o644, mtime: new Date(0) }).encode(h, 0);
+      return Buffer.concat([h, data, Buffer.alloc((512 - (data.length % 512)) % 512)]);
+    };
+    fs.writeFileSync(path.join(unpacked, 'rootfs-diff.tar'), Buffer.concat([member('lib/libgone.so', page(P, 'FROM-ROOTFS-DIFF')), Buffer.alloc(1024)]));
+    const rootDir = path.join(dir, 'rootfs');
+    fs.mkdirSync(path.join(rootDir, 'lib'), { recursive: true });
+    fs.writeFileSync(path.join(rootDir, 'lib/libgone.so'), page(P, 'STALE-IMAGE-COPY'));
+    fs.writeFileSync(path.join(rootDir, 'lib/libsame.so'), page(P, 'FROM-IMAGE-ROOTFS'));
+    const rootfs = await openRootfs(rootDir);
+    const cp = await Checkpoint.open(unpacked, { cacheDir: path.join(dir, 'cache'), rootfs });
+    const r = await writeCore(cp, { pid: 1, outPath: path.join(dir, 'core.1') });
+    assert.deepEqual(r.bytes, { 'rootfs-diff': P, rootfs: P });
+    const core = readCoreFile(r.path);
+    assert.equal(core.data.toString('latin1', core.loads[0].offset, core.loads[0].offset + 16), 'FROM-ROOTFS-DIFF');
+    assert.equal(core.data.toString('latin1', core.loads[1].offset, core.loads[1].offset + 17), 'FROM-IMAGE-ROOTFS');
+    cp.close();
+    rootfs.close();
   });
 
   test('incremental dumps: PE_PARENT pages come from the parent images', async () => {
