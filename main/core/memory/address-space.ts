@@ -239,10 +239,11 @@ export class AddressSpace {
 
   /** Pages the checkpoint does not hold: zero for anonymous memory, the file for file-backed memory. */
   private absentExtents(vma: Vma, start: bigint, end: bigint, out: Extent[]): void {
-    if ((vma.kind === 'file-private' || vma.kind === 'file-shared') && vma.file) {
-      // A deleted file's path may name another file now (or in the image): its content is not that.
-      const f = vma.file.deleted ? undefined : this.openFile(vma.file.path);
-      if (!f) {
+    if (vma.kind === 'file-private' || vma.kind === 'file-shared') {
+      // A deleted file's path may name another file now (or in the image): its content is not that. A
+      // mapping whose files.img entry is missing has no path at all: its pages are missing too, not zero.
+      const f = vma.file && !vma.file.deleted ? this.openFile(vma.file.path) : undefined;
+      if (!f || !vma.file) {
         push(out, { start, end, origin: 'missing-file', vma });
         return;
       }
