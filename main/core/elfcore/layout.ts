@@ -129,6 +129,9 @@ export function planCore(cp: Checkpoint, pid: number): CorePlan {
   if (!space) throw new KensaError('missing', `process ${pid} (${proc.comm}) has no memory images (a zombie or dead task): no core to write`, { source: cp.source, member: cp.archive.imageMember(`mm-${pid}.img`) });
   const all = cp.threads(pid);
   if (all.length === 0) throw new KensaError('missing', `process ${pid} has no core-<tid>.img with registers`, { source: cp.source, member: cp.archive.imageMember(`core-${pid}.img`) });
+  for (const tid of proc.tids) {
+    if (!all.some((t) => t.tid === tid)) cp.images.note(cp.archive.imageMember(`core-${tid}.img`), `thread ${tid} of pid ${pid} has no core image: it is not in the core`);
+  }
   const threads = [...all.filter((t) => t.tid === pid), ...all.filter((t) => t.tid !== pid)];
   const arch = archOf(cp, threads);
   const pageSize = space.pageSize;
@@ -204,7 +207,8 @@ export function planCore(cp: Checkpoint, pid: number): CorePlan {
 export function fileMappings(vmas: Vma[]): FileMapping[] {
   const out: FileMapping[] = [];
   for (const v of vmas) {
-    const backed = v.kind === 'file-private' || v.kind === 'file-shared' || v.kind === 'memfd' || v.kind === 'anon-shared' || v.kind === 'sysv-shm';
+    // Shared memory objects are files to the kernel (shmem): memfd, MAP_SHARED|MAP_ANONYMOUS, SysV segments.
+    const backed = v.file !== undefined || v.kind === 'memfd' || v.kind === 'anon-shared' || v.kind === 'sysv-shm';
     if (!backed || !v.name) continue;
     // A NUL inside a name would end it early and shift every later name: show it as the kernel shows odd bytes.
     out.push({ start: v.start, end: v.end, offset: v.pgoff, name: v.name.replace(/\0/g, '\\000') });
