@@ -6,7 +6,8 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
-import { FIXTURES, fixture, kensa, readJson } from '../helpers';
+import { FIXTURES, fixture, kensa, readJson, tempDir } from '../helpers';
+import { copyImages, isolatePages, readPagemap, writePagemap } from '../unit/memory/synth';
 
 type Needles = Record<string, Record<string, string[]>>;
 
@@ -115,4 +116,26 @@ test('mem usage errors exit 1 with one line', () => {
     assert.equal(r.status, 1, `${args.join(' ')}: ${r.stderr}`);
     assert.match(r.stderr, /^kensa: error: [^\n]+\n$/, args.join(' '));
   }
+});
+
+test('mem --parent reads the pages an incremental dump keeps in its pre-dump', () => {
+  const root = tempDir();
+  const criu = fixture('criu-dir').input;
+  copyImages(criu, path.join(root, 'pre'));
+  const final = path.join(root, 'final');
+  copyImages(criu, final);
+  const map = readPagemap(final, 'pagemap-3.img');
+  const run = isolatePages(map, 0x558610b4a000n, 3); // the heap pages holding RANDOM_1432_KEY
+  run.flags = 1; // PE_PARENT: in the parent dump only
+  delete run.data;
+  writePagemap(final, 'pagemap-3.img', map);
+  const alone = kensa(['mem', final, '--search', 'RANDOM_1432_KEY', '--json']);
+  assert.equal(alone.status, 3, 'partial: the parent is not named');
+  assert.match(alone.stderr, /parent dump.*--parent/);
+  assert.deepEqual(JSON.parse(alone.stdout).hits.map((h: { address: string }) => h.address), ['0x7fff1a9bef08'], 'only the stack copy is in the checkpoint itself');
+  const r = kensa(['mem', final, '--parent', path.join(root, 'pre'), '--search', 'RANDOM_1432_KEY', '--json']);
+  assert.equal(r.status, 0, r.stderr);
+  const hits = JSON.parse(r.stdout).hits as { address: string; origin: string; member: string }[];
+  assert.deepEqual(hits.map((h) => [h.address, h.origin]), [['0x558610b4a4c0', 'parent'], ['0x7fff1a9bef08', 'pages']]);
+  assert.match(hits[0].member, /pre!pages-2\.img$/);
 });

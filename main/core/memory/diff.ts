@@ -298,6 +298,16 @@ function pairVmas(a: Vma[], b: Vma[]): VmaPair[] {
   return pairs;
 }
 
+/** Compare one process's memory in two checkpoints (A before, B after), page by page. */
+export async function diffAddressSpaces(sa: AddressSpace, sb: AddressSpace, opts: DiffOptions & { comm?: string } = {}): Promise<ProcessMemoryDiff> {
+  let done = 0;
+  const total = sb.vmas.reduce((n, v) => n + Number(v.end - v.start), 0);
+  return diffSpaces(sa, sb, opts.comm ?? '', opts, (n) => {
+    done += n;
+    opts.onProgress?.(Math.min(done, total), total);
+  });
+}
+
 async function diffSpaces(sa: AddressSpace, sb: AddressSpace, comm: string, opts: DiffOptions, progress: (n: number) => void): Promise<ProcessMemoryDiff> {
   const pageSize = sb.pageSize;
   const ps = BigInt(pageSize);
