@@ -49,13 +49,19 @@ class CoreFileWriter {
   position = 0;
   constructor(
     private readonly fd: number,
+    private readonly path: string,
     readonly hasher: CoreHasher,
     private readonly chunk: number,
   ) {}
 
   private put(buf: Buffer, len: number): void {
     let done = 0;
-    while (done < len) done += fs.writeSync(this.fd, buf, done, len - done, this.position + done);
+    try {
+      while (done < len) done += fs.writeSync(this.fd, buf, done, len - done, this.position + done);
+    } catch (e) {
+      // The host refused (ENOSPC, EIO, EFBIG...): a one-line error naming where, not a stack trace.
+      throw new KensaError('io', `cannot write the core: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, { source: this.path, offset: this.position + done });
+    }
     this.position += len;
   }
 
@@ -145,7 +151,7 @@ export async function writeCore(cp: Checkpoint, opts: CoreWriteOptions): Promise
   const total = Number(plan.fileSize);
   const hasher = coreHasher(total, CHUNK);
   try {
-    const w = new CoreFileWriter(fd, hasher, CHUNK);
+    const w = new CoreFileWriter(fd, partial, hasher, CHUNK);
     await writeHead(w, plan);
     let chunks = 0;
     for (const seg of plan.segments) {
