@@ -232,24 +232,65 @@ function diffMounts(a: Checkpoint, b: Checkpoint): MountsDiff {
 /** Bytes compared at a time. */
 const COMPARE_CHUNK = 1 << 20;
 
-type PageState = 'known' | 'unknown' | 'skip';
+type Side = 'known' | 'unknown' | 'skip';
 
-/** Per page of [start, end): known content, missing content, or not dumped (vvar: never compared). */
-function pageStates(extents: Extent[], start: bigint, pages: number, pageSize: number): PageState[] {
-  const out: PageState[] = new Array(pages).fill('known');
-  const ps = BigInt(pageSize);
-  for (const e of extents) {
-    if (CONTENT_ORIGINS.has(e.origin)) continue;
-    const state: PageState = e.origin === 'not-dumped' ? 'skip' : 'unknown';
-    const first = Number((e.start - start) / ps);
-    const last = Number((e.end - 1n - start) / ps);
-    for (let i = Math.max(0, first); i <= last && i < pages; i++) if (out[i] !== 'unknown') out[i] = state;
-  }
-  return out;
+/** What an extent says about its pages: content known, missing, or never dumped (vvar: not compared). */
+function sideOf(e: Extent): Side {
+  if (CONTENT_ORIGINS.has(e.origin)) return 'known';
+  return e.origin === 'not-dumped' ? 'skip' : 'unknown';
 }
 
-function allPlainZero(extents: Extent[]): boolean {
-  return extents.every(isPlainZero);
+/**
+ * Compare [start, end), mapped in both: walk the two extent lists together in zones where neither side
+ * changes origin; zones zero in both, or held by neither checkpoint, are passed over without reading.
+ */
+async function comparePages(
+  sa: AddressSpace,
+  sb: AddressSpace,
+  start: bigint,
+  end: bigint,
+  d: VmaDiff,
+  o: { pageSize: number; maxExcerpts: number; excerptBytes: number; signal?: AbortSignal; progress: (n: number) => void },
+): Promise<void> {
+  const ps = BigInt(o.pageSize);
+  const ea = sa.extents(start, end);
+  const eb = sb.extents(start, end);
+  let i = 0;
+  let j = 0;
+  for (let cur = start; cur < end; ) {
+    while (ea[i].end <= cur) i++;
+    while (eb[j].end <= cur) j++;
+    const zoneEnd = ea[i].end < eb[j].end ? ea[i].end : eb[j].end;
+    const a = sideOf(ea[i]);
+    const b = sideOf(eb[j]);
+    const pages = Number((zoneEnd - cur + ps - 1n) / ps);
+    if (a === 'skip' || b === 'skip' || (a === 'unknown' && b === 'unknown') || (isPlainZero(ea[i]) && isPlainZero(eb[j]))) {
+      // nothing to compare
+    } else if (a === 'unknown' || b === 'unknown') {
+      d.pagesUnknown += pages;
+    } else {
+      for (let at = cur; at < zoneEnd; ) {
+        o.signal?.throwIfAborted();
+        const stop = zoneEnd - at > BigInt(COMPARE_CHUNK) ? at + BigInt(COMPARE_CHUNK) : zoneEnd;
+        const len = Number(stop - at);
+        const ra = sa.read(at, len).data;
+        const rb = sb.read(at, len).data;
+        if (!ra.equals(rb)) {
+          for (let off = 0; off < len; off += o.pageSize) {
+            const pa = ra.subarray(off, Math.min(len, off + o.pageSize));
+            const pb = rb.subarray(off, Math.min(len, off + o.pageSize));
+            if (pa.equals(pb)) continue;
+            d.pagesChanged++;
+            if (d.excerpts.length < o.maxExcerpts) d.excerpts.push(excerptOf(pa, pb, at + BigInt(off), o.excerptBytes));
+          }
+        }
+        o.progress(len);
+        at = stop;
+        await new Promise((r) => setImmediate(r));
+      }
+    }
+    cur = zoneEnd;
+  }
 }
 
 /** A window around the changed bytes of one page (offsets within `a` / `b`). */
@@ -340,40 +381,7 @@ async function diffSpaces(sa: AddressSpace, sb: AddressSpace, comm: string, opts
       const common = { start: va.start > vb.start ? va.start : vb.start, end: va.end < vb.end ? va.end : vb.end };
       d.pagesAppeared = Number((vb.end - vb.start - (common.end - common.start)) / ps);
       d.pagesVanished = Number((va.end - va.start - (common.end - common.start)) / ps);
-      for (let at = common.start; at < common.end; ) {
-        opts.signal?.throwIfAborted();
-        const stop = common.end - at > BigInt(COMPARE_CHUNK) ? at + BigInt(COMPARE_CHUNK) : common.end;
-        const len = Number(stop - at);
-        const ea = sa.extents(at, stop);
-        const eb = sb.extents(at, stop);
-        if (!(allPlainZero(ea) && allPlainZero(eb))) {
-          const ra = sa.read(at, len);
-          const rb = sb.read(at, len);
-          const pages = Math.ceil(len / pageSize);
-          const stA = pageStates(ra.extents, at, pages, pageSize);
-          const stB = pageStates(rb.extents, at, pages, pageSize);
-          const whole = stA.every((s) => s === 'known') && stB.every((s) => s === 'known') && ra.data.equals(rb.data);
-          if (!whole) {
-            for (let i = 0; i < pages; i++) {
-              if (stA[i] === 'skip' || stB[i] === 'skip') continue;
-              // Neither checkpoint holds the page (e.g. file pages never copied): nothing to compare.
-              if (stA[i] === 'unknown' && stB[i] === 'unknown') continue;
-              if (stA[i] === 'unknown' || stB[i] === 'unknown') {
-                d.pagesUnknown++;
-                continue;
-              }
-              const pa = ra.data.subarray(i * pageSize, Math.min(len, (i + 1) * pageSize));
-              const pb = rb.data.subarray(i * pageSize, Math.min(len, (i + 1) * pageSize));
-              if (pa.equals(pb)) continue;
-              d.pagesChanged++;
-              if (d.excerpts.length < maxExcerpts) d.excerpts.push(excerptOf(pa, pb, at + BigInt(i * pageSize), excerptBytes));
-            }
-          }
-        }
-        progress(len);
-        at = stop;
-        await new Promise((r) => setImmediate(r));
-      }
+      await comparePages(sa, sb, common.start, common.end, d, { pageSize, maxExcerpts, excerptBytes, signal: opts.signal, progress });
     }
     out.pagesChanged += d.pagesChanged;
     out.pagesAppeared += d.pagesAppeared;
