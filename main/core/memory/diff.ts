@@ -9,12 +9,12 @@
  * - unknown: mapped in both but only one side's checkpoint holds the content (the other's is missing-*);
  *   pages neither holds (file pages never copied) are not compared.
  *
- * Pages are compared in MiB chunks through each AddressSpace; runs that are zero in both are equal
+ * Pages are compared in 4 MiB chunks read through each AddressSpace; runs that are zero in both are equal
  * without reading.
  */
 import type { Checkpoint, FdRecord, MountPoint, ProcessRecord, SocketRecord } from '../model/checkpoint';
 import type { AddressSpace, Extent } from './address-space';
-import { CONTENT_ORIGINS, isPlainZero } from './ranges';
+import { CONTENT_ORIGINS, fillFromExtents, isPlainZero } from './ranges';
 import { spaceSizes, type MemorySizes } from './summary';
 import type { Vma } from './vma';
 
@@ -230,7 +230,7 @@ function diffMounts(a: Checkpoint, b: Checkpoint): MountsDiff {
 // Memory
 
 /** Bytes compared at a time. */
-const COMPARE_CHUNK = 1 << 20;
+const COMPARE_CHUNK = 4 << 20;
 
 type Side = 'known' | 'unknown' | 'skip';
 
@@ -255,6 +255,8 @@ async function comparePages(
   const ps = BigInt(o.pageSize);
   const ea = sa.extents(start, end);
   const eb = sb.extents(start, end);
+  const bufA = Buffer.allocUnsafe(COMPARE_CHUNK);
+  const bufB = Buffer.allocUnsafe(COMPARE_CHUNK);
   let i = 0;
   let j = 0;
   for (let cur = start; cur < end; ) {
@@ -273,8 +275,10 @@ async function comparePages(
         o.signal?.throwIfAborted();
         const stop = zoneEnd - at > BigInt(COMPARE_CHUNK) ? at + BigInt(COMPARE_CHUNK) : zoneEnd;
         const len = Number(stop - at);
-        const ra = sa.read(at, len).data;
-        const rb = sb.read(at, len).data;
+        const ra = bufA.subarray(0, len);
+        const rb = bufB.subarray(0, len);
+        fillFromExtents(ea, at, stop, ra);
+        fillFromExtents(eb, at, stop, rb);
         if (!ra.equals(rb)) {
           for (let off = 0; off < len; off += o.pageSize) {
             const pa = ra.subarray(off, Math.min(len, off + o.pageSize));
