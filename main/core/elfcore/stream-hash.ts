@@ -28,7 +28,7 @@ const waitAsync = (Atomics as unknown as { waitAsync(a: Int32Array, i: number, v
 /** Cores at least this large are hashed by a worker. */
 export const WORKER_THRESHOLD = 64 * 1024 * 1024;
 /** Slots in the shared ring (bytes in flight = SLOTS × chunk size). */
-const SLOTS = 8;
+const SLOTS = 16;
 /** ctrl[PRODUCED], ctrl[CONSUMED]: slot counters (monotonic, mod 2^31 never reached for cores < 2 PiB). */
 const PRODUCED = 0;
 const CONSUMED = 1;
@@ -117,12 +117,17 @@ class RingHasher implements CoreHasher {
     this.digestPromise.catch(() => undefined); // surfaced by slot() / finish()
   }
 
-  /** Wait (without blocking the event loop) until the worker has freed a slot. */
+  /**
+   * A free slot. When the ring is full, wait (without blocking the event loop) until the worker has freed
+   * half of it: one wake-up per half ring instead of one per chunk, since each costs an event-loop turn.
+   */
   private async free(): Promise<number> {
+    if (this.failed) throw this.failed;
+    if (this.produced - Atomics.load(this.ctrl, CONSUMED) < SLOTS) return this.produced % SLOTS;
     for (;;) {
       if (this.failed) throw this.failed;
       const consumed = Atomics.load(this.ctrl, CONSUMED);
-      if (this.produced - consumed < SLOTS) return this.produced % SLOTS;
+      if (this.produced - consumed <= SLOTS / 2) return this.produced % SLOTS;
       const w = waitAsync(this.ctrl, CONSUMED, consumed, 1000);
       if (w.async) await w.value;
     }
