@@ -106,6 +106,11 @@ describe('kensa core', () => {
     assert.equal(r.status, 1);
     assert.match(r.stderr, /no process 99/);
     assert.equal(kensa(['gdb', crio.input]).status, 1, 'gdb needs exactly one --pid');
+    const bare = fixture('criu-dir').input;
+    const inside = kensa(['core', bare, '--pid', '3', '--out', path.join(bare, 'cores')]);
+    assert.equal(inside.status, 1, 'an --out inside an evidence folder');
+    assert.match(inside.stderr, /inside the evidence folder/);
+    assert.ok(!fs.existsSync(path.join(bare, 'cores')));
     assert.deepEqual(fs.readdirSync(out), []);
   });
 });

@@ -32,6 +32,7 @@ export const core: Command = {
       const asked = pidsOption(ctx);
       const pids = asked ?? cp.processList().map((p) => p.pid);
       for (const pid of asked ?? []) if (!cp.process(pid)) throw new UsageError(`no process ${pid} in this checkpoint (kensa ps lists them)`);
+      refuseInsideEvidence(cp, out);
       fs.mkdirSync(out, { recursive: true });
       const results: (CoreWriteResult & { comm: string })[] = [];
       let partial = false;
@@ -80,12 +81,23 @@ export function parentOption(ctx: CommandContext): { parent?: string } {
   return { parent: p };
 }
 
+/** Evidence is never written: an output folder inside an evidence folder (unpacked or bare images) is refused. */
+export function refuseInsideEvidence(cp: Checkpoint, out: string): void {
+  if (cp.archive.format !== 'folder' && cp.archive.format !== 'image-folder') return;
+  const evidence = fs.realpathSync(cp.source);
+  // The deepest existing ancestor of `out`, resolved, tells where it really lands.
+  let probe = path.resolve(out);
+  while (!fs.existsSync(probe) && path.dirname(probe) !== probe) probe = path.dirname(probe);
+  const real = path.join(fs.realpathSync(probe), path.relative(probe, path.resolve(out)));
+  if (real === evidence || real.startsWith(evidence + path.sep)) throw new UsageError(`--out ${out} is inside the evidence folder ${cp.source}; evidence is never written: choose another folder`);
+}
+
 function closeAll(cp: Checkpoint, rootfs: { close(): void } | undefined): void {
   cp.close();
   rootfs?.close();
 }
 
-function printHuman(ctx: Parameters<Command['run']>[0], results: (CoreWriteResult & { comm: string })[]): void {
+function printHuman(ctx: CommandContext, results: (CoreWriteResult & { comm: string })[]): void {
   ctx.out(
     table(
       ['PID', 'COMM', 'THREADS', 'SEGMENTS', 'SIZE', 'SHA256', 'PATH'],

@@ -13,7 +13,7 @@ import type { Command } from '../command';
 import { EXIT } from '../command';
 import { onePid, openCheckpoint, openRootfsOption, PID_OPTIONS, UsageError } from '../common';
 import { prepareGdb } from '../../core/elfcore/gdb-launch';
-import { parentOption } from './core';
+import { parentOption, refuseInsideEvidence } from './core';
 import { resolveCacheDir } from '../../core/cache';
 import { EvidenceCase } from '../../core/evidence/case';
 import { escapeText } from '../../../shared/format';
@@ -45,7 +45,10 @@ export const gdb: Command = {
       if (typeof ctx.opts.case === 'string') {
         kase = EvidenceCase.open(ctx.opts.case);
         outDir = kase.derivedPath(`gdb-core-${pid}`);
-      } else if (typeof ctx.opts.out === 'string') outDir = ctx.opts.out;
+      } else if (typeof ctx.opts.out === 'string') {
+        refuseInsideEvidence(cp, ctx.opts.out);
+        outDir = ctx.opts.out;
+      }
       else {
         // One folder per checkpoint in the cache, so repeated sessions reuse it and nothing lands beside the evidence.
         const key = crypto.createHash('sha256').update(fs.realpathSync(ctx.args[0])).digest('hex').slice(0, 32);
