@@ -32,8 +32,12 @@ export const MAX_STRING = 64 * 1024;
 /** Bytes converted to one latin1 string for the regex scan (kept below V8's large-object threshold). */
 const WINDOW = 64 * 1024;
 
-const ASCII_RUN = /[\t\x20-\x7e]+/g;
-const UTF16_RUN = /(?:[\t\x20-\x7e]\x00)+/g;
+/** Printable characters, as GNU strings has them: ASCII graphic characters, space and tab. */
+const CHAR = '[\\t\\x20-\\x7e]';
+
+function printable(b: number): boolean {
+  return b === 9 || (b >= 0x20 && b <= 0x7e);
+}
 
 /** Maximal runs of extents that are not plain zero: zeros end strings and need not be read. */
 function dataRuns(extents: Extent[]): { start: bigint; end: bigint; extents: Extent[] }[] {
@@ -63,43 +67,60 @@ export function* extractStrings(space: AddressSpace, opts: StringsOptions = {}):
   const filter = opts.vma && opts.vma.length ? parseVmaFilters(opts.vma) : undefined;
   const windows = space.vmas.flatMap((v) => vmaWindows(v, filter));
   const buf = Buffer.allocUnsafe(WINDOW);
-  const re = new RegExp((utf16 ? UTF16_RUN : ASCII_RUN).source, 'g');
+  const unitSource = utf16 ? `${CHAR}\\x00` : CHAR;
+  // Only runs of at least `min` characters are matched inside a window (random data holds hundreds of
+  // millions of shorter ones per GiB); runs touching a window edge are carried over by hand.
+  const runs = new RegExp(`(?:${unitSource}){${min},}`, 'g');
+  const prefix = new RegExp(`(?:${unitSource})*`, 'y');
+
+  /** The string at `start` (latin1 text of its bytes), in MAX_STRING pieces, if it is long enough. */
+  const pieces = (start: bigint, raw: string): FoundString[] => {
+    if (raw.length / unit < min) return [];
+    const out: FoundString[] = [];
+    const step = MAX_STRING * unit;
+    for (let i = 0; i < raw.length; i += step) {
+      const piece = raw.slice(i, i + step);
+      out.push({ address: start + BigInt(i), text: utf16 ? Buffer.from(piece, 'latin1').toString('utf16le') : piece, encoding });
+    }
+    return out;
+  };
 
   for (const range of contentRanges(space, windows)) {
     for (const run of dataRuns(range.extents)) {
-      // A string may continue from one window into the next: `pending` holds its start and text so far.
-      let pendingStart = 0n;
+      // A run of printable characters that reached the previous window's end (any length so far).
       let pending = '';
-      const flush = function* (): Generator<FoundString> {
-        if (pending.length / unit >= min) yield { address: pendingStart, text: utf16 ? Buffer.from(pending, 'latin1').toString('utf16le') : pending, encoding };
-        pending = '';
-      };
+      let pendingStart = 0n;
       for (let at = run.start; at < run.end; ) {
         const len = Number(run.end - at < BigInt(WINDOW) ? run.end - at : BigInt(WINDOW));
         const chunk = buf.subarray(0, len);
         fillFromExtents(run.extents, at, at + BigInt(len), chunk);
         const text = chunk.toString('latin1');
-        re.lastIndex = 0;
-        let m = re.exec(text);
-        // A string pending from the previous window goes on only if this window starts with its next character.
-        if (pending && !(m && m.index === 0)) yield* flush();
-        for (; m; m = re.exec(text)) {
-          let s = m[0];
-          if (!pending) pendingStart = at + BigInt(m.index);
-          // Pieces of at most MAX_STRING characters.
-          while (pending.length + s.length > MAX_STRING * unit) {
-            const take = MAX_STRING * unit - pending.length;
-            pending += s.slice(0, take);
-            s = s.slice(take);
-            yield* flush();
-            pendingStart += BigInt(MAX_STRING * unit);
+        let from = 0;
+        if (pending) {
+          prefix.lastIndex = 0;
+          const head = prefix.exec(text)![0].length;
+          pending += text.slice(0, head);
+          if (head === len) {
+            at += BigInt(len);
+            continue;
           }
-          pending += s;
-          if (m.index + m[0].length < len) yield* flush();
+          yield* pieces(pendingStart, pending);
+          pending = '';
+          from = head;
+        }
+        // The printable run that reaches this window's end, whatever its length, waits for the next one.
+        let tail = len;
+        if (utf16) while (tail - 2 >= from && chunk[tail - 1] === 0 && printable(chunk[tail - 2])) tail -= 2;
+        else while (tail > from && printable(chunk[tail - 1])) tail--;
+        runs.lastIndex = from;
+        for (let m = runs.exec(text); m && m.index + m[0].length <= tail; m = runs.exec(text)) yield* pieces(at + BigInt(m.index), m[0]);
+        if (tail < len) {
+          pending = text.slice(tail);
+          pendingStart = at + BigInt(tail);
         }
         at += BigInt(len);
       }
-      yield* flush();
+      if (pending) yield* pieces(pendingStart, pending);
     }
   }
 }
