@@ -186,7 +186,14 @@ export function planCore(cp: Checkpoint, pid: number): CorePlan {
   const bytes = new Map<ByteOrigin | OmittedReason, bigint>();
   const missing: MissingRange[] = [];
   const segments: SegmentPlan[] = [];
-  for (const vma of space.vmas) planVma(space, vma, segments, bytes, missing);
+  for (const vma of space.vmas) {
+    if (vma.end <= vma.start) {
+      // A crafted or damaged vma_entry: nothing is mapped there; say so rather than write a negative size.
+      cp.images.note(cp.archive.imageMember(`mm-${pid}.img`), `VMA ${vma.index} ends (0x${vma.end.toString(16)}) before it starts (0x${vma.start.toString(16)}); left out of the core`);
+      continue;
+    }
+    planVma(space, vma, segments, bytes, missing);
+  }
 
   const phnum = 1 + segments.length;
   const notesOffset = EHDR_SIZE + PHDR_SIZE * phnum;

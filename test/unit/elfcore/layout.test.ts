@@ -120,6 +120,24 @@ describe('what goes into the file', () => {
     cp.close();
   });
 
+  test('a VMA that ends before it starts is reported and left out, the rest written', async () => {
+    const dir = tempDir('kensa-badvma-');
+    const images = writeSyntheticCheckpoint(path.join(dir, 'images'), [
+      proc({
+        vmas: [
+          { start: 0x400000n, end: 0x401000n, prot: 3, flags: 0x22, status: 0x201 },
+          { start: 0x500000n, end: 0x4ff000n, prot: 3, flags: 0x22, status: 0x201 },
+        ],
+        runs: [{ vaddr: 0x400000n, pages: 1, data: page(P, 'GOOD') }],
+      }),
+    ]);
+    const cp = await Checkpoint.open(images, { cacheDir: path.join(dir, 'cache') });
+    const r = await writeCore(cp, { pid: 1, outPath: path.join(dir, 'core.1') });
+    assert.equal(r.segments, 1);
+    assert.ok(cp.problems.some((p) => /inverted|before it starts/.test(p.text)), JSON.stringify(cp.problems));
+    cp.close();
+  });
+
   test('more than 65534 program headers: PN_XNUM and the real count in section header 0', async () => {
     const dir = tempDir('kensa-xnum-');
     const n = 70_000;
