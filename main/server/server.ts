@@ -24,7 +24,10 @@ import type { KensaServices } from '../services/kensa-services';
 import { dispatch } from '../services/dispatch';
 import { contentType, contentSecurityPolicy, staticFile } from './static-files';
 
-export const TOKEN_COOKIE = 'kensa_token';
+/** The cookie carrying the token, per port: cookies ignore ports, and two servers must not overwrite each other's. */
+export function tokenCookie(port: number): string {
+  return `kensa_token_${port}`;
+}
 /** A client that does not read its socket this far behind is dropped rather than buffered without end. */
 const MAX_BUFFERED_BYTES = 64 * 1024 * 1024;
 
@@ -55,10 +58,10 @@ function safeEqual(a: string, b: string): boolean {
   return x.length === y.length && crypto.timingSafeEqual(x, y);
 }
 
-function cookieToken(header: string | undefined): string | undefined {
+function cookieToken(header: string | undefined, name: string): string | undefined {
   for (const part of (header ?? '').split(';')) {
     const [k, ...v] = part.trim().split('=');
-    if (k === TOKEN_COOKIE) return v.join('=');
+    if (k === name) return v.join('=');
   }
   return undefined;
 }
@@ -71,7 +74,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const allowedOrigins = (): string[] => allowedHosts().map((h) => `http://${h}`);
 
   const authorised = (req: http.IncomingMessage, url: URL): boolean => {
-    const given = url.searchParams.get('token') ?? cookieToken(req.headers.cookie);
+    const given = url.searchParams.get('token') ?? cookieToken(req.headers.cookie, tokenCookie(port));
     return given !== undefined && given !== null && safeEqual(given, token);
   };
   const hostOk = (req: http.IncomingMessage): boolean => allowedHosts().includes(String(req.headers.host ?? ''));
@@ -97,7 +100,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       'Cross-Origin-Resource-Policy': 'same-origin',
       'Content-Security-Policy': contentSecurityPolicy(allowedHosts().map((h) => `ws://${h}`)),
     };
-    if (url.searchParams.has('token')) headers['Set-Cookie'] = `${TOKEN_COOKIE}=${token}; HttpOnly; SameSite=Strict; Path=/`;
+    if (url.searchParams.has('token')) headers['Set-Cookie'] = `${tokenCookie(port)}=${token}; HttpOnly; SameSite=Strict; Path=/`;
     res.writeHead(200, headers);
     if (req.method === 'HEAD') return res.end();
     fs.createReadStream(file).on('error', () => res.destroy()).pipe(res);

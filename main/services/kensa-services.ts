@@ -30,7 +30,13 @@ import { openRootfs, type Rootfs } from '../core/rootfs/rootfs';
 import { writeCore } from '../core/elfcore/write-core';
 import { prepareGdb, findGdb } from '../core/elfcore/gdb-launch';
 import { EvidenceCase } from '../core/evidence/case';
-import { writeReport } from '../core/evidence/report';
+import type * as ReportModule from '../core/evidence/report';
+
+/** The report writer (pdfkit and its fonts) loads on first use: it doubles the start-up time of `kensa serve`. */
+function reportModule(): typeof ReportModule {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require('../core/evidence/report') as typeof ReportModule;
+}
 import { GdbSessionManager, loadNodePty, type PtySpawner } from '../gdb/gdb-sessions';
 
 export const MAX_READ_BYTES = 1024 * 1024;
@@ -777,7 +783,7 @@ export class KensaServices implements KensaApi {
       const c = this.caseObj;
       if (!c) throw new RequestError('no case is open');
       const outFile = path.resolve(optStr(r.outFile, 'outFile') ?? path.join(c.dir, `report.${format}`));
-      const out = await this.tasks.run(taskId, 'writing the report', () => writeReport(c.dir, format, outFile, { action: `workstation: ${format} report`, cacheDir: this.cacheDir }));
+      const out = await this.tasks.run(taskId, 'writing the report', () => reportModule().writeReport(c.dir, format, outFile, { action: `workstation: ${format} report`, cacheDir: this.cacheDir }));
       return ok({ path: out.path, sha256: out.sha256 });
     } catch (e) {
       return fail(e);

@@ -114,8 +114,8 @@ export function TerminalPanel({ visiblePanel }: { visiblePanel: boolean }) {
   };
   return (
     <div className="terminal-panel" data-testid="panel-terminal" style={visiblePanel ? undefined : { display: 'none' }}>
-      <PanelTitle title="gdb" sub={active ? visible(active.argv.join(' ')) : undefined}>
-        <button className="primary" onClick={start} disabled={!caps?.gdb || pid === null || gdbStarting} data-testid="gdb-start">
+      <PanelTitle title="gdb" sub={active ? <span className="argv" title={visible(active.argv.join(' '))}>{visible(active.argv.join(' '))}</span> : undefined}>
+        <button className="primary nowrap" onClick={start} disabled={!caps?.gdb || pid === null || gdbStarting} data-testid="gdb-start">
           {gdbStarting ? 'Writing core…' : `New gdb session for process ${pid ?? '—'}${comm ? ` (${visible(comm)})` : ''}`}
         </button>
       </PanelTitle>

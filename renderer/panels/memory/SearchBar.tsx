@@ -8,13 +8,16 @@ type Kind = 'text' | 'hex' | 'regex';
 export function SearchBar() {
   const { runSearch, cancelSearch, search, selectedPid } = useKensaShallow((s) => ({ runSearch: s.runSearch, cancelSearch: s.cancelSearch, search: s.search, selectedPid: s.selectedPid }));
   const available = useKensa((s) => s.hello?.capabilities.search ?? false);
-  const [kind, setKind] = useState<Kind>('text');
-  const [pattern, setPattern] = useState('');
-  const [utf16, setUtf16] = useState(false);
-  const [ignoreCase, setIgnoreCase] = useState(false);
-  const [scope, setScope] = useState<'all' | 'process'>('all');
-  const [vma, setVma] = useState('');
-  const [maxHits, setMaxHits] = useState(1000);
+  // The form starts from the last search, so leaving the panel and coming back keeps it.
+  const last = search.request;
+  const lastPattern = last?.pattern as { text?: string; hex?: string; regex?: string; utf16?: boolean; ignoreCase?: boolean } | undefined;
+  const [kind, setKind] = useState<Kind>(lastPattern?.hex !== undefined ? 'hex' : lastPattern?.regex !== undefined ? 'regex' : 'text');
+  const [pattern, setPattern] = useState(lastPattern?.text ?? lastPattern?.hex ?? lastPattern?.regex ?? '');
+  const [utf16, setUtf16] = useState(Boolean(lastPattern?.utf16));
+  const [ignoreCase, setIgnoreCase] = useState(Boolean(lastPattern?.ignoreCase));
+  const [scope, setScope] = useState<'all' | 'process'>(last?.pids ? 'process' : 'all');
+  const [vma, setVma] = useState((last?.vma ?? []).join(' '));
+  const [maxHits, setMaxHits] = useState(last?.maxHits ?? 1000);
   if (!available) return <div className="searchbar muted">Memory search is not available in this build of Kensa.</div>;
   const submit = (): void => {
     if (!pattern) return;

@@ -75,9 +75,10 @@ test('the page needs the token; with it, it comes with a CSP, nosniff and an Htt
   assert.match(csp, /frame-ancestors 'none'/);
   assert.equal(ok.headers['x-content-type-options'], 'nosniff');
   assert.equal(ok.headers['referrer-policy'], 'no-referrer');
-  assert.match(String(ok.headers['set-cookie']), /kensa_token=.*HttpOnly; SameSite=Strict/);
+  assert.match(String(ok.headers['set-cookie']), new RegExp(`^kensa_token_${server.port}=${server.token}; HttpOnly; SameSite=Strict; Path=/$`));
   // Assets load with the cookie the page set.
-  assert.equal((await get('/assets/app.js', { Cookie: `kensa_token=${server.token}` })).status, 200);
+  assert.equal((await get('/assets/app.js', { Cookie: `kensa_token_${server.port}=${server.token}` })).status, 200);
+  assert.equal((await get('/assets/app.js', { Cookie: `kensa_token_1=${server.token}` })).status, 403, 'another port\'s cookie');
   assert.equal((await get('/assets/app.js')).status, 403);
 });
 
@@ -88,7 +89,7 @@ test('a foreign Host (DNS rebinding) is refused even with the token', async () =
 });
 
 test('no traversal, dotfiles or symlinks out of the renderer folder', async () => {
-  const c = { Cookie: `kensa_token=${server.token}` };
+  const c = { Cookie: `kensa_token_${server.port}=${server.token}` };
   for (const p of ['/../package.json', '/%2e%2e/%2e%2e/etc/passwd', '/assets/..%2f..%2fetc%2fpasswd', '/.secret', `/../outside-${path.basename(staticDir)}.txt`, '/assets/link.txt', '/assets', '/%00']) {
     const r = await get(p, c);
     assert.ok(r.status === 404 || r.status === 400, `${p}: ${r.status}`);
