@@ -9,7 +9,7 @@ import { finish, onePid, PID_OPTIONS, UsageError } from '../common';
 import { extractStrings } from '../../core/memory/strings';
 import { escapeText, hex, parseNumber } from '../../../shared/format';
 import { jsonSafe } from '../../../shared/format';
-import { openForMemory } from './mem';
+import { openForMemory, outputBackpressure } from './mem';
 
 /** Output is written in pieces of about this many characters. */
 const FLUSH = 64 * 1024;
@@ -44,11 +44,13 @@ export const strings: Command = {
       const vma = ((ctx.opts.vma as string[] | undefined) ?? []).map(String);
       const found = extractStrings(space, { min, utf16: Boolean(ctx.opts.utf16), ...(vma.length ? { vma } : {}) });
       let out = '';
+      let flushes = 0;
       const emit = (s: string): void => {
         out += s;
         if (out.length >= FLUSH) {
           ctx.out(out);
           out = '';
+          flushes++;
         }
       };
       if (ctx.opts.json) {
@@ -58,11 +60,21 @@ export const strings: Command = {
         for (const s of found) {
           emit(`${first ? '\n' : ',\n'}  ${JSON.stringify(jsonSafe({ address: hex(s.address), encoding: s.encoding, text: s.text }))}`);
           first = false;
+          if (flushes >= 16) {
+            flushes = 0;
+            await outputBackpressure();
+          }
         }
         emit(first ? ']\n' : '\n]\n');
       } else {
         const width = Math.max(8, ...space.vmas.filter((v) => v.kind !== 'vsyscall').map((v) => v.end.toString(16).length));
-        for (const s of found) emit(`${s.address.toString(16).padStart(width, '0')} ${escapeText(s.text)}\n`);
+        for (const s of found) {
+          emit(`${s.address.toString(16).padStart(width, '0')} ${escapeText(s.text)}\n`);
+          if (flushes >= 16) {
+            flushes = 0;
+            await outputBackpressure();
+          }
+        }
       }
       if (out) ctx.out(out);
       return finish(ctx, cp);
