@@ -6,6 +6,7 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
+import { spawnSync } from 'node:child_process';
 import { FIXTURES, fixture, kensa, readJson, tempDir } from '../helpers';
 import { copyImages, isolatePages, readPagemap, writePagemap } from '../unit/memory/synth';
 
@@ -85,6 +86,18 @@ test('mem --dump: xxd layout, --raw bytes, JSON with provenance, missing bytes n
   assert.equal(miss.status, 0);
   assert.equal(miss.stdout, '00400000: ---- ---- ---- ---- ---- ---- ---- ----                  \n');
   assert.match(miss.stderr, /not in the checkpoint.*missing-file \(\/home\/counter\/counter\)/);
+});
+
+test('mem --dump prints what xxd prints for the same bytes (apart from the address column)', () => {
+  const f = fixture('podman-counter');
+  const heap = kensa(['mem', f.input, '--pid', '6', '--dump', '0x3427a000', '--len', '4096', '--json']);
+  const j = JSON.parse(heap.stdout) as { data: string; extents: { origin: string }[] };
+  assert.deepEqual(j.extents.map((e) => e.origin), ['pages']);
+  const xxd = spawnSync('xxd', [], { input: Buffer.from(j.data, 'hex') });
+  assert.equal(xxd.status, 0, 'xxd runs (Debian package xxd)');
+  const ours = kensa(['mem', f.input, '--pid', '6', '--dump', '0x3427a000', '--len', '4096']).stdout;
+  const strip = (t: string): string[] => t.trimEnd().split('\n').map((l) => l.slice(l.indexOf(':')));
+  assert.deepEqual(strip(ours), strip(xxd.stdout.toString()));
 });
 
 test('mem with --rootfs reads file-backed pages from the image root file system', () => {
