@@ -287,6 +287,13 @@ function contextOf(range: ContentRange, address: bigint, length: number, context
   return { before, after };
 }
 
+/** Most context bytes kept on each side of a hit. */
+export const MAX_CONTEXT = 64 * 1024;
+
+function contextBytes(n: number | undefined): number {
+  return Math.min(MAX_CONTEXT, Math.max(0, Math.floor(n ?? 0)));
+}
+
 /**
  * Search the memory of the checkpoint's processes (all, or `pids`) for a pattern. Hits come per process
  * (in the order of `pids`, else pstree order), by address.
@@ -294,8 +301,9 @@ function contextOf(range: ContentRange, address: bigint, length: number, context
 export async function searchMemory(cp: Checkpoint, opts: SearchOptions): Promise<SearchHit[]> {
   const pattern = compilePattern(opts.pattern);
   const filter = opts.vma && opts.vma.length ? parseVmaFilters(opts.vma) : undefined;
-  const context = Math.max(0, Math.floor(opts.context ?? 0));
+  const context = contextBytes(opts.context);
   const maxHits = opts.maxHits ?? Infinity;
+  if (maxHits <= 0) return [];
   const pids = opts.pids ?? cp.processList().map((p) => p.pid);
   for (const pid of pids) if (!cp.process(pid)) throw new KensaError('usage', `no process ${pid} in this checkpoint`);
 
@@ -315,10 +323,11 @@ export async function searchMemory(cp: Checkpoint, opts: SearchOptions): Promise
 export async function searchAddressSpace(space: AddressSpace, pattern: SearchPattern, opts: Omit<SearchOptions, 'pattern' | 'pids'> = {}): Promise<SearchHit[]> {
   const compiled = compilePattern(pattern);
   const filter = opts.vma && opts.vma.length ? parseVmaFilters(opts.vma) : undefined;
+  if (opts.maxHits !== undefined && opts.maxHits <= 0) return [];
   const segments = planProcess(space, compiled, filter);
   const total = segments.reduce((n, s) => n + Number(s.end - s.start), 0);
   return runSearch([{ pid: space.pid, space, segments }], compiled, {
-    context: Math.max(0, Math.floor(opts.context ?? 0)),
+    context: contextBytes(opts.context),
     maxHits: opts.maxHits ?? Infinity,
     signal: opts.signal,
     onProgress: opts.onProgress,
