@@ -2,6 +2,7 @@ import { useKensaShallow } from '../stores/hooks';
 import { LoadView } from '../components/LoadView';
 import { PanelTitle } from '../components/PanelTitle';
 import { visible } from '../util/text';
+import { Problems } from '../components/Problems';
 
 /** cgroups of the selected process: controller -> path. */
 export function CgroupsPanel() {
@@ -10,6 +11,7 @@ export function CgroupsPanel() {
   return (
     <div data-testid="panel-cgroups">
       <PanelTitle title="cgroups" sub={`process ${pid}`} />
+      <Problems members={['cgroup.img', `core-${pid}.img`]} />
       <LoadView load={cgroups} what="cgroups">
         {(list) =>
           list.length ? (

@@ -5,6 +5,7 @@ import { LoadView } from '../components/LoadView';
 import { PanelTitle } from '../components/PanelTitle';
 import { ErrorMessage } from '../components/ErrorMessage';
 import { NoteButton } from '../components/NoteButton';
+import { Problems } from '../components/Problems';
 import { decodeBase64 } from '../memory/page-cache';
 import { bytesToAscii, bytesToHex, formatBytes, visible, visibleLines } from '../util/text';
 import type { ApiError } from '../../shared/api/contract';
@@ -90,6 +91,7 @@ export function FilesPanel() {
   return (
     <>
       <PanelTitle title="Files" sub={pid !== null ? `open files of process ${pid}` : undefined} />
+      <Problems members={['files.img', /^fdinfo-\d+\.img$/, `fs-${pid}.img`, 'rootfs-diff.tar', 'deleted.files', 'remap-fpath.img']} />
       <div className="files" data-testid="panel-files">
         <div className="top">
           {pid === null ? (

@@ -3,6 +3,7 @@ import { useKensaShallow } from '../stores/hooks';
 import { LoadView } from '../components/LoadView';
 import { PanelTitle } from '../components/PanelTitle';
 import { visible } from '../util/text';
+import { Problems } from '../components/Problems';
 
 /** Mounts: CRIU's mount tree, the engine's OCI mounts and bind mounts. */
 export function MountsPanel() {
@@ -13,6 +14,7 @@ export function MountsPanel() {
   return (
     <div data-testid="panel-mounts">
       <PanelTitle title="Mounts" />
+      <Problems members={[/^mountpoints-\d+\.img$/, 'spec.dump', 'bind.mounts']} />
       <LoadView load={mounts} what="mounts">
         {(m) => (
           <>

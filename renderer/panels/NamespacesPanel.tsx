@@ -4,6 +4,7 @@ import { LoadView } from '../components/LoadView';
 import { PanelTitle } from '../components/PanelTitle';
 import { KeyValue } from '../components/KeyValue';
 import { visible } from '../util/text';
+import { Problems } from '../components/Problems';
 
 /** Namespaces: the CRIU namespace and object ids of every process (equal ids: shared), and the UTS names. */
 export function NamespacesPanel() {
@@ -14,6 +15,7 @@ export function NamespacesPanel() {
   return (
     <div data-testid="panel-namespaces">
       <PanelTitle title="Namespaces" sub="CRIU ids: processes with the same id share the namespace or object" />
+      <Problems members={[/^ids-\d+\.img$/, /^utsns-\d+\.img$/]} />
       <LoadView load={namespaces} what="namespaces">
         {(n) => {
           const keys = [...new Set(n.processes.flatMap((p) => Object.keys(p.ids)))].sort((a, b) => Number(b.endsWith('_ns')) - Number(a.endsWith('_ns')) || a.localeCompare(b));

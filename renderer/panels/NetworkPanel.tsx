@@ -4,6 +4,7 @@ import { LoadView } from '../components/LoadView';
 import { PanelTitle } from '../components/PanelTitle';
 import { KeyValue } from '../components/KeyValue';
 import { NoteButton } from '../components/NoteButton';
+import { Problems } from '../components/Problems';
 import { visible } from '../util/text';
 
 /** Network: the container's addresses and every socket of every process. */
@@ -17,6 +18,7 @@ export function NetworkPanel() {
   return (
     <div data-testid="panel-network">
       <PanelTitle title="Network & sockets" />
+      <Problems members={['files.img', /^fdinfo-\d+\.img$/, /^netns-\d+\.img$/, 'config.dump', 'spec.dump']} />
       {o ? (
         <KeyValue
           rows={[

@@ -5,6 +5,7 @@ import { LoadView } from '../components/LoadView';
 import { PanelTitle } from '../components/PanelTitle';
 import { KeyValue } from '../components/KeyValue';
 import { NoteButton } from '../components/NoteButton';
+import { Problems } from '../components/Problems';
 import { copyText, visible } from '../util/text';
 
 function registersText(t: ThreadInfo): string {
@@ -38,12 +39,14 @@ function RegisterGroup({ title, regs, wide, testId }: { title: string; regs: Reg
 
 /** Threads of the selected process with their general, segment and FPU/vector registers (copyable). */
 export function ThreadsPanel() {
-  const { threads, selectedTid, selectThread, selectedPid } = useKensaShallow((s) => ({ threads: s.threads, selectedTid: s.selectedTid, selectThread: s.selectThread, selectedPid: s.selectedPid }));
+  const { threads, selectedTid, selectThread, selectedPid, processes } = useKensaShallow((s) => ({ threads: s.threads, selectedTid: s.selectedTid, selectThread: s.selectThread, selectedPid: s.selectedPid, processes: s.processes }));
+  const tids = processes.value?.find((p) => p.pid === selectedPid)?.tids ?? [];
   const [showVector, setShowVector] = useState<'xmm' | 'all'>('xmm');
   if (selectedPid === null) return <div className="empty">Select a process in the process tree.</div>;
   return (
     <div data-testid="panel-threads">
       <PanelTitle title="Threads & registers" sub={`process ${selectedPid}`} />
+      <Problems members={['pstree.img', ...tids.map((t) => `core-${t}.img`)]} />
       <LoadView load={threads} what="threads">
         {(list) => {
           const t = list.find((x) => x.tid === selectedTid) ?? list[0];

@@ -251,7 +251,7 @@ for (const f of FIXTURES) {
   });
 }
 
-test('a process named with HTML is shown as text, nothing runs, nothing loads', async () => {
+test('a process named with HTML is shown as text, nothing runs, nothing loads; a broken image shows its error in its panel', async () => {
   // criu-dir's images with pid 3's comm re-encoded to markup (main/core/criu encodeImage).
   const src = FIXTURES.find((x) => x.name === 'criu-dir')!.input;
   const dir = path.join(tempDir('kensa-hostile-'), 'images');
@@ -265,6 +265,9 @@ test('a process named with HTML is shown as text, nothing runs, nothing loads', 
     return x;
   });
   fs.writeFileSync(core, encodeImage({ ...img, entries }));
+  // And pid 4's core image cut short: its panel shows the error with the member; everything else works.
+  const core4 = path.join(dir, 'core-4.img');
+  fs.writeFileSync(core4, fs.readFileSync(core4).subarray(0, 40));
   const served = await serve([dir]);
   let w: Watched | undefined;
   try {
@@ -278,7 +281,19 @@ test('a process named with HTML is shown as text, nothing runs, nothing loads', 
     await page.waitForSelector('[data-testid=regs-general]');
     assert.ok((await page.textContent('[data-testid=panel-threads] .tabs'))?.includes(HOSTILE_COMM));
     assert.equal(await page.$$eval('img', (els) => els.length), 0, 'no <img> element exists');
-    await shot(page, 'hostile-comm', 'processes');
+    await shot(page, 'hostile-comm', 'threads');
+    await showPanel(page, 'processes');
+    await page.click('[data-testid=process-table] tr[data-pid="4"]');
+    await showPanel(page, 'threads');
+    await page.waitForSelector('[data-testid=panel-threads] [data-testid=panel-problems]');
+    const problem = (await page.textContent('[data-testid=panel-threads] [data-testid=panel-problems]')) ?? '';
+    assert.match(problem, /core-4\.img/);
+    assert.match(problem, /byte offset \d+/);
+    await showPanel(page, 'memory');
+    await page.waitForSelector('[data-testid=vma-map] .vma');
+    await shot(page, 'hostile-comm', 'memory-of-broken-core');
+    await showPanel(page, 'processes');
+    assert.deepEqual(await page.$$eval('[data-testid=process-table] tbody tr', (trs) => trs.map((tr) => tr.getAttribute('data-pid'))), ['1', '3', '4']);
     assertOnlyOwnOrigin(w, served.origin);
     assert.ok(!w.requests.some((u) => /\/x$/.test(u)), 'the markup\'s image was never requested');
     assert.deepEqual(w.problems, [], 'no dialog, no error');

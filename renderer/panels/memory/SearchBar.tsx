@@ -18,13 +18,14 @@ export function SearchBar() {
   const [scope, setScope] = useState<'all' | 'process'>(last?.pids ? 'process' : 'all');
   const [vma, setVma] = useState((last?.vma ?? []).join(' '));
   const [maxHits, setMaxHits] = useState(last?.maxHits ?? 1000);
+  const [context, setContext] = useState(last?.context ?? 16);
   if (!available) return <div className="searchbar muted">Memory search is not available in this build of Kensa.</div>;
   const submit = (): void => {
     if (!pattern) return;
     const req: SearchRequest = {
       pattern: kind === 'text' ? { text: pattern, ...(utf16 ? { utf16 } : {}), ...(ignoreCase ? { ignoreCase } : {}) } : kind === 'hex' ? { hex: pattern } : { regex: pattern, ...(ignoreCase ? { ignoreCase } : {}) },
       maxHits,
-      context: 16,
+      context,
     };
     if (scope === 'process' && selectedPid !== null) req.pids = [selectedPid];
     const filters = vma.split(/[\s,]+/).filter(Boolean);
@@ -64,6 +65,9 @@ export function SearchBar() {
         <input type="text" aria-label="VMA filters" placeholder="VMA: [heap] rw-" title="VMA filters, as kensa mem --vma: START-END, permissions (rw-), [heap], [stack], [anon], [shared], or part of a file path" value={vma} onChange={(e) => setVma(e.target.value)} style={{ width: 150 }} />
         <label>
           max <input type="number" min={1} max={100000} value={maxHits} onChange={(e) => setMaxHits(Math.max(1, Number(e.target.value) || 1))} style={{ width: 70 }} />
+        </label>
+        <label title="Bytes of context shown before and after each hit">
+          ± <input type="number" min={0} max={256} value={context} onChange={(e) => setContext(Math.max(0, Math.min(256, Number(e.target.value) || 0)))} style={{ width: 52 }} aria-label="Context bytes" />
         </label>
         <button type="submit" className="primary" disabled={!pattern}>
           Search

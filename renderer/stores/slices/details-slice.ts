@@ -23,7 +23,9 @@ export const detailsSlice = (client: KensaClient): StateCreator<KensaState, [], 
       logs: () => client.logs(),
     };
     const r = await calls[name]();
-    if (get().session !== session) return;
+    const now = await client.session();
+    if (get().session?.openedAt !== session?.openedAt) return;
+    if (now.ok && now.value && now.value.openedAt === session?.openedAt) set({ session: now.value });
     set({ [name]: fromResult(r) } as Partial<KensaState>);
   },
 

@@ -18,6 +18,10 @@ export const processSlice = (client: KensaClient): StateCreator<KensaState, [], 
     const [threads, vmas, fds, cgroups] = await Promise.all([client.threads({ pid }), client.vmas({ pid }), client.fds({ pid }), client.cgroups({ pid })]);
     // A later selection wins: answers for a process no longer selected are dropped.
     if (get().selectedPid !== pid) return;
+    // Reading these images may have met broken ones: the session's problem list says which.
+    const session = await client.session();
+    if (get().selectedPid !== pid) return;
+    if (session.ok && session.value && get().session?.openedAt === session.value.openedAt) set({ session: session.value });
     set({
       threads: fromResult(threads),
       vmas: fromResult(vmas),
