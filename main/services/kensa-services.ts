@@ -215,21 +215,32 @@ export class KensaServices implements KensaApi {
         let rootfs: Rootfs | undefined;
         if (rootfsPath) rootfs = await openRootfs(path.resolve(rootfsPath), { cacheDir: this.cacheDir });
         task.check();
-        const cp = await Checkpoint.open(file, {
+        const opening = Checkpoint.open(file, {
           ...(this.opts.openOptions ?? {}),
           cacheDir: this.cacheDir,
           rootfs,
-          // Hashing reads the whole file and may be stopped between chunks (sha256File's loop);
-          // decompression has no stop point in the core, so a cancel there lets it finish in the background and discards the result.
+          // Hashing reads the whole file and stops between chunks (sha256File's loop). Decompression has no
+          // stop point in the core (a throw inside its stream would escape as an uncaught exception), so a
+          // cancel there answers at once and lets the decompression finish in the background: its result
+          // is closed and discarded (the cache keeps the decompressed tar for next time).
           onProgress: (done, total, phase) => {
             task.progress(done, total, phase);
             if (phase === 'hashing') task.check();
           },
         });
-        if (task.signal.aborted) {
-          cp.close();
+        const cancelled = new Promise<never>((_resolve, reject) => {
+          const onAbort = (): void => reject(new CancelledError(`opening ${file}`));
+          if (task.signal.aborted) onAbort();
+          else task.signal.addEventListener('abort', onAbort, { once: true });
+        });
+        cancelled.catch(() => undefined); // a cancel that loses the race must not be an unhandled rejection
+        let cp: Checkpoint;
+        try {
+          cp = await Promise.race([opening, cancelled]);
+        } catch (e) {
+          opening.then((late) => late.close(), () => undefined);
           rootfs?.close();
-          task.check();
+          throw e;
         }
         return { cp, rootfs };
       });
