@@ -10,7 +10,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { BENCH_DIR, bigmemArchive, measure, measureKensa, report, type Measurement } from './lib';
 
-const RUNS = 3;
+const RUNS = 5;
 const archive = bigmemArchive();
 const dir = path.join(BENCH_DIR, 'core');
 fs.mkdirSync(dir, { recursive: true });
@@ -44,10 +44,10 @@ for (let i = 0; i < RUNS; i++) {
   fresh();
   cores.push(measureKensa(['core', archive, '--out', out, '--json'], { runs: 1 }));
 }
+for (const m of cps) if (m.status !== 0) throw new Error(`cp exited ${m.status}`);
+for (const m of cores) if (m.status !== 0) throw new Error(`kensa core exited ${m.status}`);
 const cp = median(cps);
 const core = median(cores);
-if (cp.status !== 0) throw new Error(`cp exited ${cp.status}`);
-if (core.status !== 0) throw new Error(`kensa core exited ${core.status}`);
 const [written] = JSON.parse(core.stdout) as { size: number; bytes: Record<string, number> }[];
 
 report('cp pages-1.img (1 GiB)', { seconds: cp.seconds, MiB: Math.round(pagesSize / 1048576), runs: cps.map((m) => m.seconds).join('/') });
