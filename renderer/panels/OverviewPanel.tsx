@@ -45,7 +45,7 @@ export function OverviewPanel() {
                 <KeyValue
                   rows={[
                     ['Created', visible(o.created)],
-                    ['Checkpointed', o.checkpointed ? visible(o.checkpointed) : <span className="muted">not recorded by this engine</span>],
+                    ['Checkpointed', o.checkpointed ? visible(o.checkpointed) : <span className="muted">not recorded in this archive</span>],
                     ['Host uptime at dump', o.uptimeAtDump ? `${o.uptimeAtDump.monotonic.toFixed(3)} s (boot time ${o.uptimeAtDump.boottime.toFixed(3)} s)` : undefined],
                     ['CRIU run id', o.criuRunId ? <span className="mono">{visible(o.criuRunId)}</span> : undefined],
                   ]}
