@@ -115,7 +115,7 @@ function Nav() {
       {PANELS.map((p) => (
         <button key={p.id} role="tab" aria-selected={panel === p.id} tabIndex={panel === p.id ? 0 : -1} onClick={() => setPanel(p.id)} data-panel={p.id}>
           <span>{p.label}</span>
-          <kbd>Alt+{p.key.toUpperCase()}</kbd>
+          <kbd title={`${p.key.toUpperCase()}, or Alt+${p.key.toUpperCase()} while typing`}>{p.key.toUpperCase()}</kbd>
         </button>
       ))}
       <div className="proc">
@@ -160,9 +160,14 @@ export function App({ bridge }: { bridge?: PreloadBridge }) {
   }, [panel]);
 
   useEffect(() => {
+    // Panel keys: Alt+key anywhere (the desktop app), or the bare key when not typing (browsers keep Alt+digit
+    // for their own tabs on Linux).
     const onKey = (e: KeyboardEvent): void => {
-      if (!e.altKey || e.ctrlKey || e.metaKey) return;
-      const p = PANELS.find((x) => x.key === e.key.toLowerCase());
+      if (e.ctrlKey || e.metaKey) return;
+      const target = e.target as HTMLElement | null;
+      const typing = !!target && (target.isContentEditable || ['INPUT', 'TEXTAREA', 'SELECT'].includes(target.tagName) || !!target.closest('.xterm'));
+      if (!e.altKey && (typing || e.shiftKey)) return;
+      const p = PANELS.find((x) => x.key === e.key.toLowerCase() || (e.altKey && e.code === `Digit${x.key}`) || (e.altKey && e.code === `Key${x.key.toUpperCase()}`));
       if (p) {
         e.preventDefault();
         setPanel(p.id);

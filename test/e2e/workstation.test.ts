@@ -146,14 +146,21 @@ for (const f of FIXTURES) {
       const { page } = w;
       await shot(page, f.name, '01-overview');
 
-      // Process tree: the fixture's pids and commands.
-      await showPanel(page, 'processes');
+      // Process tree: the fixture's pids and commands (reached with the keyboard: key 2).
+      await page.keyboard.press('2');
+      await page.waitForSelector('nav [data-panel=processes][aria-selected=true]');
       const rows = await page.$$eval('[data-testid=process-table] tbody tr', (trs) => trs.map((tr) => ({ pid: Number(tr.getAttribute('data-pid')), comm: tr.querySelector('.comm')?.textContent ?? '', cmdline: tr.querySelector('.cmdline')?.textContent ?? '' })));
       assert.deepEqual(rows.map((r) => r.pid).sort((a, b) => a - b), f.pids);
       const commands = pidsTxt(f);
       for (const r of rows) assert.equal(r.comm, commands.get(r.pid), `command of pid ${r.pid}`);
       for (const r of rows) assert.notEqual(r.cmdline, 'not readable', `command line of pid ${r.pid}`);
       await shot(page, f.name, '02-processes');
+      if (f.pids.length > 1) {
+        // Arrow keys move the selection in the tree.
+        await page.focus('[data-testid=process-table] tr[aria-selected=true]');
+        await page.keyboard.press('ArrowDown');
+        await page.waitForSelector(`[data-testid=process-table] tr[data-pid="${rows[1].pid}"][aria-selected=true]`);
+      }
 
       // Select the process that holds the first needle: its registers and its VMAs.
       const needles = readJson<Record<string, Record<string, string[]>>>(path.join(f.ref, 'gcore', 'needles.json'));
