@@ -5,7 +5,9 @@
  * names, the `(criu)` options) and the codec (protobuf-codec.ts).
  *
  * Loaded lazily, once, on the first decode, encode or printer call: nothing here runs, and protobufjs is not
- * even required, when the CLI merely starts.
+ * even required, when the CLI merely starts. The load is the first decode's fixed cost, about 70 ms on the
+ * 2-core reference machine when idle: requiring protobufjs ~40 ms, Root.fromJSON of the 168 types (which
+ * resolves them all) ~30 ms; each message type's decoder is then generated on its first use (~1 ms).
  *
  * The reflection types are the proto2 schemas with two deliberate changes, both made to the descriptor in
  * memory before Root.fromJSON (the committed files stay CRIU's schemas):
