@@ -3,7 +3,48 @@ import { useKensa, useKensaShallow } from '../stores/hooks';
 import { PanelTitle } from '../components/PanelTitle';
 import { ErrorMessage } from '../components/ErrorMessage';
 import { KeyValue } from '../components/KeyValue';
-import { visible } from '../util/text';
+import { visible, visibleLines } from '../util/text';
+
+type Item = { id?: unknown; path?: unknown; ok?: unknown; problems?: unknown };
+
+/** A verification report: the verdict, every problem, each evidence and derived file; the raw report on demand. */
+function Verification({ report }: { report: Record<string, unknown> }) {
+  const ok = report.ok === true;
+  const list = (v: unknown): string[] => (Array.isArray(v) ? v.map((x) => String(x)) : []);
+  const items = (v: unknown): Item[] => (Array.isArray(v) ? (v as Item[]) : []);
+  const rows = [...items(report.evidence), ...items(report.derived)];
+  return (
+    <div data-testid="case-verification">
+      <h3>Verification</h3>
+      <div className={ok ? 'ok' : 'danger'}>
+        <strong>{ok ? 'Verified' : 'VERIFICATION FAILED'}</strong>
+        {report.time ? <span className="muted"> at {visible(String(report.time))}</span> : null}
+      </div>
+      {[...list(report.problems), ...list((report.chain as Item | undefined)?.problems), ...list((report.caseFile as Item | undefined)?.problems)].map((p) => (
+        <div key={p} className="danger mono">✕ {visible(p)}</div>
+      ))}
+      {list(report.warnings).map((w) => (
+        <div key={w} className="muted mono">! {visible(w)}</div>
+      ))}
+      <table className="data" style={{ marginTop: 6 }}>
+        <tbody>
+          {rows.map((r, i) => (
+            <tr key={i}>
+              <td className={r.ok === true ? 'ok' : 'danger'}>{r.ok === true ? '✓' : '✕'}</td>
+              <td className="mono">{visible(String(r.id ?? ''))}</td>
+              <td className="mono wrap">{visible(String(r.path ?? ''))}</td>
+              <td className="mono wrap danger">{list(r.problems).map(visible).join('; ')}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <details>
+        <summary className="muted">Full report (JSON)</summary>
+        <pre className="mono" style={{ whiteSpace: 'pre-wrap' }}>{visibleLines(JSON.stringify(report, null, 2))}</pre>
+      </details>
+    </div>
+  );
+}
 
 /** The evidence case: open or create it, add the archive, verify, notes, and the report. */
 export function CasePanel() {
@@ -72,12 +113,7 @@ export function CasePanel() {
               Report written: <span className="mono">{visible(lastReport.path)}</span> (SHA-256 <span className="mono">{lastReport.sha256}</span>)
             </div>
           ) : null}
-          {verification.status === 'ready' && verification.value ? (
-            <>
-              <h3>Verification</h3>
-              <pre className="mono" data-testid="case-verification" style={{ whiteSpace: 'pre-wrap' }}>{visible(JSON.stringify(verification.value, null, 2)).replace(/\\x0a/g, '\n')}</pre>
-            </>
-          ) : null}
+          {verification.status === 'ready' && verification.value ? <Verification report={verification.value} /> : null}
           {verification.status === 'error' && verification.error ? <ErrorMessage context="Verification" error={verification.error} /> : null}
           <h3>Evidence</h3>
           <table className="data">

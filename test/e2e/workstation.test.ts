@@ -240,6 +240,25 @@ for (const f of FIXTURES) {
       }
       await shot(page, f.name, '11-terminal');
       await showPanel(page, 'case');
+      if (f.name === 'crio-counter') {
+        // An evidence case: create it, add the archive, a note from the process tree, verify; the banner follows.
+        const caseDir = path.join(tempDir('kensa-e2e-case-'), 'case');
+        await page.fill('[aria-label="Case folder"]', caseDir);
+        await page.fill('[aria-label="Analyst"]', 'e2e');
+        await page.click('[data-testid=panel-case] form button[type=submit]');
+        await page.waitForSelector('[data-testid=case-banner]:has-text("open archive not in the case")');
+        await page.click('text=Add the open archive (hash it)');
+        await page.waitForSelector('[data-testid=case-banner]:has-text("open archive recorded")');
+        await showPanel(page, 'processes');
+        await page.click('[data-testid=process-table] tr[data-pid="6"] .note-btn');
+        await page.fill('[role=dialog] textarea', 'counter holds the key');
+        await page.click('[role=dialog] button.primary');
+        await page.waitForSelector('[data-testid=case-banner]:has-text("1 notes")');
+        await page.click('[data-testid=case-banner] button:has-text("Verify")');
+        await page.waitForSelector('[data-testid=case-banner]:has-text("verified")');
+        await showPanel(page, 'case');
+        await page.waitForSelector('[data-testid=case-notes] td:has-text("counter holds the key")');
+      }
       await shot(page, f.name, '12-case');
 
       // Light theme too, at the same size.
