@@ -78,7 +78,10 @@ export async function prepareGdb(cp: Checkpoint, pid: number, opts: { rootfs?: R
   // Without a rootfs, an empty sysroot: container paths must not resolve to the host's own libraries.
   const sysroot = opts.rootfs ? await opts.rootfs.sysroot(cacheDir) : ensureDir(path.join(cacheDir, 'sysroots', 'empty'));
   const inRoot = (p: string): string => path.join(sysroot, ...p.split('/').filter(Boolean));
-  const exePath = cp.exe(pid);
+  // The executable, unless it was deleted while running (the rootfs file of that name is another file).
+  const exeId = cp.mm(pid)?.exe_file_id;
+  const exeDeleted = exeId !== undefined && cp.deletedFileIds().has(Number(exeId));
+  const exePath = exeDeleted ? undefined : cp.exe(pid);
   const exe = exePath && fs.existsSync(inRoot(exePath)) ? inRoot(exePath) : undefined;
   const dirs: string[] = [];
   for (const v of cp.vmas(pid)) {
