@@ -219,10 +219,9 @@ export class KensaServices implements KensaApi {
           ...(this.opts.openOptions ?? {}),
           cacheDir: this.cacheDir,
           rootfs,
-          // Hashing reads the whole file and stops between chunks (sha256File's loop). Decompression has no
-          // stop point in the core (a throw inside its stream would escape as an uncaught exception), so a
-          // cancel there answers at once and lets the decompression finish in the background: its result
-          // is closed and discarded (the cache keeps the decompressed tar for next time).
+          // Hashing and decompression stop on the task's signal (the partial output is removed); the race
+          // below still answers a cancel at once.
+          signal: task.signal,
           onProgress: (done, total, phase) => {
             task.progress(done, total, phase);
             if (phase === 'hashing') task.check();

@@ -44,6 +44,8 @@ export const DEFAULT_ARCHIVE_LIMITS: ArchiveLimits = {
 
 export interface OpenOptions {
   cacheDir?: string;
+  /** Stops hashing / decompression of a compressed archive (the partial output is removed). */
+  signal?: AbortSignal;
   limits?: Partial<ArchiveLimits>;
   onProgress?: ProgressFn;
 }
@@ -120,7 +122,7 @@ export class CheckpointArchive {
       return new CheckpointArchive(file, 'tar', tarBacking(src, limits, file), limits);
     }
     src.close();
-    const dec = await decompressToCache(file, kind, resolveCacheDir(opts.cacheDir), limits, opts.onProgress);
+    const dec = await decompressToCache(file, kind, resolveCacheDir(opts.cacheDir), limits, opts.onProgress, opts.signal);
     const tarSrc = new FileSource(dec.tarPath);
     const format: ArchiveFormat = kind === 'gzip' ? 'tar.gz' : 'tar.zst';
     const backing = tarBacking(tarSrc, limits, file);

@@ -44,6 +44,10 @@ export const DEFAULT_DECOMPRESS_LIMITS: DecompressLimits = {
   zstdWindowLogMax: 27,
 };
 
+function cancelled(file: string): KensaError {
+  return new KensaError('usage', 'decompression cancelled', { source: file });
+}
+
 /** A read stream over evidence: read-only, without touching atime where allowed. */
 function evidenceStream(file: string): fs.ReadStream {
   return fs.createReadStream('', { fd: openReadOnly(file), highWaterMark: 1 << 20 });
@@ -52,12 +56,16 @@ function evidenceStream(file: string): fs.ReadStream {
 export type ProgressFn = (doneBytes: number, totalBytes: number, phase: string) => void;
 
 /** SHA-256 (hex) of a file, streamed. */
-export async function sha256File(file: string, onProgress?: ProgressFn): Promise<string> {
+export async function sha256File(file: string, onProgress?: ProgressFn, signal?: AbortSignal): Promise<string> {
   const hash = crypto.createHash('sha256');
   const total = fs.statSync(file).size;
   let done = 0;
   const stream = evidenceStream(file);
   for await (const chunk of stream) {
+    if (signal?.aborted) {
+      stream.destroy();
+      throw cancelled(file);
+    }
     hash.update(chunk as Buffer);
     done += (chunk as Buffer).length;
     onProgress?.(done, total, 'hashing');
@@ -164,6 +172,7 @@ export async function decompressToCache(
   cacheDir: string,
   limits: DecompressLimits = DEFAULT_DECOMPRESS_LIMITS,
   onProgress?: ProgressFn,
+  signal?: AbortSignal,
 ): Promise<DecompressedArchive> {
   const dir = ensureDir(path.join(cacheDir, 'archives'));
   const st = fs.statSync(file);
@@ -179,7 +188,7 @@ export async function decompressToCache(
     /* not memoised yet */
   }
   if (!/^[0-9a-f]{64}$/.test(sha)) {
-    sha = await sha256File(file, onProgress);
+    sha = await sha256File(file, onProgress, signal);
     fs.writeFileSync(memo, sha + '\n');
   }
   const tarPath = path.join(dir, `${sha}.tar`);
@@ -193,8 +202,12 @@ export async function decompressToCache(
   const partial = `${tarPath}.partial-${process.pid}-${Date.now()}`;
   const meter = new LimitMeter(st.size, limits, file, onProgress);
   try {
-    await pipeline(evidenceStream(file), makeDecompressor(kind, limits), meter, fs.createWriteStream(partial, { mode: 0o600 }));
+    await pipeline(evidenceStream(file), makeDecompressor(kind, limits), meter, fs.createWriteStream(partial, { mode: 0o600 }), signal ? { signal } : {});
   } catch (e) {
+    if (signal?.aborted) {
+      fs.rmSync(partial, { force: true });
+      throw cancelled(file);
+    }
     if (e instanceof KensaError) {
       fs.rmSync(partial, { force: true });
       throw e;

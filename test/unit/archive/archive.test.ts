@@ -13,7 +13,9 @@ import { checkpointSizes, readContainerMeta } from '../../../main/core/archive/c
 import { KensaError, LimitError } from '../../../main/core/errors';
 import { indexTar } from '../../../main/core/archive/tar-index';
 import { BufferSource } from '../../../main/core/io/byte-source';
-import { FIXTURES, fixture, kensa, tempDir } from '../../helpers';
+import { FIXTURES, LOCAL_FIXTURES, fixture, kensa, tempDir } from '../../helpers';
+
+const LOCAL_HOSTILE = path.join(LOCAL_FIXTURES, 'hostile');
 
 test('every fixture opens in its own form with the CRIU images found', async () => {
   const cache = tempDir();
@@ -178,4 +180,16 @@ test('names that climb out of the archive are flagged, never used as paths', asy
   assert.ok(a.warnings.some((w) => /leaves the archive/.test(w)));
   assert.ok(!fs.existsSync(path.join(dir, '..', 'etc', 'evil')));
   void KensaError;
+});
+
+test('decompression stops on cancel and leaves no partial output', async () => {
+  const dir = tempDir();
+  const ac = new AbortController();
+  setTimeout(() => ac.abort(), 200);
+  const bomb = path.join(LOCAL_HOSTILE, 'zstd-bomb.tar.zst');
+  const t = Date.now();
+  // With the ratio limit raised the bomb would inflate 4 GiB; the signal stops it.
+  await assert.rejects(CheckpointArchive.open(bomb, { cacheDir: dir, signal: ac.signal, limits: { maxRatio: 1e9 } }), (e: unknown) => e instanceof KensaError && /cancelled/.test(e.message));
+  assert.ok(Date.now() - t < 10_000);
+  assert.deepEqual(fs.readdirSync(path.join(dir, 'archives')).filter((n) => n.includes('.tar')), []);
 });
