@@ -5,7 +5,7 @@ import { openCheckpoint, UsageError } from '../common';
 import { critJson, decodeImage, rawJson } from '../../core/criu';
 import { FileSource } from '../../core/io/byte-source';
 import { sniffCompression } from '../../core/archive/decompress';
-import { Header } from 'tar';
+import { Header } from 'tar/header';
 import { KensaError } from '../../core/errors';
 import { escapeText } from '../../../shared/format';
 

@@ -1,22 +1,9 @@
 /** Every `kensa` command, in the order `kensa --help` lists them. */
 import type { Command } from '../command';
-import { show } from './show';
-import { inspect } from './inspect';
-import { ps } from './ps';
-import { decode } from './decode';
-import { ls } from './ls';
-import { cat } from './cat';
-import { caseCommand } from './case';
-import { core } from './core';
-import { gdb } from './gdb';
-import { mem } from './mem';
-import { strings } from './strings';
-import { diff } from './diff';
-
 /**
- * A command whose module is loaded on first use. `serve` and `report` pull in the workstation services,
- * ws and pdfkit (about 0.35 s of module loading measured here), which every other command would otherwise
- * pay at start-up; `kensa mem` started in ~0.45 s with them, ~0.15 s without.
+ * A command whose module is loaded on first use: a run loads only its own command and what that needs.
+ * `serve` and `report` pull in the workstation services, ws and pdfkit (about 0.35 s of module loading
+ * measured here); core, memory and evidence modules cost the read-only commands ~60 ms more.
  */
 function lazy(name: string, load: () => Command): Command {
   let loaded: Command | undefined;
@@ -37,8 +24,20 @@ function lazy(name: string, load: () => Command): Command {
 }
 
 /* eslint-disable @typescript-eslint/no-require-imports */
-const serve = lazy('serve', () => (require('./serve') as typeof import('./serve')).serve);
-const report = lazy('report', () => (require('./report') as typeof import('./report')).report);
+export const COMMANDS: Command[] = [
+  lazy('show', () => (require('./show') as typeof import('./show')).show),
+  lazy('inspect', () => (require('./inspect') as typeof import('./inspect')).inspect),
+  lazy('ps', () => (require('./ps') as typeof import('./ps')).ps),
+  lazy('decode', () => (require('./decode') as typeof import('./decode')).decode),
+  lazy('ls', () => (require('./ls') as typeof import('./ls')).ls),
+  lazy('cat', () => (require('./cat') as typeof import('./cat')).cat),
+  lazy('mem', () => (require('./mem') as typeof import('./mem')).mem),
+  lazy('strings', () => (require('./strings') as typeof import('./strings')).strings),
+  lazy('diff', () => (require('./diff') as typeof import('./diff')).diff),
+  lazy('core', () => (require('./core') as typeof import('./core')).core),
+  lazy('gdb', () => (require('./gdb') as typeof import('./gdb')).gdb),
+  lazy('serve', () => (require('./serve') as typeof import('./serve')).serve),
+  lazy('case', () => (require('./case') as typeof import('./case')).caseCommand),
+  lazy('report', () => (require('./report') as typeof import('./report')).report),
+];
 /* eslint-enable @typescript-eslint/no-require-imports */
-
-export const COMMANDS: Command[] = [show, inspect, ps, decode, ls, cat, mem, strings, diff, core, gdb, serve, caseCommand, report];

@@ -9,8 +9,10 @@
  * The index never trusts a name: every member gets a normalised name (no `./`, no leading `/`), and names
  * that are absolute, contain `..`, or repeat are reported in `warnings` (hostile archives, issue 7).
  */
-import { Header, Pax } from 'tar';
-import type { HeaderData } from 'tar';
+// The header and pax parsers only: the package index loads create/extract too (~120 ms at start-up).
+import { Header } from 'tar/header';
+import { Pax } from 'tar/pax';
+import type { HeaderData } from 'tar/header';
 import type { ByteSource } from '../io/byte-source';
 import { FormatError, LimitError } from '../errors';
 
