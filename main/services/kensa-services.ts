@@ -656,7 +656,7 @@ export class KensaServices implements KensaApi {
         writeCore(cp, { pid, outPath, signal: task.signal, onProgress: (done, total) => task.progress(done, total, 'writing core') }),
       );
       if (this.caseObj) await this.caseObj.recordDerivedAsync(result.path, `workstation: ELF core of pid ${pid}`, this.evidenceId());
-      return ok({ pid: result.pid, path: result.path, size: result.size, sha256: result.sha256, threads: result.threads, segments: result.segments, missing: result.missing });
+      return ok({ pid: result.pid, path: result.path, size: result.size, sha256: result.sha256 ?? '', threads: result.threads, segments: result.segments, missing: result.missing });
     } catch (e) {
       return fail(e);
     }

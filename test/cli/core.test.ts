@@ -51,6 +51,21 @@ describe('kensa core', () => {
     assert.equal(rows[1].comm, 'counter');
   });
 
+  test('--no-hash writes the same core without hashing it', () => {
+    const f = fixture('podman-counter');
+    const hashed = tempDir('kensa-core-cli-');
+    const plain = tempDir('kensa-core-cli-');
+    const a = kensa(['core', f.input, '--pid', '6', '--out', hashed, '--json']);
+    const b = kensa(['core', f.input, '--pid', '6', '--out', plain, '--json', '--no-hash']);
+    assert.equal(a.status, 0, a.stderr);
+    assert.equal(b.status, 0, b.stderr);
+    const [ra] = JSON.parse(a.stdout) as CoreJson[];
+    const [rb] = JSON.parse(b.stdout) as CoreJson[];
+    assert.match(ra.sha256, /^[0-9a-f]{64}$/);
+    assert.equal(rb.sha256, undefined);
+    assert.ok(fs.readFileSync(ra.path).equals(fs.readFileSync(rb.path)));
+  });
+
   test('without a rootfs: file-backed pages found nowhere are left out and listed, exit 0', () => {
     const f = fixture('criu-dir');
     const out = tempDir('kensa-core-cli-');

@@ -20,8 +20,8 @@ const DEFECT_ORIGINS = ['missing-pages', 'missing-parent', 'missing-lazy'];
 export const core: Command = {
   name: 'core',
   summary: 'Write each process as an ELF core file for gdb (threads, registers, memory, mapped files)',
-  usage: 'core ARCHIVE [--pid N ...] [--rootfs PATH] [--parent ARCHIVE] --out DIR [--json]',
-  options: { ...PID_OPTIONS, rootfs: { type: 'string' }, parent: { type: 'string' }, out: { type: 'string', short: 'o' } },
+  usage: 'core ARCHIVE [--pid N ...] [--rootfs PATH] [--parent ARCHIVE] --out DIR [--no-hash] [--json]',
+  options: { ...PID_OPTIONS, rootfs: { type: 'string' }, parent: { type: 'string' }, out: { type: 'string', short: 'o' }, 'no-hash': { type: 'boolean' } },
   async run(ctx) {
     if (ctx.args.length !== 1) throw new UsageError('core needs one ARCHIVE');
     const out = ctx.opts.out;
@@ -46,7 +46,7 @@ export const core: Command = {
         const progress = ctx.interactive ? (done: number, total: number) => ctx.err(`\rcore.${pid}: ${formatBytes(done)} of ${formatBytes(total)}\x1b[K`) : undefined;
         let r: CoreWriteResult;
         try {
-          r = await writeCore(cp, { pid, outPath: path.join(out, `core.${pid}`), onProgress: progress });
+          r = await writeCore(cp, { pid, outPath: path.join(out, `core.${pid}`), onProgress: progress, hash: !ctx.opts['no-hash'] });
         } catch (e) {
           // One unreadable process (a broken core-<tid>.img) must not cost the analyst the others.
           if (!(e instanceof KensaError) || e.kind === 'usage' || pids.length === 1) throw e;
@@ -101,7 +101,7 @@ function printHuman(ctx: CommandContext, results: (CoreWriteResult & { comm: str
   ctx.out(
     table(
       ['PID', 'COMM', 'THREADS', 'SEGMENTS', 'SIZE', 'SHA256', 'PATH'],
-      results.map((r) => [r.pid, r.comm, r.threads.join(','), r.segments, formatBytes(r.size), r.sha256, r.path]),
+      results.map((r) => [r.pid, r.comm, r.threads.join(','), r.segments, formatBytes(r.size), r.sha256 ?? '(not hashed)', r.path]),
     ),
   );
   for (const r of results) {

@@ -14,20 +14,23 @@ import { AddressSpace } from '../memory/address-space';
 import { KensaError } from '../errors';
 import { encodeElfHeader, encodeExtnumSectionHeader, encodeNote, encodeProgramHeader, noteSize, PHDR_SIZE, PT_LOAD, PT_NOTE, EHDR_SIZE, type ProgramHeader } from './elf';
 import { isWrittenOrigin, planCore, type CorePlan } from './layout';
-import { coreHasher, type CoreHasher } from './stream-hash';
+import { coreHasher, noHasher, type CoreHasher } from './stream-hash';
 
 export interface CoreWriteOptions {
   pid: number;
   outPath: string;
   signal?: AbortSignal;
   onProgress?: (doneBytes: number, totalBytes: number) => void;
+  /** Hash the core as it is written (default true). */
+  hash?: boolean;
 }
 
 export interface CoreWriteResult {
   pid: number;
   path: string;
   size: number;
-  sha256: string;
+  /** SHA-256 of the core file (absent when the caller asked for no hash). */
+  sha256?: string;
   threads: number[];
   segments: number;
   bytes: Record<string, number>;
@@ -149,7 +152,7 @@ export async function writeCore(cp: Checkpoint, opts: CoreWriteOptions): Promise
     throw new KensaError('io', `cannot write the core: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, { source: partial });
   }
   const total = Number(plan.fileSize);
-  const hasher = coreHasher(total, CHUNK);
+  const hasher = opts.hash === false ? noHasher(CHUNK) : coreHasher(total, CHUNK);
   try {
     const w = new CoreFileWriter(fd, partial, hasher, CHUNK);
     await writeHead(w, plan);
@@ -182,7 +185,7 @@ export async function writeCore(cp: Checkpoint, opts: CoreWriteOptions): Promise
     }
     if (w.position !== total) throw new Error(`internal: wrote ${w.position} bytes, planned ${total}`);
     fs.ftruncateSync(fd, total);
-    const sha256 = await hasher.finish();
+    const digest = await hasher.finish();
     fs.closeSync(fd);
     fs.renameSync(partial, outPath);
     opts.onProgress?.(total, total);
@@ -192,7 +195,7 @@ export async function writeCore(cp: Checkpoint, opts: CoreWriteOptions): Promise
       pid: plan.pid,
       path: outPath,
       size: total,
-      sha256,
+      ...(opts.hash === false ? {} : { sha256: digest }),
       threads: plan.threads,
       segments: plan.segments.length,
       bytes,
