@@ -15,7 +15,8 @@ import type {
   OpenArchiveRequest, OverviewInfo, ProcessInfo, ReadFileRequest, ReadMemoryRequest, ReportRequest, Result, RootfsTree, SearchRequest,
   SearchResult, SessionInfo, SocketInfo, TaskRequest, ThreadInfo, VmaInfo, ByteOriginName, SearchPatternSpec, Capabilities,
 } from '../../shared/api/contract';
-import { jsonSafe, formatMicros } from '../../shared/format';
+import { jsonSafe } from '../../shared/format';
+import { DUMP_STATISTICS, formatDumpStat } from '../../shared/dump-stats';
 import { Checkpoint, type CheckpointOpenOptions } from '../core/model/checkpoint';
 import { AddressSpace } from '../core/memory/address-space';
 import type { Vma } from '../core/memory/vma';
@@ -49,23 +50,6 @@ const MAX_FOLDER_FILES = 100_000;
 const PRESENT_ORIGINS = new Set<ByteOriginName>(['pages', 'shmem', 'parent']);
 const MISSING_ORIGINS = new Set<ByteOriginName>(['missing-parent', 'missing-lazy', 'missing-file', 'missing-pages']);
 
-/** CRIU dump statistics as checkpointctl labels them (stats.proto dump_stats_entry). */
-const STATISTICS: [string, string, 'us' | 'n'][] = [
-  ['freezing_time', 'Freezing time', 'us'],
-  ['frozen_time', 'Frozen time', 'us'],
-  ['memdump_time', 'Memdump time', 'us'],
-  ['memwrite_time', 'Memwrite time', 'us'],
-  ['pages_scanned', 'Pages scanned', 'n'],
-  ['pages_skipped_parent', 'Pages skipped (in parent)', 'n'],
-  ['pages_written', 'Pages written', 'n'],
-  ['pages_lazy', 'Pages lazy', 'n'],
-  ['irmap_resolve', 'irmap resolve time', 'us'],
-  ['page_pipes', 'Page pipes', 'n'],
-  ['page_pipe_bufs', 'Page pipe buffers', 'n'],
-  ['shpages_scanned', 'Shared pages scanned', 'n'],
-  ['shpages_skipped_parent', 'Shared pages skipped (in parent)', 'n'],
-  ['shpages_written', 'Shared pages written', 'n'],
-];
 
 export const SENSITIVITY_NOTICE =
   'This checkpoint holds the complete memory, open files and environment of the container\'s processes at the moment of the dump: ' +
@@ -309,7 +293,7 @@ export class KensaServices implements KensaApi {
         macs: m.macs,
         networks: m.networks.map((n) => ({ network: n.network, interface: n.interface, addresses: n.addresses, gateways: n.gateways, ...(n.mac ? { mac: n.mac } : {}) })),
         sizes: { total: sizes.checkpointSize, memoryPages: sizes.memoryPagesSize, rootfsDiff: sizes.rootfsDiffSize, ...(sizes.amdGpuMemoryPagesSize ? { amdGpuMemoryPages: sizes.amdGpuMemoryPagesSize } : {}) },
-        statistics: STATISTICS.filter(([k]) => stats?.[k] !== undefined).map(([key, label, kind]) => ({ key, label, value: stats![key], display: kind === 'us' ? formatMicros(stats![key]) : String(stats![key]) })),
+        statistics: DUMP_STATISTICS.filter(([k]) => stats?.[k] !== undefined).map(([key, label, kind]) => ({ key, label, value: stats![key], display: formatDumpStat(stats![key], kind) })),
         processes: processes.length,
         threads: processes.reduce((n, p) => n + p.tids.length, 0),
         hashes: s.hashes.map((h) => ({ ...h })),

@@ -2,25 +2,13 @@ import type { Command } from '../command';
 import { EXIT } from '../command';
 import { finish, openCheckpoint, printJson, table, UsageError } from '../common';
 import { showSummary, type ShowSummary } from '../../core/model/summary';
-import { formatBytes, formatMicros, escapeText } from '../../../shared/format';
+import { formatBytes, escapeText } from '../../../shared/format';
+import { DUMP_STATISTICS, formatDumpStat } from '../../../shared/dump-stats';
 import { reportError } from '../main';
 
-export const STAT_LABELS: [string, string, 'us' | 'n'][] = [
-  ['freezing_time', 'Freezing time', 'us'],
-  ['frozen_time', 'Frozen time', 'us'],
-  ['memdump_time', 'Memdump time', 'us'],
-  ['memwrite_time', 'Memwrite time', 'us'],
-  ['pages_scanned', 'Pages scanned', 'n'],
-  ['pages_skipped_parent', 'Pages skipped (in parent)', 'n'],
-  ['pages_written', 'Pages written', 'n'],
-  ['pages_lazy', 'Pages lazy', 'n'],
-  ['shpages_scanned', 'Shared pages scanned', 'n'],
-  ['shpages_written', 'Shared pages written', 'n'],
-];
-
-export function formatStat(value: number, kind: 'us' | 'n'): string {
-  return kind === 'us' ? formatMicros(value) : String(value);
-}
+/** The statistics `show --stats` and `inspect --stats` print, in checkpointctl's order and words. */
+export const STAT_LABELS = DUMP_STATISTICS.filter(([k]) => !['irmap_resolve', 'page_pipes', 'page_pipe_bufs', 'shpages_skipped_parent'].includes(k));
+export const formatStat = formatDumpStat;
 
 export const show: Command = {
   name: 'show',
