@@ -7,6 +7,7 @@
 import * as crypto from 'node:crypto';
 import { escapeText, formatBytes } from '../../../shared/format';
 import type { ReportModel, ReportEvidence, ReportFinding } from './report-model';
+import { containerFacts } from './report-model';
 
 const CSS = `
 :root { color-scheme: light; }
@@ -89,25 +90,7 @@ function evidenceSection(ev: ReportEvidence): string {
   if (ev.container) {
     const c = ev.container;
     out.push('<h3>Container</h3>');
-    out.push(
-      kv([
-        ['Engine', c.engine ?? (c.layout === 'image-folder' ? 'none (bare CRIU images)' : undefined)],
-        ['Layout', c.layout],
-        ['Container name', c.container_name],
-        ['Container id', c.id, 'mono'],
-        ['Image', c.image],
-        ['Runtime', c.runtime],
-        ['Created', c.created],
-        ['Checkpointed', c.checkpointed],
-        ['Pod', c.pod_name],
-        ['Kubernetes namespace', c.kubernetes_namespace],
-        ['Hostname', c.hostname],
-        ['Architecture', c.arch],
-        ['CRIU run id', c.criu_run_id, 'mono'],
-        ['Processes', c.processes],
-        ['Checkpoint size', `${c.checkpoint_size.total_size} bytes (memory pages ${c.checkpoint_size.memory_pages_size}, root fs diff ${c.checkpoint_size.root_fs_diff_size})`],
-      ]),
-    );
+    out.push(kv(containerFacts(c)));
   }
   if (ev.processes) {
     out.push('<h3>Process tree</h3>');

@@ -112,6 +112,30 @@ export interface ReportEvidence {
   problems: string[];
 }
 
+/** A labelled fact for the report's key/value tables; `mono` marks ids and hashes set in a fixed font. */
+export type ReportFact = [label: string, value: string | number | undefined, style?: 'mono'];
+
+/** The container facts every report format lists, in one order. */
+export function containerFacts(c: ShowSummary): ReportFact[] {
+  return [
+    ['Engine', c.engine ?? (c.layout === 'image-folder' ? 'none (bare CRIU images)' : undefined)],
+    ['Layout', c.layout],
+    ['Container name', c.container_name],
+    ['Container id', c.id, 'mono'],
+    ['Image', c.image],
+    ['Runtime', c.runtime],
+    ['Created', c.created],
+    ['Checkpointed', c.checkpointed],
+    ['Pod', c.pod_name],
+    ['Kubernetes namespace', c.kubernetes_namespace],
+    ['Hostname', c.hostname],
+    ['Architecture', c.arch],
+    ['CRIU run id', c.criu_run_id, 'mono'],
+    ['Processes', c.processes],
+    ['Checkpoint size', `${c.checkpoint_size.total_size} bytes (memory pages ${c.checkpoint_size.memory_pages_size}, root fs diff ${c.checkpoint_size.root_fs_diff_size})`],
+  ];
+}
+
 export interface ReportFinding {
   id: string;
   evidenceId: string;

@@ -15,6 +15,7 @@ import * as crypto from 'node:crypto';
 import PDFDocument from 'pdfkit';
 import { escapeText, formatBytes } from '../../../shared/format';
 import type { ReportEvidence, ReportFinding, ReportModel } from './report-model';
+import { containerFacts } from './report-model';
 
 const PAGE_MARGIN = 50;
 const LABEL_WIDTH = 125;
@@ -146,23 +147,7 @@ function evidencePdf(w: PdfWriter, ev: ReportEvidence): void {
   if (ev.container) {
     const c = ev.container;
     w.h3('Container');
-    w.kv([
-      ['Engine', c.engine ?? (c.layout === 'image-folder' ? 'none (bare CRIU images)' : undefined)],
-      ['Layout', c.layout],
-      ['Container name', c.container_name],
-      ['Container id', c.id, 'mono'],
-      ['Image', c.image],
-      ['Runtime', c.runtime],
-      ['Created', c.created],
-      ['Checkpointed', c.checkpointed],
-      ['Pod', c.pod_name],
-      ['Kubernetes namespace', c.kubernetes_namespace],
-      ['Hostname', c.hostname],
-      ['Architecture', c.arch],
-      ['CRIU run id', c.criu_run_id, 'mono'],
-      ['Processes', c.processes],
-      ['Checkpoint size', `${c.checkpoint_size.total_size} bytes (memory pages ${c.checkpoint_size.memory_pages_size}, root fs diff ${c.checkpoint_size.root_fs_diff_size})`],
-    ]);
+    w.kv(containerFacts(c));
   }
   if (ev.processes) {
     w.h3('Process tree');
