@@ -62,7 +62,7 @@ export function openOptions(ctx: CommandContext): CheckpointOpenOptions {
 
 export async function openCheckpoint(ctx: CommandContext, path: string, extra: Partial<CheckpointOpenOptions> = {}): Promise<Checkpoint> {
   const cp = await Checkpoint.open(path, { ...openOptions(ctx), ...extra });
-  if (ctx.interactive && ctx.opts.cache !== 'quiet') ctx.err('\r\x1b[K');
+  if (ctx.interactive) ctx.err('\r\x1b[K'); // clear the progress line, if one was drawn
   return cp;
 }
 

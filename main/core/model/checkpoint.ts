@@ -259,26 +259,13 @@ export class Checkpoint {
   }
 
   stats(): Stats | undefined {
-    const e = this.archive.has('stats-dump') ? this.decodeLoose('stats-dump') : this.images.first('stats-dump');
+    // stats-dump sits at the archive top for engines, inside the image folder for bare dumps.
+    const e = (this.images.member('stats-dump') ?? this.images.image('stats-dump'))?.entries[0] as Msg | undefined;
     const dump = e?.dump as Msg | undefined;
     if (!dump) return undefined;
     const out: Stats = {};
     for (const [k, v] of Object.entries(dump)) (out as Record<string, number>)[k] = num(v);
     return out;
-  }
-
-  /** stats-dump sits at the archive top for engines, inside the image folder for bare dumps. */
-  private decodeLoose(member: string): Msg | undefined {
-    try {
-      const bytes = this.archive.readFile(member);
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
-      const { decodeImage } = require('../criu') as typeof import('../criu');
-      return (decodeImage(bytes, { source: this.archive.source, member }).entries as Msg[])[0];
-    } catch (e) {
-      if (e instanceof KensaError) this.images.report(member, e);
-      else throw e;
-      return undefined;
-    }
   }
 
   /** Machine of the checkpoint, from the root task's core image (never from the host). */

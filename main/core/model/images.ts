@@ -32,23 +32,26 @@ export class ImageStore {
 
   /** The decoded image, or undefined when absent or unreadable (then recorded in `problems`). */
   image(imageName: string): DecodedImage | undefined {
-    const hit = this.cache.get(imageName);
+    return this.member(this.archive.imageMember(imageName));
+  }
+
+  /** Any member decoded as a CRIU image by its full name (`stats-dump` sits beside checkpoint/). */
+  member(member: string): DecodedImage | undefined {
+    const hit = this.cache.get(member);
     if (hit !== undefined) return hit ?? undefined;
-    const member = this.archive.imageMember(imageName);
     let result: DecodedImage | null = null;
     try {
-      const bytes = this.archive.readImage(imageName);
-      if (bytes !== undefined) {
+      if (this.archive.has(member)) {
+        const bytes = this.archive.readFile(member, this.archive.limits.maxImageBytes);
         result = decodeImage(bytes, { source: this.archive.source, member });
         // Decoding tolerated these (a missing required field, invalid UTF-8, ...); the result is partial.
         for (const w of result.warnings) this.report(member, new KensaError('format', w.message, { source: this.archive.source, member, offset: w.offset }));
       }
     } catch (e) {
       if (!(e instanceof KensaError)) throw e;
-      const err = e.within({ source: this.archive.source, member });
-      this.report(member, err);
+      this.report(member, e.within({ source: this.archive.source, member }));
     }
-    this.cache.set(imageName, result);
+    this.cache.set(member, result);
     return result ?? undefined;
   }
 
