@@ -12,6 +12,7 @@ export const MAX_CHUNKS = 2048;
 /** Origin codes per byte: index into ORIGIN_NAMES. */
 export const ORIGIN_NAMES: readonly ByteOriginName[] = [
   'pages', 'shmem', 'parent', 'rootfs-diff', 'rootfs', 'zero', 'not-dumped', 'missing-parent', 'missing-lazy', 'missing-file', 'missing-pages', 'unmapped',
+  'ghost-file',
 ];
 const ORIGIN_CODE = new Map(ORIGIN_NAMES.map((n, i) => [n, i]));
 const KNOWN = new Set<ByteOriginName>(KNOWN_BYTE_ORIGINS);

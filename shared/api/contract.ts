@@ -227,6 +227,7 @@ export type ByteOriginName =
   | 'parent'
   | 'rootfs-diff'
   | 'rootfs'
+  | 'ghost-file'
   | 'zero'
   | 'not-dumped'
   | 'missing-parent'
@@ -236,7 +237,7 @@ export type ByteOriginName =
   | 'unmapped';
 
 /** Origins whose bytes are real content (or a zero the kernel would also have written). */
-export const KNOWN_BYTE_ORIGINS: readonly ByteOriginName[] = ['pages', 'shmem', 'parent', 'rootfs-diff', 'rootfs', 'zero', 'not-dumped'];
+export const KNOWN_BYTE_ORIGINS: readonly ByteOriginName[] = ['pages', 'shmem', 'parent', 'rootfs-diff', 'rootfs', 'ghost-file', 'zero', 'not-dumped'];
 
 export interface ExtentInfo {
   start: Hex64;
@@ -327,6 +328,8 @@ export interface FdInfo {
   /** File position (decimal string when above 2^53-1). */
   pos?: number | string;
   deleted?: boolean;
+  /** A deleted file whose content the checkpoint holds: the ghost image and the file's size (knownEnd when it is cut short). */
+  ghost?: { member: string; size: number; knownEnd?: number };
   cloexec?: boolean;
 }
 

@@ -10,8 +10,10 @@
  *   read_parent_page fails there too);
  * - PE_LAZY-only runs: not in the checkpoint ("missing-lazy");
  * - file-backed pages not dumped: the unchanged file, from rootfs-diff.tar then the image rootfs
- *   (when given); found nowhere, or the mapped file was deleted (its path may name another file now)
- *   -> "missing-file", never invented;
+ *   (when given); found nowhere -> "missing-file", never invented;
+ * - the same for a file deleted while mapped: its path may name another file now, so only the content CRIU
+ *   kept in a ghost-file-<id>.img ("ghost-file", criu-format.md §1.3) is used; without one, or past the
+ *   point where a cut ghost image ends -> "missing-file";
  * - anonymous private pages not dumped were never touched: zero, as the kernel would write them;
  * - vvar, guard and uprobes areas are never dumped ("not-dumped", zero like the kernel's own core).
  *
@@ -28,6 +30,7 @@ export type ByteOrigin =
   | 'parent'
   | 'rootfs-diff'
   | 'rootfs'
+  | 'ghost-file'
   | 'zero'
   | 'not-dumped'
   | 'missing-parent'
@@ -37,7 +40,7 @@ export type ByteOrigin =
   | 'unmapped';
 
 /** Origins whose bytes are real content (or a real zero the kernel would also write). */
-export const KNOWN_ORIGINS: ReadonlySet<ByteOrigin> = new Set(['pages', 'shmem', 'parent', 'rootfs-diff', 'rootfs', 'zero', 'not-dumped']);
+export const KNOWN_ORIGINS: ReadonlySet<ByteOrigin> = new Set(['pages', 'shmem', 'parent', 'rootfs-diff', 'rootfs', 'ghost-file', 'zero', 'not-dumped']);
 
 export interface Extent {
   start: bigint;
@@ -49,7 +52,9 @@ export interface Extent {
   srcOffset?: number;
   /**
    * Which file holds them, for provenance: the member (`checkpoint/pages-2.img`,
-   * `rootfs-diff.tar/home/x`), `ARCHIVE!MEMBER` for a parent dump, or the path in the image rootfs.
+   * `rootfs-diff.tar/home/x`, `checkpoint/ghost-file-1.img`), `ARCHIVE!MEMBER` for a parent dump, or the path
+   * in the image rootfs. For a ghost file `srcOffset` is the offset in the ghost image itself; its holes (and
+   * the tail of the last page) have a member but no source: they read as zero.
    */
   member?: string;
   /** For file content shorter than the mapping: bytes past `srcEnd` (source offset) read as zero. */
@@ -59,6 +64,27 @@ export interface Extent {
 /** Resolves file-backed content: rootfs-diff.tar first, then the image rootfs. */
 export interface FileContentResolver {
   open(path: string): { src: ByteSource; origin: 'rootfs-diff' | 'rootfs'; member?: string } | undefined;
+}
+
+/** A stretch of a ghost file: stored bytes at `imageOffset` in the ghost image, or a hole (zeros) without it. */
+export interface GhostPiece {
+  start: number;
+  end: number;
+  imageOffset?: number;
+}
+
+/** The content of a deleted file kept in the checkpoint (main/core/model/ghost-file.ts). */
+export interface GhostContent {
+  /** The ghost image's member name, e.g. `checkpoint/ghost-file-1.img`. */
+  readonly member: string;
+  /** The ghost image itself: extents point into it. */
+  readonly image: ByteSource;
+  /** The file's size. */
+  readonly size: number;
+  /** File bytes [0, knownEnd) are known; a cut image leaves the rest unknown. */
+  readonly knownEnd: number;
+  /** Contiguous pieces covering file range [from, to), to ≤ knownEnd. */
+  pieces(from: number, to: number): GhostPiece[];
 }
 
 /**
@@ -90,6 +116,8 @@ export interface AddressSpaceInit {
   pagesMember?: string;
   shmem: (shmemId: number) => ShmemObject | undefined;
   files?: FileContentResolver;
+  /** The ghost content of a deleted file, by files.img id (undefined when the checkpoint has none). */
+  ghost?: (fileId: number) => GhostContent | undefined;
   /** pagemap-<pid>.img of the parent (pre-)dump, for PE_PARENT runs. */
   parent?: () => PageStore | undefined;
 }
@@ -240,9 +268,16 @@ export class AddressSpace {
   /** Pages the checkpoint does not hold: zero for anonymous memory, the file for file-backed memory. */
   private absentExtents(vma: Vma, start: bigint, end: bigint, out: Extent[]): void {
     if (vma.kind === 'file-private' || vma.kind === 'file-shared') {
-      // A deleted file's path may name another file now (or in the image): its content is not that. A
-      // mapping whose files.img entry is missing has no path at all: its pages are missing too, not zero.
-      const f = vma.file && !vma.file.deleted ? this.openFile(vma.file.path) : undefined;
+      // A deleted file's path may name another file now (or in the image): its content is not that, only the
+      // ghost CRIU kept is. A mapping whose files.img entry is missing has no path at all: its pages are
+      // missing too, not zero.
+      if (vma.file?.deleted) {
+        const ghost = this.init.ghost?.(vma.file.fileId);
+        if (ghost) this.ghostExtents(vma, ghost, start, end, out);
+        else push(out, { start, end, origin: 'missing-file', vma });
+        return;
+      }
+      const f = vma.file ? this.openFile(vma.file.path) : undefined;
       if (!f || !vma.file) {
         push(out, { start, end, origin: 'missing-file', vma });
         return;
@@ -259,6 +294,34 @@ export class AddressSpace {
       return;
     }
     push(out, { start, end, origin: 'zero', vma });
+  }
+
+  /**
+   * [start, end) of a mapping of a ghost file: its stored bytes and holes; bytes past a cut in the image are
+   * missing; pages past the end of the file read as zero (as for any file, see absentExtents).
+   */
+  private ghostExtents(vma: Vma, g: GhostContent, start: bigint, end: bigint, out: Extent[]): void {
+    const base = vma.pgoff - vma.start; // file offset = address + base
+    const from = start + base;
+    const to = end + base;
+    const known = BigInt(g.knownEnd);
+    const size = BigInt(g.size);
+    if (from < known) {
+      const stop = to < known ? to : known;
+      for (const p of g.pieces(Number(from), Number(stop))) {
+        const e: Extent = { start: BigInt(p.start) - base, end: BigInt(p.end) - base, origin: 'ghost-file', vma, member: g.member };
+        if (p.imageOffset !== undefined) {
+          e.src = g.image;
+          e.srcOffset = p.imageOffset;
+        }
+        push(out, e);
+      }
+    }
+    const cutFrom = from > known ? from : known;
+    const cutTo = to < size ? to : size;
+    if (cutFrom < cutTo) push(out, { start: cutFrom - base, end: cutTo - base, origin: 'missing-file', vma });
+    const eofFrom = from > size ? from : size;
+    if (eofFrom < to) push(out, { start: eofFrom - base, end, origin: 'ghost-file', vma, member: g.member });
   }
 
   private openFile(path: string): { src: ByteSource; origin: 'rootfs-diff' | 'rootfs'; member?: string } | undefined {

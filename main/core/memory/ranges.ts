@@ -9,9 +9,13 @@ import { AddressSpace, type ByteOrigin, type Extent } from './address-space';
  * Origins whose bytes are the process's real content (or a zero the kernel really had there). Left out:
  * `not-dumped` (vvar, vsyscall: the live process saw kernel data there, not zeros) and every `missing-*`.
  */
-export const CONTENT_ORIGINS: ReadonlySet<ByteOrigin> = new Set<ByteOrigin>(['pages', 'shmem', 'parent', 'rootfs-diff', 'rootfs', 'zero']);
+export const CONTENT_ORIGINS: ReadonlySet<ByteOrigin> = new Set<ByteOrigin>(['pages', 'shmem', 'parent', 'rootfs-diff', 'rootfs', 'ghost-file', 'zero']);
 
-/** Origins whose bytes were written into the checkpoint (its own pages or a parent dump's). */
+/**
+ * Origins whose bytes were written into the checkpoint as memory (its own pages or a parent dump's). File
+ * content the checkpoint also carries (rootfs-diff.tar, ghost files) is the file, not dumped memory: it is
+ * counted by origin, not here.
+ */
 export const DUMPED_ORIGINS: ReadonlySet<ByteOrigin> = new Set<ByteOrigin>(['pages', 'shmem', 'parent']);
 
 /** A run of consecutive addresses whose bytes are all known, with the extents that hold them (clipped). */

@@ -2,8 +2,8 @@
  * Memory search over every process's address space (issue 4), exact and fast:
  *
  * - each process's known-content ranges (contiguous addresses whose bytes the checkpoint gives: pages,
- *   shmem, parent, rootfs-diff, rootfs, zero) are streamed in SEARCH_CHUNK pieces that overlap by the
- *   pattern's length - 1, so matches crossing page, pagemap-run and VMA boundaries are found wherever
+ *   shmem, parent, rootfs-diff, rootfs, ghost-file, zero) are streamed in SEARCH_CHUNK pieces that overlap
+ *   by the pattern's length - 1, so matches crossing page, pagemap-run and VMA boundaries are found wherever
  *   the addresses are contiguous (checkpointctl misses those: it searches fixed chunks of one run);
  * - bytes are matched as bytes: Buffer.indexOf for literals, a latin1 string view for regexes (no byte is
  *   replaced before matching);

@@ -3,8 +3,9 @@
  *
  * The categories split every mapped byte once: file-backed (private and shared file mappings), shared
  * (MAP_SHARED anonymous memory, memfd and SysV shm: objects in pagemap-shmem images), and private (the
- * rest: anonymous memory, heap, stacks, vdso, vvar). `present` is what the checkpoint itself holds (its
- * pages, shmem pages, parent pages), counted for every process that maps it.
+ * rest: anonymous memory, heap, stacks, vdso, vvar). `present` is the memory the checkpoint itself holds (its
+ * pages, shmem pages, parent pages), counted for every process that maps it; file pages it carries as files
+ * (rootfs-diff.tar, the ghost image of a file deleted while mapped) are in `byOrigin` only.
  *
  * checkpointctl's memparse reports Σ nr_pages of every pagemap entry × the viewer's page size (parent
  * and lazy-only runs included, shmem never) and the size of MAP_SHARED VMAs (criu-format.md §5).

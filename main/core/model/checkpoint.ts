@@ -10,6 +10,7 @@ import { buildVmas, type Vma } from '../memory/vma';
 import { parsePagemap, type PageMap } from '../memory/pagemap';
 import { AddressSpace, type FileContentResolver, type ShmemObject } from '../memory/address-space';
 import { openParentDump, type ParentDump } from '../memory/parent';
+import { GhostFile, ghostImageName, remapEntries, type RemapEntry } from './ghost-file';
 import type { ByteSource } from '../io/byte-source';
 import { KensaError } from '../errors';
 
@@ -73,7 +74,38 @@ export interface FdRecord {
   flags?: number;
   pos?: bigint;
   deleted?: boolean;
+  /** A deleted file whose content the checkpoint holds (ghost image): where, and how big the file was. */
+  ghost?: GhostSummary;
   cloexec: boolean;
+}
+
+/** What `inspect --files` and the fd list say about a ghost: its member and the file's size. */
+export interface GhostSummary {
+  member: string;
+  size: number;
+  /** Set when the ghost image is cut short: file bytes known from the start. */
+  knownEnd?: number;
+}
+
+/** A file deleted while open or mapped (remap-fpath.img), with its users and the content CRIU kept. */
+export interface DeletedFileRecord {
+  /** files.img id. */
+  fileId: number;
+  path: string;
+  /** How CRIU kept it: 'ghost' (content in the checkpoint), 'linked' (a hard link on the container's file system), 'procfs'. */
+  remap: RemapEntry['kind'];
+  remapId: number;
+  /** The ghost content (GHOST remaps whose image could be read). */
+  ghost?: GhostFile;
+  /** The ghost image's member, also when it is absent or unreadable. */
+  ghostMember?: string;
+  /** Why the ghost content could not be read at all (absent or unreadable image). */
+  ghostError?: KensaError;
+  /** Size and mode as files.img recorded them (reg_file_entry). */
+  size?: number;
+  mode?: number;
+  /** Who had it: `fd N`, `mmap` (file-backed mappings), `exe`. */
+  users: { pid: number; use: string }[];
 }
 
 export interface SocketRecord {
@@ -201,6 +233,10 @@ export class Checkpoint {
   private readonly pagesSources = new Map<number, ByteSource | null>();
   private readonly shmemCache = new Map<number, ShmemObject | null>();
   private deletedCache?: Set<number>;
+  private remapCache?: RemapEntry[];
+  /** Ghost images by remap id (several file ids can share one: hard links of one deleted inode). */
+  private readonly ghostCache = new Map<number, GhostFile | null>();
+  private readonly ghostErrors = new Map<number, KensaError>();
   rootfs?: FileContentResolver;
   /** The parent dump PE_PARENT pages are read from (criu-format.md §1.5), when there is one. */
   parentDump?: ParentDump;
@@ -471,9 +507,79 @@ export class Checkpoint {
   deletedFileIds(): Set<number> {
     if (this.deletedCache) return this.deletedCache;
     const set = new Set<number>();
-    if (this.images.has('remap-fpath.img')) for (const e of this.images.entries('remap-fpath.img') ?? []) set.add(num(e.orig_id));
+    for (const r of this.remaps()) set.add(r.fileId);
     this.deletedCache = set;
     return set;
+  }
+
+  /** remap-fpath.img: which file ids were deleted while in use and how CRIU kept them (criu-format.md §2.7). */
+  remaps(): RemapEntry[] {
+    if (this.remapCache) return this.remapCache;
+    this.remapCache = this.images.has('remap-fpath.img') ? remapEntries(this.images.entries('remap-fpath.img') ?? []) : [];
+    return this.remapCache;
+  }
+
+  /**
+   * The content of a file deleted while open or mapped, from its ghost image (built once per image). Undefined
+   * when the file was not deleted, was kept another way (linked, procfs), or its image is absent or unreadable
+   * (then a problem names it). A cut image gives the content before the cut, and a problem.
+   */
+  ghostFile(fileId: number): GhostFile | undefined {
+    const remap = this.remaps().find((r) => r.fileId === fileId && r.kind === 'ghost');
+    if (!remap) return undefined;
+    let g = this.ghostCache.get(remap.remapId);
+    if (g !== undefined) return g ?? undefined;
+    g = null;
+    const member = this.archive.imageMember(ghostImageName(remap.remapId));
+    try {
+      if (!this.archive.has(member)) {
+        const err = new KensaError('missing', `missing: the content of deleted file id ${fileId} (${this.filePath(fileId) ?? '?'}) is named by remap-fpath.img but not in the checkpoint`, { source: this.archive.source, member });
+        this.images.report(member, err);
+        this.ghostErrors.set(remap.remapId, err);
+      } else {
+        const reg = this.files().get(fileId)?.reg;
+        g = GhostFile.open(this.archive.open(member), { source: this.archive.source, member, expectedSize: reg?.size !== undefined ? num(reg.size) : undefined });
+        for (const p of g.problems) this.images.report(member, p);
+      }
+    } catch (e) {
+      if (!(e instanceof KensaError)) throw e;
+      const err = e.within({ source: this.archive.source, member });
+      this.images.report(member, err);
+      this.ghostErrors.set(remap.remapId, err);
+      g = null;
+    }
+    this.ghostCache.set(remap.remapId, g);
+    return g ?? undefined;
+  }
+
+  /** Every file deleted while open or mapped, in remap-fpath order, with who used it and its ghost content. */
+  deletedFiles(): DeletedFileRecord[] {
+    const remaps = this.remaps();
+    if (!remaps.length) return [];
+    const users = new Map<number, { pid: number; use: string }[]>();
+    const use = (fileId: number, pid: number, how: string): void => {
+      const list = users.get(fileId) ?? [];
+      if (!list.some((u) => u.pid === pid && u.use === how)) list.push({ pid, use: how });
+      users.set(fileId, list);
+    };
+    for (const p of this.processList()) {
+      for (const f of this.fds(p.pid)) if (f.deleted) use(f.fileId, p.pid, `fd ${f.fd}`);
+      for (const v of this.vmas(p.pid)) if (v.file?.deleted && (v.kind === 'file-private' || v.kind === 'file-shared')) use(v.file.fileId, p.pid, 'mmap');
+      const exe = this.mm(p.pid)?.exe_file_id;
+      if (exe !== undefined && this.deletedFileIds().has(num(exe))) use(num(exe), p.pid, 'exe');
+    }
+    return remaps.map((r) => {
+      const rec: DeletedFileRecord = { fileId: r.fileId, path: this.filePath(r.fileId) ?? `? (file id ${r.fileId})`, remap: r.kind, remapId: r.remapId, users: users.get(r.fileId) ?? [] };
+      const reg = this.files().get(r.fileId)?.reg;
+      if (reg?.size !== undefined) rec.size = num(reg.size);
+      if (reg?.mode !== undefined) rec.mode = num(reg.mode);
+      if (r.kind === 'ghost') {
+        rec.ghostMember = this.archive.imageMember(ghostImageName(r.remapId));
+        rec.ghost = this.ghostFile(r.fileId);
+        if (!rec.ghost) rec.ghostError = this.ghostErrors.get(r.remapId);
+      }
+      return rec;
+    });
   }
 
   filePath(id: number): string | undefined {
@@ -603,6 +709,11 @@ export class Checkpoint {
         parent: () => this.parentDump?.taskStore(pid, pageSize),
         shmem: (id) => this.shmem(id, pageSize),
         files: this.fileResolver(),
+        // Directories, devices and fifos have no content to map; only a regular file's ghost gives pages.
+        ghost: (fileId) => {
+          const g = this.ghostFile(fileId);
+          return g && g.form !== 'none' ? g : undefined;
+        },
       });
     }
     this.spaces.set(pid, s);
@@ -658,6 +769,8 @@ export class Checkpoint {
           if (deleted.has(id)) {
             rec.deleted = true;
             rec.path += ' (deleted)';
+            const g = this.ghostFile(id);
+            if (g) rec.ghost = { member: g.member, size: g.size, ...(g.knownEnd < g.size ? { knownEnd: g.knownEnd } : {}) };
           }
         }
         return rec;

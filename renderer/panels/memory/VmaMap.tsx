@@ -8,6 +8,7 @@ export const ORIGIN_LABELS: [string, string][] = [
   ['pages', 'in checkpoint'],
   ['shmem', 'shared memory'],
   ['rootfs-diff', 'file (rootfs)'],
+  ['ghost-file', 'deleted file (ghost)'],
   ['zero', 'zero / not dumped'],
   ['missing-lazy', 'missing'],
   ['unmapped', 'unmapped'],
