@@ -11,6 +11,7 @@ import { KensaError } from '../../core/errors';
 import { finish, openCheckpoint, openRootfsOption, PID_OPTIONS, pidsOption, printJson, table, UsageError } from '../common';
 import type { CommandContext } from '../command';
 import { writeCore, type CoreWriteResult } from '../../core/elfcore/write-core';
+import { MISSING_DELETED_FILE } from '../../core/elfcore/layout';
 import { escapeText, formatBytes } from '../../../shared/format';
 import type { Checkpoint } from '../../core/model/checkpoint';
 
@@ -111,10 +112,19 @@ function printHuman(ctx: CommandContext, results: (CoreWriteResult & { comm: str
       .join(', ');
     ctx.out(`core.${r.pid}: ${sources}\n`);
     const files = new Map<string, number>();
-    for (const m of r.missing) if (m.file !== undefined) files.set(m.file, (files.get(m.file) ?? 0) + Number(BigInt(m.end) - BigInt(m.start)));
+    const deleted = new Map<string, number>();
+    for (const m of r.missing) {
+      if (m.file === undefined) continue;
+      const into = m.reason === MISSING_DELETED_FILE ? deleted : files;
+      into.set(m.file, (into.get(m.file) ?? 0) + Number(BigInt(m.end) - BigInt(m.start)));
+    }
     if (files.size) {
       ctx.out(`core.${r.pid}: left out (not in the checkpoint, rootfs-diff.tar or the rootfs; give --rootfs to include):\n`);
       for (const [f, n] of files) ctx.out(`  ${escapeText(f)} (${formatBytes(n)})\n`);
+    }
+    if (deleted.size) {
+      ctx.out(`core.${r.pid}: left out (deleted while mapped; the checkpoint holds no ghost content for them):\n`);
+      for (const [f, n] of deleted) ctx.out(`  ${escapeText(f)} (deleted) (${formatBytes(n)})\n`);
     }
   }
 }

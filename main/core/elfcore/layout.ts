@@ -237,8 +237,11 @@ function add(bytes: Map<ByteOrigin | OmittedReason, bigint>, key: ByteOrigin | O
   bytes.set(key, (bytes.get(key) ?? 0n) + n);
 }
 
+/** A deleted file's pages come only from its ghost image: --rootfs cannot give them (its path may name another file). */
+export const MISSING_DELETED_FILE = 'page of a file deleted while mapped, not in a ghost image of the checkpoint';
+
 function addMissing(missing: MissingRange[], e: Extent): void {
-  const reason = MISSING_REASONS[e.origin] ?? e.origin;
+  const reason = e.origin === 'missing-file' && e.vma?.file?.deleted ? MISSING_DELETED_FILE : MISSING_REASONS[e.origin] ?? e.origin;
   const file = e.origin === 'missing-file' ? e.vma?.file?.path : undefined;
   const last = missing[missing.length - 1];
   if (last && last.end === e.start && last.reason === reason && last.file === file) {
