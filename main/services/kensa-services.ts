@@ -476,6 +476,7 @@ export class KensaServices implements KensaApi {
         if (f.flags !== undefined) info.flags = f.flags;
         if (f.pos !== undefined) info.pos = f.pos <= BigInt(Number.MAX_SAFE_INTEGER) && f.pos >= 0n ? Number(f.pos) : f.pos.toString();
         if (f.deleted) info.deleted = true;
+        if (f.ghost) info.ghost = { ...f.ghost };
         return info;
       });
       const fsInfo = cp.fs(pid);

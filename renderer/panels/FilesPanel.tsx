@@ -91,7 +91,7 @@ export function FilesPanel() {
   return (
     <>
       <PanelTitle title="Files" sub={pid !== null ? `open files of process ${pid}` : undefined} />
-      <Problems members={['files.img', /^fdinfo-\d+\.img$/, `fs-${pid}.img`, 'rootfs-diff.tar', 'deleted.files', 'remap-fpath.img']} />
+      <Problems members={['files.img', /^fdinfo-\d+\.img$/, `fs-${pid}.img`, 'rootfs-diff.tar', 'deleted.files', 'remap-fpath.img', /^ghost-file-[0-9a-f]+\.img$/]} />
       <div className="files" data-testid="panel-files">
         <div className="top">
           {pid === null ? (
@@ -114,7 +114,10 @@ export function FilesPanel() {
                       <tr key={String(f.fd)}>
                         <td className="mono">{f.fd}</td>
                         <td>{f.type}</td>
-                        <td className={'mono wrap' + (f.deleted ? ' danger' : '')}>{visible(f.path)}</td>
+                        <td className={'mono wrap' + (f.deleted ? ' danger' : '')}>
+                          {visible(f.path)}
+                          {f.ghost ? <span className="muted"> — content in the checkpoint ({f.ghost.knownEnd !== undefined ? `${formatBytes(f.ghost.knownEnd)} of ` : ''}{formatBytes(f.ghost.size)}, {visible(f.ghost.member)})</span> : null}
+                        </td>
                         <td className="mono">{f.flags !== undefined ? '0' + f.flags.toString(8) : ''}{f.cloexec ? ' cloexec' : ''}</td>
                         <td className="mono">{f.pos ?? ''}</td>
                       </tr>
