@@ -1,27 +1,66 @@
-import type { Command } from '../command';
+import type { Command, CommandContext } from '../command';
 import { EXIT } from '../command';
-import { openCheckpoint, UsageError } from '../common';
+import { finish, openCheckpoint, UsageError } from '../common';
+import { KensaError } from '../../core/errors';
+import type { ByteSource } from '../../core/io/byte-source';
+import type { Checkpoint, DeletedFileRecord } from '../../core/model/checkpoint';
+
+/** `deleted:/PATH` (or `deleted:#ID`, the files.img id `kensa ls ARCHIVE deleted` prints): a file deleted while open or mapped. */
+export const DELETED_PREFIX = 'deleted:';
+const CHUNK = 1 << 20;
 
 export const cat: Command = {
   name: 'cat',
-  summary: 'Write one member of the archive (or a file inside rootfs-diff.tar) to stdout, byte for byte',
-  usage: 'cat ARCHIVE MEMBER',
+  summary: 'Write one member of the archive, a file inside rootfs-diff.tar, or the content of a file deleted while open (deleted:PATH) to stdout, byte for byte',
+  usage: 'cat ARCHIVE MEMBER | cat ARCHIVE deleted:/PATH | cat ARCHIVE deleted:#ID',
   options: {},
   async run(ctx) {
     const [source, member] = ctx.args;
     if (!source || !member || ctx.args.length !== 2) throw new UsageError('cat needs ARCHIVE MEMBER');
     const cp = await openCheckpoint(ctx, source);
     let name = member;
+    if (!cp.archive.has(name) && name.startsWith(DELETED_PREFIX)) return catDeleted(ctx, cp, name.slice(DELETED_PREFIX.length));
     if (!cp.archive.has(name) && !name.startsWith('rootfs-diff.tar/') && cp.archive.has(cp.archive.imageMember(name))) name = cp.archive.imageMember(name);
     const src = cp.archive.open(name);
-    const chunk = 1 << 20;
-    for (let off = 0; off < src.size; off += chunk) {
-      const n = Math.min(chunk, src.size - off);
-      const buf = src.read(off, n);
-      await new Promise<void>((resolve, reject) => {
-        process.stdout.write(buf, (e) => (e ? reject(e) : resolve()));
-      });
-    }
+    await writeOut(src, src.size);
     return EXIT.OK;
   },
 };
+
+/** The first `length` bytes of `src` to stdout; a read that comes up short is a typed error (never a silent cut). */
+async function writeOut(src: ByteSource, length: number): Promise<void> {
+  for (let off = 0; off < length; off += CHUNK) {
+    const buf = src.read(off, Math.min(CHUNK, length - off));
+    await new Promise<void>((resolve, reject) => {
+      process.stdout.write(buf, (e) => (e ? reject(e) : resolve()));
+    });
+  }
+}
+
+/** The ghost content of a deleted file; the known part of a cut ghost is written and the command exits 3. */
+async function catDeleted(ctx: CommandContext, cp: Checkpoint, spec: string): Promise<number> {
+  const d = findDeleted(cp, spec);
+  if (d.remap !== 'ghost') {
+    const how = d.remap === 'linked' ? 'as a hard link on the container\'s file system (linked remap)' : d.remap === 'procfs' ? 'as the /proc entry of a dead task' : `as remap ${d.remap}`;
+    throw new KensaError('missing', `${d.path} was deleted while in use, but CRIU kept it ${how}: its content is not in the checkpoint`, { source: cp.source, member: cp.archive.imageMember('remap-fpath.img') });
+  }
+  if (!d.ghost) throw d.ghostError ?? new KensaError('missing', `the content of ${d.path} cannot be read`, { source: cp.source, member: d.ghostMember });
+  if (d.ghost.form === 'none') throw new KensaError('usage', `${d.path} was not a regular file (mode 0${d.ghost.mode.toString(8)}): it has no content`, { source: cp.source, member: d.ghost.member });
+  await writeOut(d.ghost, d.ghost.knownEnd);
+  return finish(ctx, cp);
+}
+
+/** The deleted file `spec` names: `#ID` (files.img id) or a path; several ghosts at one path must be told apart by id. */
+function findDeleted(cp: Checkpoint, spec: string): DeletedFileRecord {
+  const all = cp.deletedFiles();
+  const byId = /^#(\d+)$/.exec(spec);
+  const path = '/' + spec.replace(/^\/+/, '');
+  const hits = byId ? all.filter((d) => d.fileId === Number(byId[1])) : all.filter((d) => d.path === path);
+  if (!hits.length) throw new KensaError('missing', `no file deleted while open or mapped is named ${spec} (kensa ls ARCHIVE deleted lists them)`, { source: cp.source });
+  // One inode open through several fds (or hard links) shares one ghost: that is one file, not a choice.
+  const distinct = new Map(hits.map((d) => [d.remap === 'ghost' ? `ghost ${d.remapId}` : `file ${d.fileId}`, d]));
+  if (distinct.size > 1) {
+    throw new UsageError(`${hits.length} different deleted files were at ${path} (file ids ${[...distinct.values()].map((d) => d.fileId).join(', ')}): name one as deleted:#ID`);
+  }
+  return hits[0];
+}

@@ -1,6 +1,6 @@
 import type { Command } from '../command';
 import { finish, openCheckpoint, pidsOption, printJson, UsageError } from '../common';
-import { inspectReport, type InspectSections, type ProcessNodeJson } from '../../core/model/summary';
+import { inspectReport, type InspectSections, type OpenFileJson, type ProcessNodeJson } from '../../core/model/summary';
 import { formatBytes } from '../../../shared/format';
 import { renderTree, type TreeNode } from '../tree';
 import { STAT_LABELS, formatStat } from './show';
@@ -43,6 +43,9 @@ export const inspect: Command = {
       metadata: all || Boolean(o.metadata),
       pid: pids?.[0],
     };
+    // Files and sockets are drawn under their processes: the tree view needs the process tree for them
+    // (the JSON keeps file_descriptors / sockets as their own sections).
+    if (!ctx.opts.json && (sections.files || sections.sockets)) sections.psTree = true;
     const cp = await openCheckpoint(ctx, ctx.args[0]);
     const report = inspectReport(cp, sections);
     if (ctx.opts.json) {
@@ -106,13 +109,15 @@ export const inspect: Command = {
     }
     const tree = report.process_tree as ProcessNodeJson | ProcessNodeJson[] | undefined;
     if (tree) {
-      const files = new Map((report.file_descriptors as { pid: number; open_files: { type: string; fd: number | string; path: string }[] }[] | undefined)?.map((f) => [f.pid, f.open_files]) ?? []);
+      const files = new Map((report.file_descriptors as { pid: number; open_files: OpenFileJson[] }[] | undefined)?.map((f) => [f.pid, f.open_files]) ?? []);
+      const ghost = (g: OpenFileJson['ghost']): string =>
+        !g ? '' : g.known_size !== undefined ? ` — content in the checkpoint cut short: ${formatBytes(g.known_size)} of ${formatBytes(g.size)} (${g.member})` : ` — content in the checkpoint: ${formatBytes(g.size)} (${g.member})`;
       const socks = new Map((report.sockets as { pid: number; open_sockets: { protocol: string; data: Record<string, unknown> }[] }[] | undefined)?.map((s) => [s.pid, s.open_sockets]) ?? []);
       const node = (p: ProcessNodeJson): TreeNode => {
         const children: TreeNode[] = [];
         if (p.environment_variables) children.push({ label: 'Environment variables', children: Object.entries(p.environment_variables).map(([k, v]) => ({ label: `${k}=${v}` })) });
         const f = files.get(p.pid);
-        if (f) children.push({ label: 'Open files', children: f.map((x) => ({ label: `[${typeof x.fd === 'number' ? `${x.type} ${x.fd}` : x.fd}]  ${x.path}` })) });
+        if (f) children.push({ label: 'Open files', children: f.map((x) => ({ label: `[${typeof x.fd === 'number' ? `${x.type} ${x.fd}` : x.fd}]  ${x.path}${ghost(x.ghost)}` })) });
         const s = socks.get(p.pid);
         if (s)
           children.push({

@@ -3,7 +3,7 @@
  * (cli-conventions.md), used by `kensa show` / `inspect`, the services behind the UI and the report.
  * Values the archive does not record are absent.
  */
-import type { Checkpoint, ProcessRecord } from './checkpoint';
+import type { Checkpoint, GhostSummary, ProcessRecord } from './checkpoint';
 import { hex } from '../../../shared/format';
 
 export interface ShowSummary {
@@ -109,12 +109,42 @@ export function processTree(cp: Checkpoint, opts: { cmd?: boolean; env?: boolean
   return roots.map(build);
 }
 
+/** A ghost in JSON: the member holding a deleted file's content and the file's size (`known_size` when cut short). */
+export interface GhostJson {
+  member: string;
+  size: number;
+  known_size?: number;
+}
+
+function ghostJson(g: GhostSummary): GhostJson {
+  return { member: g.member, size: g.size, ...(g.knownEnd !== undefined ? { known_size: g.knownEnd } : {}) };
+}
+
+export interface OpenFileJson {
+  type: string;
+  /** The fd, or `cwd`, `root`, `mmap` (a file deleted while mapped, not open through an fd). */
+  fd: number | string;
+  path: string;
+  deleted?: boolean;
+  /** Present when the checkpoint holds the deleted file's content. */
+  ghost?: GhostJson;
+}
+
 export function fileDescriptors(cp: Checkpoint) {
   return cp.processList()
     .filter((p) => p.stateCode === 1 || p.stateCode === 3 || p.stateCode === 0)
     .map((p) => {
       const fs = cp.fs(p.pid);
-      const open_files: { type: string; fd: number | string; path: string; deleted?: boolean }[] = cp.fds(p.pid).map((f) => ({ type: f.type, fd: f.fd, path: f.path, ...(f.deleted ? { deleted: true } : {}) }));
+      const open_files: OpenFileJson[] = cp.fds(p.pid).map((f) => ({ type: f.type, fd: f.fd, path: f.path, ...(f.deleted ? { deleted: true } : {}), ...(f.ghost ? { ghost: ghostJson(f.ghost) } : {}) }));
+      // A file deleted while mapped (a running deleted binary or library) is worth listing although no fd names it.
+      const seen = new Set<number>();
+      for (const v of cp.vmas(p.pid)) {
+        if (!v.file?.deleted || (v.kind !== 'file-private' && v.kind !== 'file-shared') || seen.has(v.file.fileId)) continue;
+        seen.add(v.file.fileId);
+        const g = cp.ghostFile(v.file.fileId);
+        const summary: GhostSummary | undefined = g ? { member: g.member, size: g.size, ...(g.knownEnd < g.size ? { knownEnd: g.knownEnd } : {}) } : undefined;
+        open_files.push({ type: 'REG', fd: 'mmap', path: `${v.file.path} (deleted)`, deleted: true, ...(summary ? { ghost: ghostJson(summary) } : {}) });
+      }
       if (fs.cwd !== undefined) open_files.push({ type: 'DIR', fd: 'cwd', path: fs.cwd });
       if (fs.root !== undefined) open_files.push({ type: 'DIR', fd: 'root', path: fs.root });
       return { pid: p.pid, open_files };
