@@ -75,8 +75,8 @@ export function ghostImage(content: Buffer, form: 'raw' | 'chunks', mode = 0o100
 
 export interface GhostCheckpointOptions {
   form: 'raw' | 'chunks';
-  /** Also mark tee's log file deleted, with a raw ghost. */
-  withLog?: boolean;
+  /** Also mark tee's log file deleted: with a raw ghost, or as a linked remap (no content in the checkpoint). */
+  withLog?: 'ghost' | 'linked';
   /** Cut the counter's ghost image to this many bytes (a damaged checkpoint). */
   cutCounterGhostAt?: number;
   /** Write the result as a plain tar (ghosts read through the tar index) instead of a folder. */
@@ -100,9 +100,12 @@ export async function ghostCheckpoint(dir: string, cacheDir: string, counter: Bu
   let ghost = ghostImage(counter, opts.form);
   if (opts.cutCounterGhostAt !== undefined) ghost = ghost.subarray(0, opts.cutCounterGhostAt);
   fs.writeFileSync(path.join(images, `ghost-file-${COUNTER_GHOST}.img`), ghost);
-  if (opts.withLog) {
+  if (opts.withLog === 'ghost') {
     remaps.push({ orig_id: fileIdOf(images, LOG_PATH), remap_id: LOG_GHOST, remap_type: 1 });
     fs.writeFileSync(path.join(images, `ghost-file-${LOG_GHOST}.img`), ghostImage(logBytes(), 'raw', 0o100644));
+  } else if (opts.withLog === 'linked') {
+    // remap_id of a linked remap names the files.img entry of the link CRIU made (files-reg.c create_link_remap).
+    remaps.push({ orig_id: fileIdOf(images, LOG_PATH), remap_id: 0x40000001, remap_type: 0 });
   }
   fs.writeFileSync(path.join(images, 'remap-fpath.img'), encodeImage({ magicName: 'REMAP_FPATH', entries: remaps }));
   if (!opts.asTar) return root;
