@@ -24,7 +24,7 @@ import { sha256File } from '../core/archive/decompress';
 import { resolveCacheDir, ensureDir } from '../core/cache';
 import { KensaError } from '../core/errors';
 import { ok, fail, attempt, obj, int, optInt, str, optStr, bool, address, hex64, RequestError, CancelledError } from './results';
-import { TaskRegistry, type Task } from './tasks';
+import { TaskRegistry } from './tasks';
 import { threadInfo } from './registers';
 import { searchMemory } from '../core/memory/search';
 import { openRootfs, type Rootfs } from '../core/rootfs/rootfs';

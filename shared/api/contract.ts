@@ -220,7 +220,7 @@ export interface ThreadInfo {
 // ---------------------------------------------------------------------------------------------------------
 // Memory
 
-/** Where a byte came from (main/core/memory/address-space.ts ByteOrigin). */
+/** Where a byte came from (the address space's provenance of every byte; main/core uses this union too). */
 export type ByteOriginName =
   | 'pages'
   | 'shmem'

@@ -23,24 +23,13 @@ import type { ByteSource } from '../io/byte-source';
 import { KensaError } from '../errors';
 import { findRun, PE_LAZY, PE_PARENT, PE_PRESENT, type PageMap } from './pagemap';
 import type { Vma } from './vma';
+import { KNOWN_BYTE_ORIGINS, type ByteOriginName } from '../../../shared/api/contract';
 
-export type ByteOrigin =
-  | 'pages'
-  | 'shmem'
-  | 'parent'
-  | 'rootfs-diff'
-  | 'rootfs'
-  | 'ghost-file'
-  | 'zero'
-  | 'not-dumped'
-  | 'missing-parent'
-  | 'missing-lazy'
-  | 'missing-file'
-  | 'missing-pages'
-  | 'unmapped';
+/** Where a byte came from: one definition, shared with the workstation's contract (shared/api/contract.ts). */
+export type ByteOrigin = ByteOriginName;
 
 /** Origins whose bytes are real content (or a real zero the kernel would also write). */
-export const KNOWN_ORIGINS: ReadonlySet<ByteOrigin> = new Set(['pages', 'shmem', 'parent', 'rootfs-diff', 'rootfs', 'ghost-file', 'zero', 'not-dumped']);
+export const KNOWN_ORIGINS: ReadonlySet<ByteOrigin> = new Set(KNOWN_BYTE_ORIGINS);
 
 export interface Extent {
   start: bigint;

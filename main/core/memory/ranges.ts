@@ -36,22 +36,26 @@ export interface Window {
  * boundaries as long as the addresses are contiguous and every byte is known.
  */
 export function contentRanges(space: AddressSpace, windows: Window[]): ContentRange[] {
+  const extents: Extent[] = [];
+  for (const w of windows) if (w.end > w.start) extents.push(...space.extents(w.start, w.end));
+  return contiguousRuns(extents, (e) => CONTENT_ORIGINS.has(e.origin));
+}
+
+/** Maximal runs of address-contiguous extents that `keep` accepts; a rejected extent ends a run. */
+export function contiguousRuns(extents: Iterable<Extent>, keep: (e: Extent) => boolean): ContentRange[] {
   const out: ContentRange[] = [];
   let cur: ContentRange | undefined;
-  for (const w of windows) {
-    if (w.end <= w.start) continue;
-    for (const e of space.extents(w.start, w.end)) {
-      if (!CONTENT_ORIGINS.has(e.origin)) {
-        cur = undefined;
-        continue;
-      }
-      if (cur && cur.end === e.start) {
-        cur.extents.push(e);
-        cur.end = e.end;
-      } else {
-        cur = { start: e.start, end: e.end, extents: [e] };
-        out.push(cur);
-      }
+  for (const e of extents) {
+    if (!keep(e)) {
+      cur = undefined;
+      continue;
+    }
+    if (cur && cur.end === e.start) {
+      cur.extents.push(e);
+      cur.end = e.end;
+    } else {
+      cur = { start: e.start, end: e.end, extents: [e] };
+      out.push(cur);
     }
   }
   return out;

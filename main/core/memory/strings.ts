@@ -8,9 +8,8 @@
  * A run longer than MAX_STRING is reported in MAX_STRING pieces, each at its own address.
  */
 import type { AddressSpace } from './address-space';
-import { contentRanges, fillFromExtents, isPlainZero } from './ranges';
+import { contentRanges, contiguousRuns, fillFromExtents, isPlainZero } from './ranges';
 import { parseVmaFilters, vmaWindows } from './search';
-import type { Extent } from './address-space';
 
 export interface StringsOptions {
   /** Shortest run reported, in characters (default 6). */
@@ -37,26 +36,6 @@ const CHAR = '[\\t\\x20-\\x7e]';
 
 function printable(b: number): boolean {
   return b === 9 || (b >= 0x20 && b <= 0x7e);
-}
-
-/** Maximal runs of extents that are not plain zero: zeros end strings and need not be read. */
-function dataRuns(extents: Extent[]): { start: bigint; end: bigint; extents: Extent[] }[] {
-  const out: { start: bigint; end: bigint; extents: Extent[] }[] = [];
-  let cur: { start: bigint; end: bigint; extents: Extent[] } | undefined;
-  for (const e of extents) {
-    if (isPlainZero(e)) {
-      cur = undefined;
-      continue;
-    }
-    if (cur && cur.end === e.start) {
-      cur.extents.push(e);
-      cur.end = e.end;
-    } else {
-      cur = { start: e.start, end: e.end, extents: [e] };
-      out.push(cur);
-    }
-  }
-  return out;
 }
 
 export function* extractStrings(space: AddressSpace, opts: StringsOptions = {}): Generator<FoundString> {
@@ -86,7 +65,8 @@ export function* extractStrings(space: AddressSpace, opts: StringsOptions = {}):
   };
 
   for (const range of contentRanges(space, windows)) {
-    for (const run of dataRuns(range.extents)) {
+    // Zeros end strings and need not be read.
+    for (const run of contiguousRuns(range.extents, (e) => !isPlainZero(e))) {
       // A run of printable characters that reached the previous window's end (any length so far).
       let pending = '';
       let pendingStart = 0n;

@@ -7,7 +7,6 @@ import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import * as zlib from 'node:zlib';
 import { CheckpointArchive } from '../../../main/core/archive/archive';
 import { checkpointSizes, readContainerMeta } from '../../../main/core/archive/container-meta';
 import { KensaError, LimitError } from '../../../main/core/errors';
