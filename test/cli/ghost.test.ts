@@ -189,4 +189,14 @@ describe('ghost files', () => {
     const ls = JSON.parse(kensa(['ls', linked, 'deleted', '--json']).stdout) as { name: string; remap: string; content: string; size: number }[];
     assert.deepEqual(ls.find((x) => x.name === LOG_PATH), { ...ls.find((x) => x.name === LOG_PATH), remap: 'linked', content: 'not in the checkpoint (linked remap)', size: 218 });
   });
+
+  test('kensa gdb: an executable deleted while running is recovered from its ghost for gdb (symbols, bt to main)', () => {
+    const out = tempDir('kensa-ghost-gdb-');
+    const r = kensa(['gdb', raw, '--pid', '6', '--rootfs', path.join(crio.ref, 'rootfs.tar.zst'), '--out', out, '--batch', '--ex', 'bt', '--ex', 'info inferiors']);
+    assert.equal(r.status, 0, r.stderr);
+    const recovered = path.join(out, 'exe.6');
+    assert.ok(fs.readFileSync(recovered).equals(counter), 'gdb is given the recovered executable, byte for byte');
+    assert.ok(r.stdout.includes(recovered), `gdb's inferior is the recovered file:\n${r.stdout}`);
+    assert.match(r.stdout, /#1 +0x[0-9a-f]+ in main \(.*\) at counter\.c:37/);
+  });
 });

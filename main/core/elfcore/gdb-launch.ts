@@ -10,6 +10,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import type { ByteSource } from '../io/byte-source';
 import type { Checkpoint } from '../model/checkpoint';
 import { KensaError } from '../errors';
 import { ensureDir, resolveCacheDir } from '../cache';
@@ -63,6 +64,28 @@ export function findGdb(arch: string): { gdb: string; foreign: boolean } {
   throw new KensaError('tool', `${candidates.join(' or ')} not found on PATH${foreign ? ` (needed for ${arch} cores on this ${hostArch()} host)` : ''}`, {}, `Debian package: ${pkg}`);
 }
 
+/** Copy a ghost file's content (a ByteSource) to `dest` in 1 MiB pieces; returns `dest`. */
+function writeRecovered(src: ByteSource, dest: string): string {
+  const partial = `${dest}.partial-${process.pid}`;
+  const fd = fs.openSync(partial, 'w', 0o600);
+  try {
+    const buf = Buffer.allocUnsafe(1 << 20);
+    for (let off = 0; off < src.size; ) {
+      const n = src.readInto(off, Math.min(buf.length, src.size - off), buf, 0);
+      if (n <= 0) throw new KensaError('format', `recovered file ends early at ${off} of ${src.size} bytes`, { source: dest });
+      fs.writeSync(fd, buf, 0, n, off);
+      off += n;
+    }
+  } catch (e) {
+    fs.closeSync(fd);
+    fs.rmSync(partial, { force: true });
+    throw e;
+  }
+  fs.closeSync(fd);
+  fs.renameSync(partial, dest);
+  return dest;
+}
+
 /** gdb's name for an architecture, for `set architecture`. */
 const GDB_ARCH: Record<string, string> = { x86_64: 'i386:x86-64', aarch64: 'aarch64' };
 
@@ -78,11 +101,14 @@ export async function prepareGdb(cp: Checkpoint, pid: number, opts: { rootfs?: R
   // Without a rootfs, an empty sysroot: container paths must not resolve to the host's own libraries.
   const sysroot = opts.rootfs ? await opts.rootfs.sysroot(cacheDir) : ensureDir(path.join(cacheDir, 'sysroots', 'empty'));
   const inRoot = (p: string): string => path.join(sysroot, ...p.split('/').filter(Boolean));
-  // The executable, unless it was deleted while running (the rootfs file of that name is another file).
+  // The executable. One deleted while running is never taken from the rootfs (the file of that name there is
+  // another file); when the checkpoint holds its content whole (a ghost image), gdb gets the recovered copy.
   const exeId = cp.mm(pid)?.exe_file_id;
   const exeDeleted = exeId !== undefined && cp.deletedFileIds().has(Number(exeId));
   const exePath = exeDeleted ? undefined : cp.exe(pid);
-  const exe = exePath && fs.existsSync(inRoot(exePath)) ? inRoot(exePath) : undefined;
+  let exe = exePath && fs.existsSync(inRoot(exePath)) ? inRoot(exePath) : undefined;
+  const ghost = exeDeleted ? cp.ghostFile(Number(exeId)) : undefined;
+  if (ghost && ghost.knownEnd === ghost.size && ghost.size > 0) exe = writeRecovered(ghost, path.join(opts.outDir, `exe.${pid}`));
   const dirs: string[] = [];
   for (const v of cp.vmas(pid)) {
     if (!v.file || v.kind === 'memfd' || v.file.deleted) continue;
