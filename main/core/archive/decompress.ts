@@ -11,7 +11,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
 import * as crypto from 'node:crypto';
-import { Transform, type TransformCallback } from 'node:stream';
+import { Readable, Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { FormatError, KensaError, LimitError } from '../errors';
 import { ensureDir } from '../cache';
@@ -201,25 +201,35 @@ export async function decompressToCache(
 
   const partial = `${tarPath}.partial-${process.pid}-${Date.now()}`;
   const meter = new LimitMeter(st.size, limits, file, onProgress);
+  // A cut or corrupt compressed stream ends the decompression stage cleanly, so everything decompressed
+  // before the break still reaches the file (a partial view beats none); the error is kept for the note.
+  let streamError: Error | undefined;
+  const tolerant = async function* (source: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
+    const stage = makeDecompressor(kind, limits);
+    const output: AsyncIterable<Buffer> = typeof stage === 'function' ? stage(source) : Readable.from(source).pipe(stage);
+    try {
+      for await (const chunk of output) yield chunk;
+    } catch (e) {
+      if (e instanceof KensaError) throw e;
+      streamError = e as Error;
+      if (typeof stage !== 'function') stage.destroy();
+    }
+  };
   try {
-    await pipeline(evidenceStream(file), makeDecompressor(kind, limits), meter, fs.createWriteStream(partial, { mode: 0o600 }), signal ? { signal } : {});
+    await pipeline(evidenceStream(file), tolerant, meter, fs.createWriteStream(partial, { mode: 0o600 }), signal ? { signal } : {});
   } catch (e) {
-    if (signal?.aborted) {
-      fs.rmSync(partial, { force: true });
-      throw cancelled(file);
-    }
-    if (e instanceof KensaError) {
-      fs.rmSync(partial, { force: true });
-      throw e;
-    }
-    // A cut or corrupt stream: keep what decompressed cleanly (a partial view beats none) and say where
-    // it stopped. The tar index then reports which members are missing.
-    const msg = (e as Error).message || String(e);
-    const note = `${kind} stream ends or breaks after ${meter.out} decompressed bytes (${msg}); members after that point are missing`;
+    fs.rmSync(partial, { force: true });
+    if (signal?.aborted) throw cancelled(file);
+    if (e instanceof KensaError) throw e;
+    throw new FormatError(`cannot decompress: ${(e as Error).message || String(e)}`, { source: file, offset: meter.out });
+  }
+  if (streamError) {
+    const msg = streamError.message || String(streamError);
     if (meter.out === 0) {
       fs.rmSync(partial, { force: true });
       throw new FormatError(`${kind} stream is corrupt: ${msg}`, { source: file, offset: 0 });
     }
+    const note = `${kind} stream ends or breaks after ${meter.out} decompressed bytes (${msg}); members after that point are missing`;
     fs.renameSync(partial, incompletePath);
     fs.writeFileSync(notePath, note);
     return { tarPath: incompletePath, sha256: sha, reused: false, incomplete: note };

@@ -192,3 +192,19 @@ test('decompression stops on cancel and leaves no partial output', async () => {
   assert.ok(Date.now() - t < 10_000);
   assert.deepEqual(fs.readdirSync(path.join(dir, 'archives')).filter((n) => n.includes('.tar')), []);
 });
+
+test('a compressed archive cut short opens partially: what decompressed before the cut is kept and reported', async () => {
+  for (const [name, cutAt] of [['podman-counter', 30_000], ['threads', 20_000]] as const) {
+    const dir = tempDir();
+    const src = fs.readFileSync(fixture(name).input);
+    const cut = path.join(dir, `cut${path.extname(fixture(name).input)}`);
+    fs.writeFileSync(cut, src.subarray(0, cutAt));
+    const a = await CheckpointArchive.open(cut, { cacheDir: dir });
+    assert.equal(a.truncated, true, name);
+    assert.match(a.damage[0], /stream ends or breaks after \d+ decompressed bytes/, name);
+    assert.ok(a.has('config.dump') && a.readFile('config.dump').length > 0, `${name}: members before the cut are readable`);
+    // The same evidence opened again reuses the partial output and says the same.
+    const again = await CheckpointArchive.open(cut, { cacheDir: dir });
+    assert.deepEqual(again.damage, a.damage);
+  }
+});
