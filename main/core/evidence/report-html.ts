@@ -7,7 +7,7 @@
 import * as crypto from 'node:crypto';
 import { escapeText, formatBytes } from '../../../shared/format';
 import type { ReportModel, ReportEvidence, ReportFinding } from './report-model';
-import { containerFacts } from './report-model';
+import { caseFacts, containerFacts } from './report-model';
 
 const CSS = `
 :root { color-scheme: light; }
@@ -159,17 +159,7 @@ export function renderHtml(m: ReportModel): string {
   parts.push('</head>');
   parts.push('<body>');
   parts.push(`<h1>${t(title)}</h1>`);
-  parts.push(
-    kv([
-      ['Case id', m.case.id, 'mono'],
-      ['Title', m.case.title],
-      ['Analyst', m.case.analyst],
-      ['Case created', m.case.created],
-      ['Tool', m.tool],
-      ['Report generated', `${m.generatedAt} (the only part of this report that depends on when it was made)`],
-      ['Custody log', `entries 1 to ${m.custody.throughSeq}; last entry hash ${m.custody.headHash}`],
-    ]),
-  );
+  parts.push(kv(caseFacts(m)));
   parts.push(`<div class="warn"><strong>Sensitive material.</strong> ${t(m.sensitivity)}</div>`);
   if (failed.length) parts.push(`<div class="warn"><strong>EVIDENCE VERIFICATION FAILED</strong> for ${t(failed.map((e) => e.id).join(', '))}: see below.</div>`);
   if (!m.custody.chainOk) parts.push(`<div class="warn"><strong>THE CUSTODY LOG IS DAMAGED</strong>${m.custody.problems.map((p) => `<div>${t(p)}</div>`).join('')}</div>`);

@@ -115,6 +115,20 @@ export interface ReportEvidence {
 /** A labelled fact for the report's key/value tables; `mono` marks ids and hashes set in a fixed font. */
 export type ReportFact = [label: string, value: string | number | undefined, style?: 'mono'];
 
+/** The case facts at the head of every report format. */
+export function caseFacts(m: ReportModel): ReportFact[] {
+  return [
+    ['Case id', m.case.id, 'mono'],
+    ['Title', m.case.title],
+    ['Analyst', m.case.analyst],
+    ['Case created', m.case.created],
+    ['Tool', m.tool],
+    ['Report generated', `${m.generatedAt} (the only part of this report that depends on when it was made)`],
+    ['Custody log', `entries 1 to ${m.custody.throughSeq}`],
+    ['Last entry hash', m.custody.headHash, 'mono'],
+  ];
+}
+
 /** The container facts every report format lists, in one order. */
 export function containerFacts(c: ShowSummary): ReportFact[] {
   return [

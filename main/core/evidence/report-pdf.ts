@@ -15,7 +15,7 @@ import * as crypto from 'node:crypto';
 import PDFDocument from 'pdfkit';
 import { escapeText, formatBytes } from '../../../shared/format';
 import type { ReportEvidence, ReportFinding, ReportModel } from './report-model';
-import { containerFacts } from './report-model';
+import { caseFacts, containerFacts } from './report-model';
 
 const PAGE_MARGIN = 50;
 const LABEL_WIDTH = 125;
@@ -239,16 +239,7 @@ export function renderPdf(m: ReportModel): Promise<Buffer> {
 
   const w = new PdfWriter(doc);
   w.h1(`Kensa report: ${m.case.title ?? m.case.id}`);
-  w.kv([
-    ['Case id', m.case.id, 'mono'],
-    ['Title', m.case.title],
-    ['Analyst', m.case.analyst],
-    ['Case created', m.case.created],
-    ['Tool', m.tool],
-    ['Report generated', `${m.generatedAt} (the only part of this report that depends on when it was made)`],
-    ['Custody log', `entries 1 to ${m.custody.throughSeq}`],
-    ['Last entry hash', m.custody.headHash, 'mono'],
-  ]);
+  w.kv(caseFacts(m));
   w.gap(0.5);
   w.para('Sensitive material.', { font: 'Helvetica-Bold', color: '#b00020' });
   w.para(pdfText(m.sensitivity), { color: '#b00020' });

@@ -207,19 +207,10 @@ class TreeRootfs implements Rootfs {
   async sysroot(cacheDir: string): Promise<string> {
     const dir = sysrootDir(cacheDir, this.key);
     if (fs.existsSync(path.join(dir, '.kensa-complete'))) return dir;
-    const partial = `${dir}.partial-${process.pid}-${Date.now()}`;
-    fs.rmSync(partial, { recursive: true, force: true });
-    fs.mkdirSync(partial, { mode: 0o755 });
-    try {
+    return buildFolder(dir, async (partial) => {
       await this.extract(partial);
       fs.writeFileSync(path.join(partial, '.kensa-complete'), '');
-      fs.rmSync(dir, { recursive: true, force: true });
-      fs.renameSync(partial, dir);
-    } catch (e) {
-      fs.rmSync(partial, { recursive: true, force: true });
-      throw e;
-    }
-    return dir;
+    });
   }
 
   /**
@@ -438,9 +429,7 @@ class FolderRootfs implements Rootfs {
     walk('');
     if (!leaks) return this.root;
     const dir = sysrootDir(cacheDir, crypto.createHash('sha256').update(`folder\0${this.root}`).digest('hex'));
-    const partial = `${dir}.partial-${process.pid}-${Date.now()}`;
-    fs.mkdirSync(partial, { mode: 0o755 });
-    try {
+    return buildFolder(dir, (partial) => {
       for (const k of dirs) fs.mkdirSync(path.join(partial, ...components(k)), { recursive: true, mode: 0o755 });
       for (const k of files) fs.symlinkSync(this.host(k), path.join(partial, ...components(k)));
       for (const { key, target } of links) {
@@ -451,17 +440,30 @@ class FolderRootfs implements Rootfs {
         }
         fs.symlinkSync(relativeTarget(key, t), path.join(partial, ...components(key)));
       }
-      fs.rmSync(dir, { recursive: true, force: true });
-      fs.renameSync(partial, dir);
-    } catch (e) {
-      fs.rmSync(partial, { recursive: true, force: true });
-      throw e;
-    }
-    return dir;
+    });
   }
 
   close(): void {
     for (const s of this.opened) s.close();
     this.opened.length = 0;
   }
+}
+
+/**
+ * Build a folder in the cache atomically: filled beside its final name, renamed into place when complete,
+ * removed when anything fails (a half-built sysroot must never be taken for a whole one).
+ */
+async function buildFolder(dir: string, fill: (partial: string) => void | Promise<void>): Promise<string> {
+  const partial = `${dir}.partial-${process.pid}-${Date.now()}`;
+  fs.rmSync(partial, { recursive: true, force: true });
+  fs.mkdirSync(partial, { mode: 0o755 });
+  try {
+    await fill(partial);
+    fs.rmSync(dir, { recursive: true, force: true });
+    fs.renameSync(partial, dir);
+  } catch (e) {
+    fs.rmSync(partial, { recursive: true, force: true });
+    throw e;
+  }
+  return dir;
 }
