@@ -366,10 +366,11 @@ export class KensaServices implements KensaApi {
       const cp = this.need().cp;
       return cp.processList().map((p) => {
         const info: ProcessInfo = { pid: p.pid, ppid: p.ppid, pgid: p.pgid, sid: p.sid, comm: p.comm, state: p.state, threads: p.tids.length, tids: p.tids, depth: p.depth, children: p.children };
-        const argv = cp.argv(p.pid);
-        if (argv) {
-          info.argv = argv;
-          info.cmdline = argv.join(' ');
+        const cmd = cp.commandLine(p.pid);
+        if (cmd) {
+          info.argv = cmd.argv;
+          info.cmdline = cmd.text;
+          info.cmdlineRaw = cmd.raw.toString('hex');
         }
         const exe = cp.exe(p.pid);
         if (exe !== undefined) info.exe = exe;

@@ -175,9 +175,12 @@ export interface ProcessInfo {
   pgid: number;
   sid: number;
   comm: string;
-  /** argv joined by spaces, read from the process's memory. */
+  /** What `ps` shows: argv joined by spaces, read from the process's memory (/proc/PID/cmdline's rule). */
   cmdline?: string;
+  /** The arguments without the NUL padding of a rewritten title. */
   argv?: string[];
+  /** The exact bytes /proc/PID/cmdline would give, as lowercase hex. */
+  cmdlineRaw?: string;
   exe?: string;
   state: string;
   threads: number;

@@ -300,13 +300,13 @@ function describeEvidence(cp: Checkpoint, ev: EvidenceRecord, out: ReportEvidenc
   out.hostname = cp.uts().nodename;
   const processes: ReportProcess[] = [];
   for (const p of cp.processList()) {
-    const argv = cp.argv(p.pid);
+    const cmd = cp.commandLine(p.pid);
     const row: ReportProcess = { pid: p.pid, ppid: p.ppid, depth: p.depth, comm: p.comm, state: p.state, threads: p.tids };
     const creds = cp.creds(p.pid);
     if (creds) row.uid = creds.uid;
     const exe = cp.exe(p.pid);
     if (exe !== undefined) row.exe = exe;
-    if (argv) row.cmdline = argv.join(' ');
+    if (cmd) row.cmdline = cmd.text;
     processes.push(row);
   }
   // Depth-first in tree order so indentation reads as a tree.
@@ -357,9 +357,9 @@ function findingOf(note: NoteRecord, cp: Checkpoint | undefined, openError: stri
     const processContext = (pid: number): void => {
       const p = cp.process(pid);
       if (!p) throw new KensaError('missing', `no process ${pid} in the checkpoint`);
-      const argv = cp.argv(pid);
+      const cmd = cp.commandLine(pid);
       f.context.push({ label: 'process', value: `${p.pid} ${p.comm} (${p.state}, parent ${p.ppid})` });
-      if (argv) f.context.push({ label: 'command line', value: argv.join(' ') });
+      if (cmd) f.context.push({ label: 'command line', value: cmd.text });
       const exe = cp.exe(pid);
       if (exe !== undefined) f.context.push({ label: 'executable', value: exe });
     };

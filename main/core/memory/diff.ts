@@ -128,8 +128,8 @@ export interface CheckpointDiff {
 }
 
 function brief(cp: Checkpoint, p: ProcessRecord): ProcessBrief {
-  const argv = cp.argv(p.pid);
-  return { pid: p.pid, ppid: p.ppid, comm: p.comm, ...(argv ? { cmdline: argv.join(' ') } : {}) };
+  const cmd = cp.commandLine(p.pid);
+  return { pid: p.pid, ppid: p.ppid, comm: p.comm, ...(cmd ? { cmdline: cmd.text } : {}) };
 }
 
 function changes(pairs: [string, unknown, unknown][]): FieldChange[] {
@@ -150,7 +150,7 @@ function diffProcesses(a: Checkpoint, b: Checkpoint): ProcessDiff {
       ['ppid', p.ppid, q.ppid],
       ['state', p.state, q.state],
       ['threads', p.tids, q.tids],
-      ['cmdline', a.argv(p.pid)?.join(' '), b.argv(q.pid)?.join(' ')],
+      ['cmdline', a.commandLine(p.pid)?.text, b.commandLine(q.pid)?.text],
       ['exe', a.exe(p.pid), b.exe(q.pid)],
       ['uid', a.creds(p.pid)?.uid, b.creds(q.pid)?.uid],
     ]);

@@ -13,6 +13,7 @@ import { openParentDump, type ParentDump } from '../memory/parent';
 import { GhostFile, ghostImageName, remapEntries, type RemapEntry } from './ghost-file';
 import type { ByteSource } from '../io/byte-source';
 import { KensaError } from '../errors';
+import { environmentStrings, procCommandLine, visibleArguments, type ArgumentAreas, type MemoryReader } from './cmdline';
 
 export interface ProcessRecord {
   pid: number;
@@ -28,6 +29,18 @@ export interface ProcessRecord {
   exitCode?: number;
   /** Depth in the process tree (root = 0). */
   depth: number;
+}
+
+/** A process's command line (Checkpoint.commandLine). */
+export interface CommandLine {
+  /** The arguments `ps` shows (trailing NUL padding dropped; inner empty arguments kept). */
+  argv: string[];
+  /** What `ps` prints: argv joined by spaces. */
+  text: string;
+  /** The exact bytes of /proc/PID/cmdline, padding included. */
+  raw: Buffer;
+  /** The process rewrote its title (setproctitle), possibly past its argument area. */
+  retitled: boolean;
 }
 
 export interface Creds {
@@ -720,29 +733,40 @@ export class Checkpoint {
     return s ?? undefined;
   }
 
-  /** A NUL-separated string block of memory (argv or environ), split. */
-  private stringBlock(pid: number, startKey: string, endKey: string, limit = 1 << 20): string[] | undefined {
+  /** The argument and environment areas of a process's memory, from its mm image. */
+  private argumentAreas(pid: number): { areas: ArgumentAreas; read: MemoryReader; pageSize: number } | undefined {
     const mm = this.mm(pid);
     const space = this.addressSpace(pid);
-    if (!mm || !space || mm[startKey] === undefined || mm[endKey] === undefined) return undefined;
-    const start = BigInt(mm[startKey]);
-    const end = BigInt(mm[endKey]);
-    if (end <= start) return [];
-    const len = Number(end - start > BigInt(limit) ? BigInt(limit) : end - start);
-    const { data } = space.read(start, len);
-    const parts = data.toString('utf8').split('\0');
-    if (parts.length && parts[parts.length - 1] === '') parts.pop();
-    return parts;
+    if (!mm || !space) return undefined;
+    const keys = ['mm_arg_start', 'mm_arg_end', 'mm_env_start', 'mm_env_end'] as const;
+    if (keys.some((k) => mm[k] === undefined)) return undefined;
+    const [argStart, argEnd, envStart, envEnd] = keys.map((k) => BigInt(mm[k]));
+    return { areas: { argStart: argStart!, argEnd: argEnd!, envStart: envStart!, envEnd: envEnd! }, read: (a, n) => space.read(a, n).data, pageSize: space.pageSize };
   }
 
-  /** argv read from the process's memory (mm_arg_start..mm_arg_end). */
+  /**
+   * The command line as /proc/PID/cmdline gives it and `ps` shows it (cmdline.ts): argv without the NUL
+   * padding, the text `ps` prints, and the exact bytes.
+   */
+  commandLine(pid: number): CommandLine | undefined {
+    const a = this.argumentAreas(pid);
+    if (!a) return undefined;
+    const proc = procCommandLine(a.areas, a.read, a.pageSize);
+    const argv = visibleArguments(proc.raw).map((b) => b.toString('utf8'));
+    return { argv, text: argv.join(' '), raw: proc.raw, retitled: proc.retitled };
+  }
+
+  /** argv as `ps` shows it (trailing NUL padding dropped; a title rewritten past its area followed). */
   argv(pid: number): string[] | undefined {
-    return this.stringBlock(pid, 'mm_arg_start', 'mm_arg_end');
+    return this.commandLine(pid)?.argv;
   }
 
-  /** environ read from the process's memory (mm_env_start..mm_env_end). */
+  /** environ read from the process's memory (mm_env_start..mm_env_end, after a title that overflowed into it). */
   environ(pid: number): string[] | undefined {
-    return this.stringBlock(pid, 'mm_env_start', 'mm_env_end');
+    const a = this.argumentAreas(pid);
+    if (!a) return undefined;
+    const from = procCommandLine(a.areas, a.read, a.pageSize).envFrom;
+    return environmentStrings(a.areas, from, a.read).map((b) => b.toString('utf8'));
   }
 
   /** fdinfo image of a process (fdinfo-<files_id> when inventory.fdinfo_per_id, else fdinfo-<pid>). */

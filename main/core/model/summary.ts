@@ -67,8 +67,12 @@ export interface ProcessNodeJson {
   pid: number;
   ppid: number;
   command: string;
+  /** What `ps` shows (Checkpoint.commandLine). */
   cmdline?: string;
+  /** The arguments without the NUL padding of a rewritten title. */
   argv?: string[];
+  /** The exact bytes of /proc/PID/cmdline, as lowercase hex. */
+  cmdline_raw?: string;
   exe?: string;
   task_state: string;
   threads: number[];
@@ -92,10 +96,11 @@ export function processTree(cp: Checkpoint, opts: { cmd?: boolean; env?: boolean
   const build = (p: ProcessRecord): ProcessNodeJson => {
     const node: ProcessNodeJson = { pid: p.pid, ppid: p.ppid, command: p.comm, task_state: p.state, threads: p.tids, children: [] };
     if (opts.cmd !== false) {
-      const argv = cp.argv(p.pid);
-      if (argv) {
-        node.argv = argv;
-        node.cmdline = argv.join(' ');
+      const cmd = cp.commandLine(p.pid);
+      if (cmd) {
+        node.argv = cmd.argv;
+        node.cmdline = cmd.text;
+        node.cmdline_raw = cmd.raw.toString('hex');
       }
       node.exe = cp.exe(p.pid);
     }
@@ -219,7 +224,7 @@ export function inspectReport(cp: Checkpoint, s: InspectSections) {
 /** One row per process for `kensa ps` and the process table. */
 export function processRows(cp: Checkpoint) {
   return cp.processList().map((p) => {
-    const argv = cp.argv(p.pid);
+    const cmd = cp.commandLine(p.pid);
     const creds = cp.creds(p.pid);
     return {
       pid: p.pid,
@@ -230,8 +235,9 @@ export function processRows(cp: Checkpoint) {
       uid: creds?.uid,
       comm: p.comm,
       exe: cp.exe(p.pid),
-      cmdline: argv ? argv.join(' ') : undefined,
-      argv,
+      cmdline: cmd?.text,
+      argv: cmd?.argv,
+      cmdline_raw: cmd?.raw.toString('hex'),
     };
   });
 }
