@@ -15,7 +15,7 @@ import { BufferSource } from '../main/core/io/byte-source';
 const REPO = path.resolve(__dirname, '..', '..');
 const BASE = path.join(REPO, 'test', 'fixtures', 'crio-counter', 'checkpoint-counters_default-counter-2026-11-26T00:55:04Z.tar');
 
-interface Member {
+export interface Member {
   name: string;
   data: Buffer;
   type?: 'File' | 'Directory' | 'SymbolicLink' | 'Link' | 'CharacterDevice';
@@ -24,7 +24,7 @@ interface Member {
 }
 
 /** One ustar member: header + data padded to 512 (POSIX.1 ustar). */
-function tarMember(m: Member): Buffer {
+export function tarMember(m: Member): Buffer {
   const h = new Header({
     path: m.name,
     mode: m.mode ?? (m.type === 'Directory' ? 0o755 : 0o644),
@@ -46,11 +46,11 @@ function tarMember(m: Member): Buffer {
   return Buffer.concat([block, data, pad]);
 }
 
-function tar(members: Member[]): Buffer {
+export function tar(members: Member[]): Buffer {
   return Buffer.concat([...members.map(tarMember), Buffer.alloc(1024)]);
 }
 
-function readBase(): Member[] {
+export function readBase(): Member[] {
   const buf = fs.readFileSync(BASE);
   const index = indexTar(new BufferSource(buf));
   return index.members.map((m) => ({
@@ -61,7 +61,7 @@ function readBase(): Member[] {
   }));
 }
 
-function replace(members: Member[], name: string, data: Buffer): Member[] {
+export function replace(members: Member[], name: string, data: Buffer): Member[] {
   let found = false;
   const out = members.map((m) => {
     if (m.name !== name) return m;

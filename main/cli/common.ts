@@ -4,6 +4,7 @@
  */
 import { Checkpoint, type CheckpointOpenOptions } from '../core/model/checkpoint';
 import { KensaError } from '../core/errors';
+import { DEFAULT_IMAGE_VALUES, DEFAULT_TOTAL_VALUES } from '../core/criu';
 import { openRootfs, type Rootfs } from '../core/rootfs/rootfs';
 import { escapeText, jsonSafe, parseNumber } from '../../shared/format';
 import type { CommandContext, OptionSpec } from './command';
@@ -18,6 +19,7 @@ export const COMMON_OPTIONS: OptionSpec = {
   'max-members': { type: 'string' },
   'max-image': { type: 'string' },
   'max-depth': { type: 'string' },
+  'max-values': { type: 'string' },
 };
 
 export const PID_OPTIONS: OptionSpec = {
@@ -52,6 +54,11 @@ export function openOptions(ctx: CommandContext): CheckpointOpenOptions {
   if (image !== undefined) {
     limits.maxImageBytes = image;
     limits.maxMetadataBytes = image;
+  }
+  const values = sizeOpt(ctx, 'max-values');
+  if (values !== undefined) {
+    limits.maxImageValues = values;
+    limits.maxTotalValues = values * (DEFAULT_TOTAL_VALUES / DEFAULT_IMAGE_VALUES);
   }
   const depth = sizeOpt(ctx, 'max-depth');
   const progress = ctx.interactive

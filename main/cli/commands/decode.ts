@@ -1,8 +1,8 @@
 import * as fs from 'node:fs';
 import type { Command } from '../command';
 import { EXIT } from '../command';
-import { openCheckpoint, UsageError } from '../common';
-import { critJson, decodeImage, rawJson } from '../../core/criu';
+import { openCheckpoint, openOptions, UsageError } from '../common';
+import { critJson, decodeImage, DEFAULT_IMAGE_VALUES, rawJson, ValueBudget } from '../../core/criu';
 import { FileSource } from '../../core/io/byte-source';
 import { sniffCompression } from '../../core/archive/decompress';
 import { Header } from 'tar/header';
@@ -33,8 +33,9 @@ export const decode: Command = {
     if (format !== 'crit' && format !== 'raw') throw new UsageError('--format is crit or raw');
     const [source, member] = ctx.args;
     if (!source || ctx.args.length > 2) throw new UsageError('decode needs SOURCE [MEMBER]');
+    const limits = openOptions(ctx).limits ?? {};
     const print = (bytes: Buffer, where: { source: string; member?: string }): void => {
-      const img = decodeImage(bytes, where);
+      const img = decodeImage(bytes, where, new ValueBudget(limits.maxImageValues ?? DEFAULT_IMAGE_VALUES, 'image'));
       ctx.out(format === 'crit' ? critJson(img) : rawJson(img));
     };
     let stat: fs.Stats;

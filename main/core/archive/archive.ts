@@ -14,6 +14,7 @@ import { FormatError, KensaError, LimitError } from '../errors';
 import { DEFAULT_TAR_LIMITS, indexTar, normaliseMemberName, type MemberType, type TarIndex, type TarLimits } from './tar-index';
 import { DEFAULT_DECOMPRESS_LIMITS, decompressToCache, gunzipBounded, sniffCompression, type DecompressLimits, type ProgressFn } from './decompress';
 import { resolveCacheDir } from '../cache';
+import { DEFAULT_IMAGE_VALUES, DEFAULT_TOTAL_VALUES } from '../criu/protobuf-codec';
 
 export type ArchiveFormat = 'tar' | 'tar.gz' | 'tar.zst' | 'folder' | 'image-folder';
 
@@ -33,6 +34,9 @@ export interface ArchiveLimits extends TarLimits, DecompressLimits {
   /** Largest metadata file (config.dump, spec.dump, ...) or CRIU image read whole into memory. */
   maxMetadataBytes: number;
   maxImageBytes: number;
+  /** Protobuf values (fields, packed elements) one image may decode to, and all images together (`--max-values`). */
+  maxImageValues: number;
+  maxTotalValues: number;
 }
 
 export const DEFAULT_ARCHIVE_LIMITS: ArchiveLimits = {
@@ -40,6 +44,8 @@ export const DEFAULT_ARCHIVE_LIMITS: ArchiveLimits = {
   ...DEFAULT_DECOMPRESS_LIMITS,
   maxMetadataBytes: 64 * 1024 * 1024,
   maxImageBytes: 512 * 1024 * 1024,
+  maxImageValues: DEFAULT_IMAGE_VALUES,
+  maxTotalValues: DEFAULT_TOTAL_VALUES,
 };
 
 export interface OpenOptions {

@@ -28,7 +28,7 @@ import {
   type ImageType,
   type PayloadKind,
 } from './magic.js';
-import { MessageDecoder, MessageEncoder } from './protobuf-codec.js';
+import { MessageDecoder, MessageEncoder, type ValueBudget } from './protobuf-codec.js';
 import type { GhostChunkEntry, GhostFileEntry, IpcMsg } from './messages.generated.js';
 import { messagePlan, type MessagePlan } from './schema.js';
 import type { CriuMessage, ImageWarning } from './wire-types.js';
@@ -117,8 +117,9 @@ class ImageReader {
     readonly byteOrder: ByteOrder,
     readonly where: ErrorLocation,
     readonly warnings: ImageWarning[],
+    budget: ValueBudget | undefined,
   ) {
-    this.decoder = new MessageDecoder(buf, { base: 0, where, warnings });
+    this.decoder = new MessageDecoder(buf, budget ? { base: 0, where, warnings, budget } : { base: 0, where, warnings });
   }
 
   get remaining(): number {
@@ -211,8 +212,9 @@ function readMagics(
  * Decodes a CRIU image.
  * Throws FormatError (with source, member and byte offset) for truncated or malformed images; returns an
  * 'opaque' result for an unknown magic and a 'raw' one for headerless images named like pages-N.img.
+ * `budget` bounds the values decoded (LimitError past it; default: DEFAULT_IMAGE_VALUES for this image).
  */
-export function decodeImage(bytes: Buffer, where: ImageLocation = {}): DecodedImage {
+export function decodeImage(bytes: Buffer, where: ImageLocation = {}, budget?: ValueBudget): DecodedImage {
   const loc = locationOf(where);
   const base = { warnings: [] as ImageWarning[], size: bytes.length, ...loc };
 
@@ -240,7 +242,7 @@ export function decodeImage(bytes: Buffer, where: ImageLocation = {}): DecodedIm
   const image: DecodedImage = {
     ...base, kind: 'entries', magicName: type.name, magic, headMagic, byteOrder, entries: [], records: [],
   };
-  const r = new ImageReader(bytes, byteOrder, loc, image.warnings);
+  const r = new ImageReader(bytes, byteOrder, loc, image.warnings, budget);
   r.pos = start;
 
   if (type.layout === 'ghost-file') {

@@ -13,6 +13,7 @@ import type { ImageWarning } from './wire-types.js';
 import type { DecodedImage } from './image.js';
 
 export { decodeImage, encodeImage } from './image.js';
+export { DEFAULT_IMAGE_VALUES, DEFAULT_TOTAL_VALUES, ValueBudget } from './protobuf-codec.js';
 export type {
   ByteOrder,
   DecodedImage,

@@ -30,7 +30,7 @@
 import { isUtf8 } from 'node:buffer';
 import type * as Protobuf from 'protobufjs/light';
 
-import { FormatError, KensaError, type ErrorLocation } from '../errors.js';
+import { FormatError, KensaError, LimitError, type ErrorLocation } from '../errors.js';
 import { criuSchema, type FieldPlan, type MessagePlan, type ProtobufLibrary } from './schema.js';
 import { WireType, type CriuMessage, type ImageWarning, type UnknownField } from './wire-types.js';
 
@@ -39,12 +39,53 @@ export interface DecodeContext {
   readonly base: number;
   readonly where: ErrorLocation;
   readonly warnings: ImageWarning[];
+  /** How many values decoding may still produce (default: a fresh DEFAULT_IMAGE_VALUES budget). */
+  readonly budget?: ValueBudget;
+}
+
+/**
+ * Values (field occurrences and packed elements) one image may decode to. A value costs one byte of wire at
+ * least but tens of bytes of heap (a BigInt, an array slot, a message object), so the bytes limit alone lets
+ * a few MiB of one-byte varints exhaust the heap: 4 Mi values stay under ~200 MiB, and real images are far
+ * below (200k VMAs or 1M thread ids are ~2 Mi).
+ */
+export const DEFAULT_IMAGE_VALUES = 4 * 1024 * 1024;
+/** Values all decoded images of one checkpoint may hold together (they stay cached while it is open). */
+export const DEFAULT_TOTAL_VALUES = 8 * DEFAULT_IMAGE_VALUES;
+
+/**
+ * A count of values still allowed, shared by every reader of one image and (through `parent`) by every image
+ * of one checkpoint. Counts are taken before protobufjs reads, so nothing is allocated past the limit.
+ */
+export class ValueBudget {
+  left: number;
+  constructor(
+    readonly limit: number,
+    /** What the limit covers, for the message: `image`, `checkpoint`. */
+    readonly scope: string,
+    readonly parent?: ValueBudget,
+  ) {
+    this.left = limit;
+  }
+
+  /** Takes `n` values; the budget that ran out (this one or a parent), or undefined when there were enough. */
+  take(n: number): ValueBudget | undefined {
+    this.left -= n;
+    if (this.left < 0) return this;
+    return this.parent?.take(n);
+  }
+
+  /** A budget for one image drawing on this one (a checkpoint's total). */
+  image(limit: number): ValueBudget {
+    return new ValueBudget(limit, 'image', this);
+  }
 }
 
 type MutableMessage = Record<string, unknown> & CriuMessage & { $unknowns?: Buffer[] };
 
 /** What the codec tracks while protobufjs reads, to name fields and byte offsets in warnings and errors. */
 interface CriuReader extends Protobuf.BufferReader {
+  overBudget(spent: ValueBudget, at: number): LimitError;
   buf: Buffer;
   readonly ctx: DecodeContext;
   /** The message being decoded (innermost). */
@@ -54,6 +95,7 @@ interface CriuReader extends Protobuf.BufferReader {
    * rare paths that need the tag itself or where its value starts read it again (fieldAt).
    */
   tagAt: number;
+  readonly budget: ValueBudget;
 }
 
 /**
@@ -122,6 +164,7 @@ function criuReaderClass(pb: ProtobufLibrary): Runtime['Reader'] {
   class Reader extends pb.BufferReader {
     plan: MessagePlan | undefined = undefined;
     tagAt = 0;
+    readonly budget: ValueBudget;
 
     constructor(
       buf: Buffer,
@@ -129,11 +172,44 @@ function criuReaderClass(pb: ProtobufLibrary): Runtime['Reader'] {
     ) {
       super(buf);
       this.discardUnknown = false;
+      this.budget = ctx.budget ?? new ValueBudget(DEFAULT_IMAGE_VALUES, 'image');
     }
 
+    /** Every field occurrence (scalar, message, unknown field, packed run) starts with a tag: one value each. */
     override tag(): number {
       this.tagAt = this.pos;
+      const spent = this.budget.take(1);
+      if (spent) throw this.overBudget(spent, this.pos);
       return super.tag();
+    }
+
+    /** The limit error, at `at` (member offset of the field that would pass it). */
+    overBudget(spent: ValueBudget, at: number): LimitError {
+      const field = this.plan?.byNumber[fieldAt(pb, this as unknown as CriuReader, this.len)?.fieldNo ?? 0];
+      const what = this.plan ? ` (${this.plan.name}${field ? '.' + field.name : ''})` : '';
+      return new LimitError(
+        `decoding would pass ${spent.limit} protobuf values in this ${spent.scope}${what}; crafted repeated fields?`,
+        '--max-values',
+        { ...this.ctx.where, offset: this.ctx.base + at },
+      );
+    }
+
+    /**
+     * Elements of the packed run at `pos` (length prefix, then values), counted without decoding: varints
+     * by their last bytes (high bit clear), fixed-width values by length / width. The run is clamped to the
+     * message; protobufjs then rejects a run that overflows it.
+     */
+    packedCount(width: number): number {
+      const start = this.pos;
+      const length = this.size();
+      const from = this.pos;
+      this.pos = start;
+      const end = Math.min(from + length, this.len);
+      if (width > 0) return Math.floor((end - from) / width);
+      const buf = this.buf;
+      let count = 0;
+      for (let i = from; i < end; i++) if (buf[i]! < 0x80) count++;
+      return count;
     }
 
     /** protobufjs decodes strings with replacement characters; say so when the bytes were not UTF-8. */
@@ -181,6 +257,21 @@ function criuReaderClass(pb: ProtobufLibrary): Runtime['Reader'] {
       : function (this: Protobuf.Reader): bigint {
           return toBigint(readLong.call(this));
         };
+  }
+  // Packed repeated scalars (protobufjs reads a whole run in one call): count the run's elements against
+  // the budget before protobufjs allocates them. Width 0: varints.
+  const packed: Array<[string, number]> = [
+    ['uint32s', 0], ['int32s', 0], ['sint32s', 0], ['bools', 0], ['uint64s', 0], ['int64s', 0], ['sint64s', 0],
+    ['fixed32s', 4], ['sfixed32s', 4], ['floats', 4], ['fixed64s', 8], ['sfixed64s', 8], ['doubles', 8],
+  ];
+  const basePacked = pb.Reader.prototype as unknown as Record<string, (this: Protobuf.Reader, into?: unknown[]) => unknown[]>;
+  for (const [method, width] of packed) {
+    const readRun = basePacked[method]!;
+    (proto as unknown as Record<string, (this: InstanceType<typeof Reader>, into?: unknown[]) => unknown[]>)[method] = function (into) {
+      const spent = this.budget.take(this.packedCount(width));
+      if (spent) throw this.overBudget(spent, this.tagAt);
+      return readRun.call(this, into);
+    };
   }
   return Reader as unknown as Runtime['Reader'];
 }
@@ -376,6 +467,8 @@ export class MessageDecoder {
     r.pos = start;
     r.len = end;
     r.plan = undefined;
+    const spent = r.budget.take(1);
+    if (spent) throw r.overBudget(spent, start);
     if (plan !== this.lastPlan) {
       this.lastPlan = plan;
       this.lastCodec = codecOf(plan);

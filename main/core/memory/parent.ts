@@ -21,7 +21,7 @@ import { CheckpointArchive, type OpenOptions } from '../archive/archive';
 import { decodeImage } from '../criu';
 import { KensaError } from '../errors';
 import type { ByteSource } from '../io/byte-source';
-import type { Msg } from '../model/images';
+import { imageBudget, type Msg } from '../model/images';
 import { MAX_PARENT_DEPTH, type PageStore } from './address-space';
 import { parsePagemap } from './pagemap';
 
@@ -67,7 +67,7 @@ export class ParentDump {
       if (!this.archive.has(member)) {
         this.note(member, `missing: the parent dump ${this.label} has no ${imageName}; pages the child keeps there are missing`);
       } else {
-        const img = decodeImage(this.archive.readFile(member, this.archive.limits.maxImageBytes), where);
+        const img = decodeImage(this.archive.readFile(member, this.archive.limits.maxImageBytes), where, imageBudget(this.archive));
         const entries = img.entries as Msg[];
         const pagesId = entries[0]?.pages_id !== undefined ? Number(entries[0].pages_id) : undefined;
         const pagesMember = pagesId !== undefined ? this.member(`pages-${pagesId}.img`) : undefined;

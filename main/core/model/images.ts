@@ -6,7 +6,19 @@
  */
 import type { CheckpointArchive } from '../archive/archive';
 import { KensaError } from '../errors';
-import { decodeImage, type DecodedImage } from '../criu';
+import { decodeImage, ValueBudget, type DecodedImage } from '../criu';
+
+const totalBudgets = new WeakMap<CheckpointArchive, ValueBudget>();
+
+/**
+ * A value budget for decoding one image of `archive`, drawing on the archive's total: decoded images stay
+ * cached while a checkpoint is open, so the heap they take is bounded per image and for all of them.
+ */
+export function imageBudget(archive: CheckpointArchive): ValueBudget {
+  let total = totalBudgets.get(archive);
+  if (!total) totalBudgets.set(archive, (total = new ValueBudget(archive.limits.maxTotalValues, 'checkpoint')));
+  return total.image(archive.limits.maxImageValues);
+}
 
 // Decoded protobuf messages are plain objects keyed by the .proto field names (criu-wire-fields.tsv);
 // the model reads them through these loose shapes and checks what it relies on.
@@ -43,7 +55,7 @@ export class ImageStore {
     try {
       if (this.archive.has(member)) {
         const bytes = this.archive.readFile(member, this.archive.limits.maxImageBytes);
-        result = decodeImage(bytes, { source: this.archive.source, member });
+        result = decodeImage(bytes, { source: this.archive.source, member }, imageBudget(this.archive));
         // Decoding tolerated these (a missing required field, invalid UTF-8, ...); the result is partial.
         for (const w of result.warnings) this.report(member, new KensaError('format', w.message, { source: this.archive.source, member, offset: w.offset }));
       }

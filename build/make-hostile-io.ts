@@ -1,0 +1,61 @@
+/**
+ * Crafted inputs for the resource and output-path attacks of issue 10 §3 (memory blow-ups from small
+ * archives, silent truncation, output paths, hangs, nested bombs), generated when the tests run from the
+ * crio-counter fixture (build/make-hostile.ts) instead of being committed: several inflate to tens of MiB.
+ *
+ *   npm run build && node dist/build/make-hostile-io.js OUTDIR
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as zlib from 'node:zlib';
+import { readBase, replace, tar } from './make-hostile';
+
+/** mm_entry.mm_saved_auxv is field 13, a repeated uint64 (CRIU mm.proto): a packed run is tag 13<<3|2. */
+const MM_SAVED_AUXV_PACKED_TAG = (13 << 3) | 2;
+
+function varint(n: number): Buffer {
+  const out: number[] = [];
+  while (n >= 0x80) {
+    out.push((n % 0x80) | 0x80);
+    n = Math.floor(n / 0x80);
+  }
+  out.push(n);
+  return Buffer.from(out);
+}
+
+/**
+ * mm-6.img whose entry gains a packed mm_saved_auxv of `count` one-byte varints: a few KiB of gzip that
+ * decode to `count` values. The entry's u32 size (after the two magics, criu-format.md §1.1) grows with it.
+ */
+export function auxvBombImage(mm: Buffer, count: number): Buffer {
+  const size = mm.readUInt32LE(8);
+  const run = Buffer.concat([Buffer.from([MM_SAVED_AUXV_PACKED_TAG]), varint(count), Buffer.alloc(count, 1)]);
+  const head = Buffer.from(mm.subarray(0, 12));
+  head.writeUInt32LE(size + run.length, 8);
+  return Buffer.concat([head, mm.subarray(12, 12 + size), run, mm.subarray(12 + size)]);
+}
+
+export const HOSTILE_IO_NAMES = ['auxv-bomb.tar.gz'] as const;
+
+export function makeHostileIo(outDir: string): string[] {
+  fs.mkdirSync(outDir, { recursive: true });
+  const base = readBase();
+  const written: string[] = [];
+  const write = (name: string, data: Buffer): void => {
+    fs.writeFileSync(path.join(outDir, name), data);
+    written.push(name);
+  };
+  const member = (name: string): Buffer => base.find((m) => m.name === name)!.data;
+
+  // 1. 40 Mi one-byte varints in one packed field: ~40 KiB of gzip, ~40 MiB of image, just under the ratio
+  // limit's 64 MiB floor; decoded naively, 40 Mi BigInts exhaust the heap.
+  const bomb = auxvBombImage(member('checkpoint/mm-6.img'), 40 * 1024 * 1024);
+  write('auxv-bomb.tar.gz', zlib.gzipSync(tar(replace(base, 'checkpoint/mm-6.img', bomb)), { level: 9 }));
+  return written;
+}
+
+if (require.main === module) {
+  const out = process.argv[2];
+  if (!out) throw new Error('usage: make-hostile-io OUTDIR');
+  for (const n of makeHostileIo(out)) console.log(path.join(out, n));
+}
