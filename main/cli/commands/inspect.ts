@@ -124,7 +124,7 @@ export const inspect: Command = {
             label: 'Open sockets',
             children: s.map((x) => {
               const d = x.data;
-              if (x.protocol === 'UNIX') return { label: `[UNIX ${d.type} (${d.state})]  ${d.name} ino ${d.inode} peer ${d.peer_inode}` };
+              if (x.protocol === 'UNIX') return { label: `[UNIX ${d.type} (${d.state})]  ${d.name !== undefined ? `${d.name} ` : ''}ino ${d.inode} peer ${d.peer_inode}` };
               const buf = d.send_buf !== undefined ? ` (↑ ${formatBytes(Number(d.send_buf))} ↓ ${formatBytes(Number(d.recv_buf))})` : '';
               return { label: `[${x.protocol} (${d.state})]  ${d.src}:${d.src_port} -> ${d.dst}:${d.dst_port}${buf}` };
             }),

@@ -223,18 +223,14 @@ export function pyIPv4(address: number): string {
 }
 
 /**
- * str(ipaddress.IPv6Address(bytes)) as Python 3.13 prints it: hextets without leading zeros, the longest run
- * (first if tied) of two or more zero hextets compressed to `::`, and IPv4-mapped addresses (::ffff:0:0/96) as
- * `::ffff:a.b.c.d` (gh-87799; Python ≤ 3.12 printed `::ffff:xxxx:xxxx`).
+ * str(ipaddress.IPv6Address(bytes)) as Python 3.11 prints it (CRIU 4.2's crit on Debian 12, the reference):
+ * eight lowercase hextets without leading zeros, the longest run (the first if tied) of two or more zero
+ * hextets compressed to `::` (_compress_hextets), and never a dotted quad: IPv4-mapped addresses print as
+ * `::ffff:7f00:1` (Python 3.13 changed that to `::ffff:127.0.0.1`, gh-87799; crit's reference is 3.11).
  */
 export function pyIPv6(bytes: Uint8Array): string {
   const hextets: number[] = [];
   for (let i = 0; i < 16; i += 2) hextets.push((bytes[i]! << 8) | bytes[i + 1]!);
-  const isMapped = hextets.slice(0, 5).every((h) => h === 0) && hextets[5] === 0xffff;
-  if (isMapped) {
-    const v4 = ((bytes[12]! << 24) | (bytes[13]! << 16) | (bytes[14]! << 8) | bytes[15]!) >>> 0;
-    return '::ffff:' + pyIPv4(v4);
-  }
   let bestStart = -1;
   let bestLen = 0;
   let runStart = -1;

@@ -183,7 +183,7 @@ function diffFiles(a: Checkpoint, b: Checkpoint): FilesDiff[] {
 }
 
 export function describeSocket(s: SocketRecord): string {
-  if (s.family === 'UNIX') return `UNIX ${s.type} ${s.name ?? '@'} (${s.state ?? '?'})`;
+  if (s.family === 'UNIX') return `UNIX ${s.type}${s.name !== undefined ? ` ${s.name}` : ''} (${s.state ?? '?'})`;
   const ep = (addr?: string, port?: number): string => `${addr && addr.includes(':') ? `[${addr}]` : addr ?? '?'}:${port ?? 0}`;
   if (s.family === 'IPv4' || s.family === 'IPv6' || s.src !== undefined)
     return `${s.protocol ?? s.family} ${ep(s.src, s.srcPort)} -> ${ep(s.dst, s.dstPort)}${s.state ? ` (${s.state})` : ''}`;

@@ -13,6 +13,7 @@ import { openParentDump, type ParentDump } from '../memory/parent';
 import { GhostFile, ghostImageName, remapEntries, type RemapEntry } from './ghost-file';
 import type { ByteSource } from '../io/byte-source';
 import { KensaError } from '../errors';
+import { pyIPv4, pyIPv6 } from '../criu/pyformat';
 import { environmentStrings, procCommandLine, visibleArguments, type ArgumentAreas, type MemoryReader } from './cmdline';
 
 export interface ProcessRecord {
@@ -194,42 +195,38 @@ function capHex(words: unknown): string {
   return '0x' + v.toString(16);
 }
 
-/** inet_sk_entry addresses: u32 words holding network-order bytes (criu-format.md §2.7). */
-export function inetAddress(words: unknown, family: number): string | undefined {
-  if (!Array.isArray(words) || words.length === 0) return undefined;
-  const b = Buffer.alloc(words.length * 4);
-  words.forEach((w, i) => b.writeUInt32LE(num(w) >>> 0, i * 4));
-  if (family === 2 || b.length === 4) return Array.from(b.subarray(0, 4)).join('.');
-  const groups: string[] = [];
-  for (let i = 0; i < 16; i += 2) groups.push(b.readUInt16BE(i).toString(16));
-  // RFC 5952: compress the longest run of two or more zero groups.
-  let best = -1;
-  let bestLen = 1;
-  for (let i = 0; i < 8; ) {
-    if (groups[i] !== '0') {
-      i++;
-      continue;
-    }
-    let j = i;
-    while (j < 8 && groups[j] === '0') j++;
-    if (j - i > bestLen) {
-      best = i;
-      bestLen = j - i;
-    }
-    i = j;
-  }
-  if (best >= 0) {
-    const head = groups.slice(0, best).join(':');
-    const tail = groups.slice(best + bestLen).join(':');
-    // IPv4-mapped addresses read better as ::ffff:a.b.c.d.
-    if (best === 0 && bestLen === 5 && groups[5] === 'ffff') return `::ffff:${b[12]}.${b[13]}.${b[14]}.${b[15]}`;
-    return `${head}::${tail}`;
-  }
-  return groups.join(':');
+/** Words an inet_sk_entry address holds (criu-format.md §2.7): one for AF_INET (2), four for AF_INET6 (10). */
+function inetWordCount(family: number, words: readonly unknown[]): number {
+  return family === 2 || (family !== 10 && words.length === 1) ? 1 : 4;
 }
 
-function unixName(name: unknown, dir?: string): string {
-  if (!(name instanceof Uint8Array) || name.length === 0) return '';
+/** Why an inet_sk_entry address cannot be read as an address of its family (undefined when it can). */
+export function inetAddressProblem(words: unknown, family: number): string | undefined {
+  if (!Array.isArray(words) || words.length === 0) return undefined;
+  const need = inetWordCount(family, words);
+  return words.length === need ? undefined : `holds ${words.length} words; an ${need === 1 ? 'IPv4' : 'IPv6'} address is ${need}`;
+}
+
+/**
+ * inet_sk_entry addresses: u32 words holding network-order bytes (criu-format.md §2.7), as text for people:
+ * IPv6 compressed as Python/RFC 5952 do, IPv4-mapped ones dotted (`::ffff:127.0.0.1`, easier to read than
+ * crit's `::ffff:7f00:1`). Undefined when absent or malformed (inetAddressProblem says why).
+ */
+export function inetAddress(words: unknown, family: number): string | undefined {
+  if (!Array.isArray(words) || words.length === 0 || inetAddressProblem(words, family)) return undefined;
+  const b = Buffer.alloc(words.length * 4);
+  words.forEach((w, i) => b.writeUInt32LE(num(w) >>> 0, i * 4));
+  if (b.length === 4) return pyIPv4(b.readUInt32BE(0));
+  const mapped = b.subarray(0, 10).every((x) => x === 0) && b.readUInt16BE(10) === 0xffff;
+  return mapped ? `::ffff:${pyIPv4(b.readUInt32BE(12))}` : pyIPv6(b);
+}
+
+/**
+ * A unix socket's address as ss(8) shows it, or undefined for an unnamed socket (socketpair, unbound): an
+ * empty address is no name; only an address starting with a NUL byte is abstract (shown with a leading @).
+ */
+function unixName(name: unknown, dir?: string): string | undefined {
+  if (!(name instanceof Uint8Array) || name.length === 0) return undefined;
   const buf = Buffer.from(name);
   // Abstract socket names start with a NUL byte; shown with a leading @ like ss(8).
   const text = buf[0] === 0 ? '@' + buf.subarray(1).toString('utf8').replace(/\0+$/, '') : buf.toString('utf8').replace(/\0+$/, '');
@@ -802,6 +799,17 @@ export class Checkpoint {
       .sort((a, b) => a.fd - b.fd);
   }
 
+  /** An inet socket's address as text; a malformed one is named as a problem of the image and left out. */
+  private inetEndpoint(s: Msg, field: 'src_addr' | 'dst_addr'): string | undefined {
+    const family = num(s.family);
+    const problem = inetAddressProblem(s[field], family);
+    if (problem) {
+      const image = this.images.has('files.img') ? 'files.img' : 'inetsk.img';
+      this.images.note(this.archive.imageMember(image), `inet socket ${num(s.id)} (inode ${num(s.ino)}): ${field} ${problem}; address left out`);
+    }
+    return inetAddress(s[field], family);
+  }
+
   private describeFile(f: Msg | undefined, type: string, id: number): string {
     if (!f) return `${type}.${id} (no file entry)`;
     switch (type) {
@@ -815,8 +823,8 @@ export class Checkpoint {
         const s = f.isk as Msg;
         const fam = num(s.family);
         const proto = IP_PROTO[num(s.proto)] ?? String(num(s.proto));
-        const src = inetAddress(s.src_addr, fam) ?? '';
-        const dst = inetAddress(s.dst_addr, fam) ?? '';
+        const src = this.inetEndpoint(s, 'src_addr') ?? '?';
+        const dst = this.inetEndpoint(s, 'dst_addr') ?? '?';
         const wrap = (a: string): string => (fam === 10 ? `[${a}]` : a);
         const state = proto === 'TCP' ? ` (${TCP_STATES[num(s.state)] ?? num(s.state)})` : '';
         return `${proto} ${wrap(src)}:${num(s.src_port)} -> ${wrap(dst)}:${num(s.dst_port)}${state}`;
@@ -824,7 +832,7 @@ export class Checkpoint {
       case 'UNIXSK': {
         const s = f.usk as Msg;
         const name = unixName(s.name, s.name_dir);
-        return `unix[${num(s.ino)} (${num(s.peer)}) ${name || '@'}]`;
+        return `unix[${num(s.ino)} (${num(s.peer)})${name !== undefined ? ` ${name}` : ''}]`;
       }
       case 'EVENTFD':
         return `eventfd (count ${num(f.efd?.counter)})`;
@@ -873,7 +881,7 @@ export class Checkpoint {
         out.push({
           pid, fd, family: SOCK_FAMILY[fam] ?? String(fam), type: SOCK_TYPE[num(s.type)] ?? String(num(s.type)), protocol: proto,
           state: TCP_STATES[num(s.state)] ?? String(num(s.state)),
-          src: inetAddress(s.src_addr, fam), srcPort: num(s.src_port), dst: inetAddress(s.dst_addr, fam), dstPort: num(s.dst_port),
+          src: this.inetEndpoint(s, 'src_addr'), srcPort: num(s.src_port), dst: this.inetEndpoint(s, 'dst_addr'), dstPort: num(s.dst_port),
           sendBuf: s.opts?.so_sndbuf !== undefined ? num(s.opts.so_sndbuf) : undefined,
           recvBuf: s.opts?.so_rcvbuf !== undefined ? num(s.opts.so_rcvbuf) : undefined,
           inode: num(s.ino), backlog: num(s.backlog),
@@ -882,7 +890,7 @@ export class Checkpoint {
         const s = f.usk as Msg;
         out.push({
           pid, fd, family: 'UNIX', type: SOCK_TYPE[num(s.type)] ?? String(num(s.type)), state: TCP_STATES[num(s.state)] ?? String(num(s.state)),
-          name: unixName(s.name, s.name_dir) || '@', inode: num(s.ino), peerInode: num(s.peer), backlog: num(s.backlog),
+          name: unixName(s.name, s.name_dir), inode: num(s.ino), peerInode: num(s.peer), backlog: num(s.backlog),
           sendBuf: s.opts?.so_sndbuf !== undefined ? num(s.opts.so_sndbuf) : undefined,
           recvBuf: s.opts?.so_rcvbuf !== undefined ? num(s.opts.so_rcvbuf) : undefined,
         });

@@ -76,8 +76,16 @@ test('ipaddress text forms', () => {
     ['00010000000100000001000000010000', '1:0:1:0:1:0:1:0'], // single zeros are not compressed
     ['20010db885a3000000008a2e03707334', '2001:db8:85a3::8a2e:370:7334'],
     ['00000001000000000001000000000000', '0:1:0:0:1::'], // the longest run wins
-    // IPv4-mapped, as Python 3.13 prints it (gh-87799)
-    ['00000000000000000000ffffc0a80001', '::ffff:192.168.0.1'],
+    ['20010DB8000000000000000000000001'.toLowerCase(), '2001:db8::1'],
+    ['000a000b000c000d000e000f00100011', 'a:b:c:d:e:f:10:11'], // lowercase, no leading zeros, nothing to compress
+    ['fe800000000000000000000000000000', 'fe80::'],
+    ['0000000000000000000000000000ffff', '::ffff'],
+    // IPv4-mapped and IPv4-compatible addresses: never dotted in Python 3.11 (3.13 prints ::ffff:127.0.0.1)
+    ['00000000000000000000ffff7f000001', '::ffff:7f00:1'],
+    ['00000000000000000000ffffc0a80001', '::ffff:c0a8:1'],
+    ['00000000000000000000ffff00000000', '::ffff:0:0'],
+    ['000000000000000000000000c0a80001', '::c0a8:1'],
+    ['0064ff9b0000000000000000c0000201', '64:ff9b::c000:201'], // NAT64 well-known prefix
   ];
   for (const [hex, text] of cases) assert.equal(pyIPv6(Buffer.from(hex, 'hex')), text, hex);
 });

@@ -44,3 +44,17 @@ export function writeMemory(dir: string, pid: number, addr: bigint, bytes: Buffe
   }
   writePagemap(dir, name, map);
 }
+
+/** Append file entries to files.img and give them to process `pid` as fds (fdinfo-<files_id>.img, per-id as CRIU 4.2 writes it). */
+export function addFds(dir: string, pid: number, files: Array<{ fd: number; file: Record<string, unknown> & { id: number; type: number } }>): void {
+  const filesImg = decodeImage(fs.readFileSync(path.join(dir, 'files.img')));
+  const ids = decodeImage(fs.readFileSync(path.join(dir, `ids-${pid}.img`))).entries[0] as { files_id: number };
+  const fdinfoName = path.join(dir, `fdinfo-${ids.files_id}.img`);
+  const fdinfo = decodeImage(fs.readFileSync(fdinfoName));
+  for (const { fd, file } of files) {
+    (filesImg.entries as object[]).push(file);
+    (fdinfo.entries as object[]).push({ id: file.id, flags: 0, type: file.type, fd });
+  }
+  fs.writeFileSync(path.join(dir, 'files.img'), encodeImage(filesImg));
+  fs.writeFileSync(fdinfoName, encodeImage(fdinfo));
+}
