@@ -16,6 +16,14 @@ export function formatBytes(n: number | bigint): string {
   return `${x.toFixed(1)} ${units[i]}`;
 }
 
+/** What a size the archive does not have (no rootfs-diff.tar at all) is called on screen, in tables and reports. */
+export const ABSENT = 'absent';
+
+/** A size that may be absent from the archive: `absent`, never a made-up 0 B. */
+export function formatSizeOrAbsent(n: number | bigint | undefined): string {
+  return n === undefined ? ABSENT : formatBytes(n);
+}
+
 /** A CRIU statistic in microseconds: `389 µs`, `1.482 ms`, `101.77 ms`, `2.5 s` (5 significant digits). */
 export function formatMicros(us: number): string {
   const trim = (x: number): string => {

@@ -292,7 +292,7 @@ export class KensaServices implements KensaApi {
         ips: m.ips,
         macs: m.macs,
         networks: m.networks.map((n) => ({ network: n.network, interface: n.interface, addresses: n.addresses, gateways: n.gateways, ...(n.mac ? { mac: n.mac } : {}) })),
-        sizes: { total: sizes.checkpointSize, memoryPages: sizes.memoryPagesSize, rootfsDiff: sizes.rootfsDiffSize, ...(sizes.amdGpuMemoryPagesSize ? { amdGpuMemoryPages: sizes.amdGpuMemoryPagesSize } : {}) },
+        sizes: { total: sizes.checkpointSize, memoryPages: sizes.memoryPagesSize, ...(sizes.rootfsDiffSize !== undefined ? { rootfsDiff: sizes.rootfsDiffSize } : {}), ...(sizes.amdGpuMemoryPagesSize ? { amdGpuMemoryPages: sizes.amdGpuMemoryPagesSize } : {}) },
         statistics: DUMP_STATISTICS.filter(([k]) => stats?.[k] !== undefined).map(([key, label, kind]) => ({ key, label, value: stats![key], display: formatDumpStat(stats![key], kind) })),
         processes: processes.length,
         threads: processes.reduce((n, p) => n + p.tids.length, 0),

@@ -4,6 +4,7 @@ import { KeyValue } from '../components/KeyValue';
 import { PanelTitle } from '../components/PanelTitle';
 import { ErrorMessage } from '../components/ErrorMessage';
 import { formatBytes, visible } from '../util/text';
+import { formatSizeOrAbsent } from '../../shared/format';
 
 /** Overview: what the container was, when it was checkpointed, its addresses, sizes, dump statistics, hashes. */
 export function OverviewPanel() {
@@ -66,7 +67,7 @@ export function OverviewPanel() {
                   rows={[
                     ['Checkpoint', formatBytes(o.sizes.total)],
                     ['Memory pages', formatBytes(o.sizes.memoryPages)],
-                    ['Root FS diff', formatBytes(o.sizes.rootfsDiff)],
+                    ['Root FS diff', formatSizeOrAbsent(o.sizes.rootfsDiff)],
                     ['AMD GPU pages', o.sizes.amdGpuMemoryPages ? formatBytes(o.sizes.amdGpuMemoryPages) : undefined],
                     ['Processes', String(o.processes)],
                     ['Threads', String(o.threads)],

@@ -151,7 +151,8 @@ export interface OverviewInfo {
   ips: string[];
   macs: string[];
   networks: NetworkInfo[];
-  sizes: { total: number; memoryPages: number; rootfsDiff: number; amdGpuMemoryPages?: number };
+  /** rootfsDiff is absent when the archive has no rootfs-diff.tar. */
+  sizes: { total: number; memoryPages: number; rootfsDiff?: number; amdGpuMemoryPages?: number };
   statistics: StatisticInfo[];
   processes: number;
   threads: number;

@@ -1,7 +1,7 @@
 import type { Command } from '../command';
 import { finish, openCheckpoint, pidsOption, printJson, UsageError } from '../common';
 import { inspectReport, type InspectSections, type OpenFileJson, type ProcessNodeJson } from '../../core/model/summary';
-import { formatBytes } from '../../../shared/format';
+import { formatBytes, formatSizeOrAbsent } from '../../../shared/format';
 import { renderTree, type TreeNode } from '../tree';
 import { STAT_LABELS, formatStat } from './show';
 
@@ -83,7 +83,7 @@ export const inspect: Command = {
     } else if (report.ip) add('IP', report.ip);
     const sz = report.checkpoint_size;
     kids.push({ label: `Checkpoint size: ${formatBytes(sz.total_size)}`, children: [{ label: `Memory pages size: ${formatBytes(sz.memory_pages_size)}` }] });
-    if (sz.root_fs_diff_size) add('Root FS diff size', formatBytes(sz.root_fs_diff_size));
+    add('Root FS diff size', formatSizeOrAbsent(sz.root_fs_diff_size));
     if (sections.stats && report.statistics) {
       kids.push({
         label: 'CRIU dump statistics',

@@ -2,7 +2,7 @@ import type { Command } from '../command';
 import { EXIT } from '../command';
 import { finish, openCheckpoint, printJson, table, UsageError } from '../common';
 import { showSummary, type ShowSummary } from '../../core/model/summary';
-import { formatBytes, escapeText } from '../../../shared/format';
+import { formatBytes, formatSizeOrAbsent, escapeText } from '../../../shared/format';
 import { DUMP_STATISTICS, formatDumpStat } from '../../../shared/dump-stats';
 import { reportError } from '../main';
 
@@ -48,7 +48,7 @@ export const show: Command = {
             r.ip ?? '-',
             formatBytes(r.checkpoint_size.total_size),
             formatBytes(r.checkpoint_size.memory_pages_size),
-            formatBytes(r.checkpoint_size.root_fs_diff_size),
+            formatSizeOrAbsent(r.checkpoint_size.root_fs_diff_size),
           ]),
         ),
       );

@@ -210,8 +210,8 @@ export interface CheckpointSizes {
   /** Σ sizes of checkpoint/pages-*.img (not amdgpu-pages-*). */
   memoryPagesSize: number;
   amdGpuMemoryPagesSize: number;
-  /** Size of rootfs-diff.tar as stored (compressed for containerd). */
-  rootfsDiffSize: number;
+  /** Size of rootfs-diff.tar as stored (compressed for containerd); undefined when the archive has none. */
+  rootfsDiffSize: number | undefined;
 }
 
 export function checkpointSizes(archive: CheckpointArchive): CheckpointSizes {
@@ -227,5 +227,5 @@ export function checkpointSizes(archive: CheckpointArchive): CheckpointSizes {
     if (/^pages-\d+\.img$/.test(base)) memoryPagesSize += e.size;
     else if (/^amdgpu-pages-/.test(base)) amd += e.size;
   }
-  return { checkpointSize, memoryPagesSize, amdGpuMemoryPagesSize: amd, rootfsDiffSize: archive.entry('rootfs-diff.tar')?.size ?? 0 };
+  return { checkpointSize, memoryPagesSize, amdGpuMemoryPagesSize: amd, rootfsDiffSize: archive.entry('rootfs-diff.tar')?.size };
 }

@@ -10,7 +10,7 @@ import * as crypto from 'node:crypto';
 import { Checkpoint } from '../model/checkpoint';
 import { showSummary, type ShowSummary } from '../model/summary';
 import { KensaError } from '../errors';
-import { hex } from '../../../shared/format';
+import { ABSENT, hex } from '../../../shared/format';
 import { sha256Hex } from './hash';
 import { describeTarget, type CaseInfo, type DerivedRecord, type EvidenceCase, type EvidenceRecord, type NoteRecord } from './case';
 import type { CustodyEntry } from './custody';
@@ -146,7 +146,7 @@ export function containerFacts(c: ShowSummary): ReportFact[] {
     ['Architecture', c.arch],
     ['CRIU run id', c.criu_run_id, 'mono'],
     ['Processes', c.processes],
-    ['Checkpoint size', `${c.checkpoint_size.total_size} bytes (memory pages ${c.checkpoint_size.memory_pages_size}, root fs diff ${c.checkpoint_size.root_fs_diff_size})`],
+    ['Checkpoint size', `${c.checkpoint_size.total_size} bytes (memory pages ${c.checkpoint_size.memory_pages_size}, root fs diff ${c.checkpoint_size.root_fs_diff_size !== undefined ? c.checkpoint_size.root_fs_diff_size : ABSENT})`],
   ];
 }
 

@@ -24,7 +24,7 @@ export interface ShowSummary {
   criu_run_id?: string;
   arch: string;
   processes: number;
-  checkpoint_size: { total_size: number; memory_pages_size: number; root_fs_diff_size: number; amd_gpu_memory_pages_size?: number };
+  checkpoint_size: { total_size: number; memory_pages_size: number; root_fs_diff_size?: number; amd_gpu_memory_pages_size?: number };
   statistics?: Record<string, number>;
 }
 
@@ -52,7 +52,8 @@ export function showSummary(cp: Checkpoint, withStats = true): ShowSummary {
     checkpoint_size: {
       total_size: sizes.checkpointSize,
       memory_pages_size: sizes.memoryPagesSize,
-      root_fs_diff_size: sizes.rootfsDiffSize,
+      // Absent, not 0, when the archive has no rootfs-diff.tar (cli-conventions: never guessed; checkpointctl omits it too).
+      ...(sizes.rootfsDiffSize !== undefined ? { root_fs_diff_size: sizes.rootfsDiffSize } : {}),
       ...(sizes.amdGpuMemoryPagesSize ? { amd_gpu_memory_pages_size: sizes.amdGpuMemoryPagesSize } : {}),
     },
   };
