@@ -6,9 +6,11 @@
  */
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as net from 'node:net';
 import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { KENSA_BIN, tempDir } from '../helpers';
+import { KENSA_BIN, LOCAL_FIXTURES, tempDir } from '../helpers';
 import { makeHostileIo } from '../../build/make-hostile-io';
 
 const WORK = tempDir('kensa-hostile-io-');
@@ -29,11 +31,13 @@ interface Run {
   lines: string[];
 }
 
+let caches = 0;
+
 /** `kensa ARGS` with a capped heap and a kill timer; an own cache per call unless given. */
 function bounded(args: string[], opts: { cache?: string; cwd?: string; input?: string } = {}): Run {
   const r = spawnSync(process.execPath, ['--max-old-space-size=512', KENSA_BIN, ...args], {
     cwd: opts.cwd,
-    env: { ...process.env, KENSA_CACHE_DIR: opts.cache ?? tempDir('kensa-hio-cache-') },
+    env: { ...process.env, KENSA_CACHE_DIR: opts.cache ?? path.join(WORK, `cache-${++caches}`) },
     timeout: 60_000,
     input: opts.input,
     maxBuffer: 64 * 1024 * 1024,
@@ -51,7 +55,7 @@ function assertEndsBounded(r: Run, what: string): void {
 test('a packed repeated field of 40 Mi one-byte varints stops at the value limit, named with member and offset', () => {
   const archive = input('auxv-bomb.tar.gz');
   const limit = /^kensa: (error|warning): .*auxv-bomb\.tar\.gz!checkpoint\/mm-6\.img @\d+: decoding would pass 4194304 protobuf values in this image \(mm_entry\.mm_saved_auxv\).*raise with --max-values/;
-  const cache = tempDir('kensa-hio-cache-');
+  const cache = path.join(WORK, 'cache-bomb');
   for (const args of [['ps', archive], ['inspect', archive, '--all'], ['mem', archive]]) {
     const r = bounded(args, { cache });
     assertEndsBounded(r, args[0]!);
@@ -68,5 +72,85 @@ test('a packed repeated field of 40 Mi one-byte varints stops at the value limit
   assert.match(small.lines[0]!, /mm-6\.img @\d+: decoding would pass 1000 protobuf values/);
   // an intact image decodes as before under the default limit
   const ok = bounded(['decode', archive, 'checkpoint/core-6.img'], { cache });
+  assert.equal(ok.status, 0, ok.stderr);
+});
+
+/** A copy of the bare image folder fixture to plant things in. */
+function imageFolder(): string {
+  const dir = path.join(WORK, `folder-${++caches}`, 'images');
+  fs.cpSync(path.join(LOCAL_FIXTURES, 'criu-dir', 'images'), dir, { recursive: true });
+  return dir;
+}
+
+test('a FIFO, a socket or a device given as the archive is refused at once, not read', async () => {
+  const dir = tempDir('kensa-hio-special-');
+  const fifo = path.join(dir, 'evidence.tar');
+  assert.equal(spawnSync('mkfifo', [fifo]).status, 0);
+  const sock = path.join(dir, 'evidence.sock');
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(sock, resolve));
+  try {
+    const cases: Array<[string, RegExp]> = [
+      [fifo, /^kensa: error: .*evidence\.tar: a FIFO \(named pipe\), not a regular file: refused/],
+      [sock, /^kensa: error: .*evidence\.sock: a socket, not a regular file: refused/],
+      ['/dev/zero', /^kensa: error: \/dev\/zero: a character device, not a regular file: refused/],
+    ];
+    for (const [file, message] of cases) {
+      for (const args of [['show', file], ['ps', file], ['decode', file], ['mem', file, '--search', 'x']]) {
+        const r = bounded(args);
+        assertEndsBounded(r, `${args[0]} ${file}`);
+        assert.equal(r.status, 2, `${args.join(' ')}: ${r.stderr}`);
+        assert.equal(r.lines.length, 1);
+        assert.match(r.lines[0]!, message);
+      }
+    }
+    // and as evidence of a case: refused before anything is recorded
+    const caseDir = path.join(dir, 'case');
+    assert.equal(bounded(['case', 'init', caseDir, '--analyst', 'a', '--title', 't']).status, 0);
+    const log = fs.readFileSync(path.join(caseDir, 'custody.jsonl'));
+    const add = bounded(['case', 'add', caseDir, fifo]);
+    assertEndsBounded(add, 'case add');
+    assert.equal(add.status, 1, add.stderr);
+    assert.match(add.lines[0]!, /evidence\.tar is neither a file nor a folder/);
+    assert.ok(fs.readFileSync(path.join(caseDir, 'custody.jsonl')).equals(log), 'nothing recorded');
+  } finally {
+    server.close();
+  }
+});
+
+test('a FIFO in place of an image inside a folder is named and skipped, never opened', () => {
+  const dir = imageFolder();
+  const core = path.join(dir, 'core-1.img');
+  fs.rmSync(core);
+  assert.equal(spawnSync('mkfifo', [core]).status, 0);
+  for (const args of [['ps', dir], ['inspect', dir, '--all'], ['mem', dir]]) {
+    const r = bounded(args);
+    assertEndsBounded(r, args[0]!);
+    assert.equal(r.status, 3, `${args[0]}: partial, the rest is shown\n${r.stderr}`);
+    assert.ok(r.lines.some((l) => /images!core-1\.img: core-1\.img is a fifo, not a regular file: refused/.test(l)), r.stderr);
+  }
+  const member = bounded(['decode', dir, 'core-1.img']);
+  assert.equal(member.status, 2, member.stderr);
+  assert.match(member.lines[0]!, /images!core-1\.img: core-1\.img is a fifo, not a regular file/);
+  const direct = bounded(['decode', core]);
+  assert.equal(direct.status, 2, direct.stderr);
+  assert.match(direct.lines[0]!, /core-1\.img: a FIFO \(named pipe\), not a regular file/);
+});
+
+test("a folder's parent link at / is not walked: it is named as no image folder, the rest is read", () => {
+  const dir = imageFolder();
+  fs.symlinkSync('/', path.join(dir, 'parent'));
+  for (const args of [['ps', dir], ['mem', dir], ['mem', dir, '--search', 'kensa-no-such-string']]) {
+    const r = bounded(args);
+    assertEndsBounded(r, args[0]!);
+    assert.equal(r.status, 3, `${args.join(' ')}: ${r.stderr}`);
+    assert.deepEqual(r.lines.filter((l) => /parent/.test(l)), [
+      `kensa: warning: ${dir}!parent: parent link points at /, a folder that is not a CRIU image folder (no inventory.img in it); not followed`,
+    ]);
+  }
+  // a parent link to a real image folder is still followed (the fixture itself, as a pre-dump would be)
+  const child = imageFolder();
+  fs.symlinkSync(path.join(LOCAL_FIXTURES, 'criu-dir', 'images'), path.join(child, 'parent'));
+  const ok = bounded(['ps', child]);
   assert.equal(ok.status, 0, ok.stderr);
 });

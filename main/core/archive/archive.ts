@@ -54,6 +54,11 @@ export interface OpenOptions {
   signal?: AbortSignal;
   limits?: Partial<ArchiveLimits>;
   onProgress?: ProgressFn;
+  /**
+   * For a folder: read its top level only. A CRIU image folder has no sub-folders, and a parent link found in
+   * evidence must never make Kensa walk a tree it points at.
+   */
+  flatFolder?: boolean;
 }
 
 interface Backing {
@@ -114,7 +119,7 @@ export class CheckpointArchive {
       throw new KensaError('io', `cannot open: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, { source: file });
     }
     if (st.isDirectory()) {
-      const backing = folderBacking(file, limits);
+      const backing = folderBacking(file, limits, opts.flatFolder ? 0 : MAX_FOLDER_DEPTH);
       const format: ArchiveFormat = backing.entries.has('checkpoint') ? 'folder' : 'image-folder';
       return new CheckpointArchive(file, format, backing, limits);
     }
@@ -173,7 +178,7 @@ export class CheckpointArchive {
     const norm = normaliseMemberName(name).name;
     const direct = this.backing.entries.get(norm);
     if (direct) {
-      if (direct.type !== 'file') throw new KensaError('usage', `${norm} is a ${direct.type}, not a file`, { source: this.source, member: norm });
+      if (direct.type !== 'file') throw notAFile(direct.type, { source: this.source, member: norm });
       return this.backing.open(direct);
     }
     if (norm.startsWith(ROOTFS_DIFF + '/')) {
@@ -181,7 +186,7 @@ export class CheckpointArchive {
       const diff = this.rootfsDiff();
       const m = diff?.index.byName.get(inner);
       if (!diff || !m) throw new KensaError('missing', `no such member`, { source: this.source, member: norm });
-      if (m.type !== 'file') throw new KensaError('usage', `${norm} is a ${m.type}, not a file`, { source: this.source, member: norm });
+      if (m.type !== 'file') throw notAFile(m.type, { source: this.source, member: norm });
       return new SliceSource(diff.source, m.dataOffset, Math.min(m.size, diff.source.size - m.dataOffset));
     }
     throw new KensaError('missing', `no such member`, { source: this.source, member: norm });
@@ -239,6 +244,15 @@ export class CheckpointArchive {
   }
 }
 
+/**
+ * Asking for a folder or a link as a file is a usage error; a FIFO, device or socket where a file belongs is
+ * bad input (it is never opened: reading one could block for ever).
+ */
+function notAFile(type: MemberType, where: { source: string; member: string }): KensaError {
+  if (type === 'dir' || type === 'symlink' || type === 'hardlink') return new KensaError('usage', `${where.member} is a ${type}, not a file`, where);
+  return new FormatError(`${where.member} is a ${type}, not a regular file: refused (reading it could block or never end)`, where);
+}
+
 function tarBacking(src: ByteSource, limits: ArchiveLimits, sourceName: string): Backing {
   let index: TarIndex;
   try {
@@ -275,13 +289,15 @@ function tarBacking(src: ByteSource, limits: ArchiveLimits, sourceName: string):
   };
 }
 
+/** Deepest sub-folder of an evidence folder that is listed (an engine archive folder needs 2 or 3 levels). */
+const MAX_FOLDER_DEPTH = 32;
+
 /** Walk an evidence folder without following symlinks (a link is listed, never read through). */
-function folderBacking(root: string, limits: ArchiveLimits): Backing {
+function folderBacking(root: string, limits: ArchiveLimits, maxDepth: number): Backing {
   const entries = new Map<string, ArchiveEntry>();
   const order: ArchiveEntry[] = [];
   const open: FileSource[] = [];
   const walk = (rel: string, depth: number): void => {
-    if (depth > 32) return;
     const dir = path.join(root, rel);
     for (const d of fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
       const name = rel ? `${rel}/${d.name}` : d.name;
@@ -292,7 +308,7 @@ function folderBacking(root: string, limits: ArchiveLimits): Backing {
       if (type === 'symlink') e.linkTarget = fs.readlinkSync(path.join(root, name));
       entries.set(name, e);
       order.push(e);
-      if (type === 'dir') walk(name, depth + 1);
+      if (type === 'dir' && depth < maxDepth) walk(name, depth + 1);
     }
   };
   walk('', 0);

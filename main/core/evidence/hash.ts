@@ -15,6 +15,7 @@ import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { KensaError, LimitError } from '../errors';
+import { openReadOnly } from '../io/byte-source';
 
 export interface Digests {
   size: number;
@@ -41,25 +42,6 @@ const CHUNK = 1 << 20;
 /** Refuse to walk folders deeper or larger than this (a case should never hash a whole file system). */
 const MAX_FOLDER_DEPTH = 64;
 const MAX_FOLDER_FILES = 1_000_000;
-
-/** O_NOATIME is Linux-only; elsewhere the constant is absent and plain O_RDONLY is used. */
-const O_NOATIME: number = (fs.constants as Record<string, number>).O_NOATIME ?? 0;
-
-/** Open read-only, without touching atime where permitted. */
-export function openReadOnly(file: string): number {
-  if (O_NOATIME) {
-    try {
-      return fs.openSync(file, fs.constants.O_RDONLY | O_NOATIME);
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EPERM') throw ioError(file, e);
-    }
-  }
-  try {
-    return fs.openSync(file, fs.constants.O_RDONLY);
-  } catch (e) {
-    throw ioError(file, e);
-  }
-}
 
 function ioError(file: string, e: unknown): KensaError {
   return new KensaError('io', `cannot read: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, { source: file });

@@ -33,20 +33,62 @@ function checkRange(size: number, offset: number, length: number): void {
   }
 }
 
+/** What a file that is not a regular one is, for messages. */
+export function fileKind(st: fs.Stats): string {
+  if (st.isFile()) return 'a regular file';
+  if (st.isDirectory()) return 'a folder';
+  if (st.isFIFO()) return 'a FIFO (named pipe)';
+  if (st.isSocket()) return 'a socket';
+  if (st.isCharacterDevice()) return 'a character device';
+  if (st.isBlockDevice()) return 'a block device';
+  if (st.isSymbolicLink()) return 'a symbolic link';
+  return 'not a regular file';
+}
+
+function notRegular(path: string, st: fs.Stats): KensaError {
+  return new KensaError('io', `${fileKind(st)}, not a regular file: refused (reading it could block or never end)`, { source: path });
+}
+
 /**
- * Open for reading only, and where the kernel allows it without touching the access time (O_NOATIME is
- * refused with EPERM unless the caller owns the file; then plain O_RDONLY).
+ * Opens evidence for reading: read-only; where the kernel allows it without touching the access time
+ * (O_NOATIME is refused with EPERM unless the caller owns the file; then plain O_RDONLY); and only a regular
+ * file. Opening a FIFO waits for a writer and reading a socket or device may never end, which would hang the
+ * CLI and freeze `kensa serve`: O_NONBLOCK makes the open return at once (it changes nothing for regular
+ * files), and fstat of the open descriptor (no race with a rename) refuses everything but a regular file.
+ * Errors are KensaErrors naming the path.
  */
 export function openReadOnly(path: string): number {
+  const flags = fs.constants.O_RDONLY | fs.constants.O_NONBLOCK;
   const noatime = fs.constants.O_NOATIME;
-  if (noatime) {
+  let fd: number;
+  try {
     try {
-      return fs.openSync(path, fs.constants.O_RDONLY | noatime);
+      fd = fs.openSync(path, noatime ? flags | noatime : flags);
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EPERM') throw e;
+      if (!noatime || (e as NodeJS.ErrnoException).code !== 'EPERM') throw e;
+      fd = fs.openSync(path, flags);
     }
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    // a socket cannot be opened at all (ENXIO): say what it is
+    const st = code === 'ENXIO' ? statOrUndefined(path) : undefined;
+    if (st && !st.isFile()) throw notRegular(path, st);
+    throw new KensaError('io', `cannot open: ${code ?? String(e)}`, { source: path });
   }
-  return fs.openSync(path, fs.constants.O_RDONLY);
+  const st = fs.fstatSync(fd);
+  if (!st.isFile()) {
+    fs.closeSync(fd);
+    throw notRegular(path, st);
+  }
+  return fd;
+}
+
+function statOrUndefined(path: string): fs.Stats | undefined {
+  try {
+    return fs.statSync(path);
+  } catch {
+    return undefined;
+  }
 }
 
 /** A file opened read-only (O_RDONLY): evidence is never opened for writing. */
@@ -55,12 +97,8 @@ export class FileSource implements ByteSource {
   private fd: number | null;
 
   constructor(readonly path: string) {
-    try {
-      this.fd = openReadOnly(path);
-      this.size = fs.fstatSync(this.fd).size;
-    } catch (e) {
-      throw new KensaError('io', `cannot open: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, { source: path });
-    }
+    this.fd = openReadOnly(path);
+    this.size = fs.fstatSync(this.fd).size;
   }
 
   read(offset: number, length: number): Buffer {

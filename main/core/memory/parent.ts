@@ -142,6 +142,24 @@ function identity(archive: CheckpointArchive, dir: string): string {
   return `${src}!${dir}`;
 }
 
+/**
+ * What a parent link points at on disk: a folder holding inventory.img as a regular file, as every CRIU dump
+ * does ('images'; the link itself is followed, as CRIU follows it, nothing inside is), another folder (`/`,
+ * a home folder: never walked), or nothing usable.
+ */
+function parentFolderAt(dir: string): 'images' | 'not-images' | 'none' {
+  try {
+    if (!fs.statSync(dir).isDirectory()) return 'none';
+  } catch {
+    return 'none';
+  }
+  try {
+    return fs.lstatSync(path.join(dir, 'inventory.img')).isFile() ? 'images' : 'not-images';
+  } catch {
+    return 'not-images';
+  }
+}
+
 async function followLink(
   archive: CheckpointArchive,
   dir: string,
@@ -175,16 +193,14 @@ async function followLink(
   if ((archive.format === 'folder' || archive.format === 'image-folder') && link.type === 'symlink') {
     // CRIU follows the link on disk; so do we, read-only, for evidence given as a folder.
     const onDisk = path.resolve(archive.source, dir, target);
-    let isDir = false;
-    try {
-      isDir = fs.statSync(onDisk).isDirectory();
-    } catch {
-      isDir = false;
+    const found = parentFolderAt(onDisk);
+    if (found === 'not-images') {
+      return unresolved(`parent link points at ${target}, a folder that is not a CRIU image folder (no inventory.img in it); not followed`);
     }
-    if (isDir) {
+    if (found === 'images') {
       let pa: CheckpointArchive;
       try {
-        pa = await CheckpointArchive.open(onDisk, { cacheDir: opts.cacheDir, limits: opts.limits });
+        pa = await CheckpointArchive.open(onDisk, { cacheDir: opts.cacheDir, limits: opts.limits, flatFolder: true });
       } catch (e) {
         if (!(e instanceof KensaError)) throw e;
         return unresolved(`parent images at ${target} cannot be read: ${e.describe()}`);
