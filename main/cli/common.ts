@@ -2,6 +2,7 @@
  * Options and helpers shared by the commands: input limits, cache, pid selection, JSON printing, and the
  * one-line error / warning format of cli-conventions.md.
  */
+import * as fs from 'node:fs';
 import { Checkpoint, type CheckpointOpenOptions } from '../core/model/checkpoint';
 import { KensaError } from '../core/errors';
 import { DEFAULT_IMAGE_VALUES, DEFAULT_TOTAL_VALUES } from '../core/criu';
@@ -30,6 +31,29 @@ export const PID_OPTIONS: OptionSpec = {
 export class UsageError extends KensaError {
   constructor(message: string) {
     super('usage', message);
+  }
+}
+
+/** An --out that must be a folder names something else (a regular file, a device): a usage error, said before any work. */
+export function checkOutputFolder(out: string): void {
+  let st: fs.Stats | undefined;
+  try {
+    st = fs.statSync(out);
+  } catch {
+    return; // absent (created later) or unreachable (its creation names the reason)
+  }
+  if (!st.isDirectory()) throw new UsageError(`--out ${out} is not a folder (it is an existing file); name a folder for the output files`);
+}
+
+/** Create the --out folder and its parents; a path running through a file is a usage error, the host refusing an io error. */
+export function makeOutputFolder(out: string): void {
+  checkOutputFolder(out);
+  try {
+    fs.mkdirSync(out, { recursive: true });
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code ?? 'error';
+    if (code === 'ENOTDIR' || code === 'EEXIST') throw new UsageError(`--out ${out} cannot be a folder: part of the path is a file (${code})`);
+    throw new KensaError('io', `--out ${out}: cannot create the folder (${code})`);
   }
 }
 

@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import type { Command } from '../command';
 import { EXIT } from '../command';
 import { KensaError } from '../../core/errors';
-import { finish, openCheckpoint, openRootfsOption, PID_OPTIONS, pidsOption, printJson, table, UsageError } from '../common';
+import { checkOutputFolder, finish, makeOutputFolder, openCheckpoint, openRootfsOption, PID_OPTIONS, pidsOption, printJson, table, UsageError } from '../common';
 import type { CommandContext } from '../command';
 import { writeCore, type CoreWriteResult } from '../../core/elfcore/write-core';
 import { MISSING_DELETED_FILE } from '../../core/elfcore/layout';
@@ -27,6 +27,7 @@ export const core: Command = {
     if (ctx.args.length !== 1) throw new UsageError('core needs one ARCHIVE');
     const out = ctx.opts.out;
     if (typeof out !== 'string' || out === '') throw new UsageError('core needs --out DIR (where the core.<pid> files go)');
+    checkOutputFolder(out);
     const rootfs = await openRootfsOption(ctx);
     const cp = await openCheckpoint(ctx, ctx.args[0], { ...(rootfs ? { rootfs } : {}), ...parentOption(ctx) });
     try {
@@ -34,7 +35,7 @@ export const core: Command = {
       const pids = asked ?? cp.processList().map((p) => p.pid);
       for (const pid of asked ?? []) if (!cp.process(pid)) throw new UsageError(`no process ${pid} in this checkpoint (kensa ps lists them)`);
       refuseInsideEvidence(cp, out);
-      fs.mkdirSync(out, { recursive: true });
+      makeOutputFolder(out);
       const results: (CoreWriteResult & { comm: string })[] = [];
       let partial = false;
       for (const pid of pids) {
