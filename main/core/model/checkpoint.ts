@@ -525,8 +525,38 @@ export class Checkpoint {
   /** remap-fpath.img: which file ids were deleted while in use and how CRIU kept them (criu-format.md §2.7). */
   remaps(): RemapEntry[] {
     if (this.remapCache) return this.remapCache;
-    this.remapCache = this.images.has('remap-fpath.img') ? remapEntries(this.images.entries('remap-fpath.img') ?? []) : [];
-    return this.remapCache;
+    const img = this.images.has('remap-fpath.img') ? this.images.image('remap-fpath.img') : undefined;
+    const out: RemapEntry[] = [];
+    if (img) {
+      const member = this.archive.imageMember('remap-fpath.img');
+      const at = new Map<number, number>(); // file id -> index in out
+      const all = remapEntries(img.entries as Msg[]);
+      all.forEach((r, i) => {
+        const seen = at.get(r.fileId);
+        if (seen === undefined) {
+          at.set(r.fileId, out.length);
+          out.push(r);
+          return;
+        }
+        const prior = out[seen]!;
+        if (prior.kind === r.kind && prior.remapId === r.remapId) return; // the same remap twice says nothing new
+        // One file has one remap; CRIU's restore keeps the last it reads (files-reg.c collect_one_remap sets
+        // rfi->remap for each entry), so the later one is used here too, and the conflict is named.
+        const describe = (e: RemapEntry, n: number): string => `entry ${n + 1} (${e.kind}, remap id 0x${e.remapId.toString(16)})`;
+        const priorIndex = all.indexOf(prior);
+        this.images.report(
+          member,
+          new KensaError('format', `file id ${r.fileId} (${this.filePath(r.fileId) ?? '?'}) has conflicting remaps: ${describe(prior, priorIndex)} and ${describe(r, i)}; the later is used, as CRIU's restore would`, {
+            source: this.archive.source,
+            member,
+            offset: img.records[i]?.offset,
+          }),
+        );
+        out[seen] = r;
+      });
+    }
+    this.remapCache = out;
+    return out;
   }
 
   /**
