@@ -8,6 +8,7 @@ import { KensaError } from '../core/errors';
 import { DEFAULT_IMAGE_VALUES, DEFAULT_TOTAL_VALUES } from '../core/criu';
 import { openRootfs, type Rootfs } from '../core/rootfs/rootfs';
 import { escapeText, jsonSafe, parseNumber } from '../../shared/format';
+import { DUMP_STATISTICS } from '../../shared/dump-stats';
 import type { CommandContext, OptionSpec } from './command';
 import { EXIT } from './command';
 
@@ -142,3 +143,6 @@ export async function openRootfsOption(ctx: CommandContext): Promise<Rootfs | un
   if (typeof p !== 'string' || p === '') throw new UsageError('--rootfs takes a folder, a tar / tar.gz / tar.zst, or an OCI image layout folder');
   return openRootfs(p, { cacheDir: typeof ctx.opts.cache === 'string' ? ctx.opts.cache : undefined });
 }
+
+/** The dump statistics `show` and `inspect` print (the page-pipe and irmap counters say little to a responder). */
+export const CLI_STATISTICS = DUMP_STATISTICS.filter(([k]) => !['irmap_resolve', 'page_pipes', 'page_pipe_bufs', 'shpages_skipped_parent'].includes(k));

@@ -4,20 +4,13 @@
  * `--debug` adds the stack trace.
  */
 import { parseArgs } from 'node:util';
-import { KensaError } from '../core/errors';
+import { TOOL_VERSION as VERSION } from '../core/evidence/version';
 import { escapeText } from '../../shared/format';
 import { EXIT, type Command, type CommandContext } from './command';
 import { COMMON_OPTIONS } from './common';
 import { COMMANDS } from './commands';
+import { reportError } from './report-error';
 
-const VERSION: string = (() => {
-  try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    return (require('../../../package.json') as { version: string }).version;
-  } catch {
-    return 'unknown';
-  }
-})();
 
 function help(): string {
   const lines = [
@@ -80,29 +73,6 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
   } catch (e) {
     return reportError(ctx, e);
   }
-}
-
-export function reportError(ctx: CommandContext, e: unknown): number {
-  if (e instanceof KensaError) {
-    ctx.err(`kensa: error: ${escapeText(e.describe())}${e.hint ? ` (${escapeText(e.hint)})` : ''}\n`);
-    if (ctx.opts.debug && e.stack) ctx.err(e.stack + '\n');
-    switch (e.kind) {
-      case 'usage':
-        return EXIT.USAGE;
-      case 'verify':
-        return EXIT.VERIFY;
-      case 'tool':
-        return EXIT.MISSING_TOOL;
-      default:
-        return EXIT.BAD_INPUT;
-    }
-  }
-  const err = e as NodeJS.ErrnoException;
-  if (err && (err.code === 'EPIPE' || err.code === 'ERR_STREAM_DESTROYED')) return EXIT.OK;
-  // Anything else is a bug in Kensa, not a problem with the evidence: say so plainly.
-  ctx.err(`kensa: error: internal error: ${escapeText(String(err?.message ?? err))} (please report; run with --debug for a trace)\n`);
-  if (ctx.opts.debug && err?.stack) ctx.err(err.stack + '\n');
-  return EXIT.BAD_INPUT;
 }
 
 if (require.main === module) {

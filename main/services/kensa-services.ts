@@ -31,6 +31,7 @@ import { openRootfs, type Rootfs } from '../core/rootfs/rootfs';
 import { writeCore } from '../core/elfcore/write-core';
 import { prepareGdb, findGdb } from '../core/elfcore/gdb-launch';
 import { EvidenceCase } from '../core/evidence/case';
+import { TOOL_VERSION } from '../core/evidence/version';
 import type * as ReportModule from '../core/evidence/report';
 
 /** The report writer (pdfkit and its fonts) loads on first use: it doubles the start-up time of `kensa serve`. */
@@ -56,14 +57,6 @@ export const SENSITIVITY_NOTICE =
   'it can contain passwords, keys, tokens and personal data. Handle it as evidence. Kensa opens it read-only and writes derived files ' +
   '(decompressed archive, cores, reports) only to its cache or to the case folder.';
 
-const VERSION: string = (() => {
-  try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    return (require('../../../package.json') as { version: string }).version;
-  } catch {
-    return 'unknown';
-  }
-})();
 
 export interface ServicesOptions {
   /** Cache folder (decompressed archives, derived files); default as the CLI's. */
@@ -183,7 +176,7 @@ export class KensaServices implements KensaApi {
         report: true,
       };
       if (gdbMessage) capabilities.gdbMessage = gdbMessage;
-      return { name: 'kensa' as const, version: VERSION, capabilities, session: this.sessionInfo() };
+      return { name: 'kensa' as const, version: TOOL_VERSION, capabilities, session: this.sessionInfo() };
     });
   }
 

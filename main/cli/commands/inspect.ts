@@ -1,9 +1,9 @@
 import type { Command } from '../command';
-import { finish, openCheckpoint, pidsOption, printJson, UsageError } from '../common';
+import { CLI_STATISTICS, finish, openCheckpoint, pidsOption, printJson, UsageError } from '../common';
 import { inspectReport, type InspectSections, type OpenFileJson, type ProcessNodeJson } from '../../core/model/summary';
 import { formatBytes, formatSizeOrAbsent } from '../../../shared/format';
 import { renderTree, type TreeNode } from '../tree';
-import { STAT_LABELS, formatStat } from './show';
+import { formatDumpStat } from '../../../shared/dump-stats';
 
 export const inspect: Command = {
   name: 'inspect',
@@ -87,7 +87,7 @@ export const inspect: Command = {
     if (sections.stats && report.statistics) {
       kids.push({
         label: 'CRIU dump statistics',
-        children: STAT_LABELS.filter(([k]) => report.statistics![k] !== undefined).map(([k, label, kind]) => ({ label: `${label}: ${formatStat(report.statistics![k], kind)}` })),
+        children: CLI_STATISTICS.filter(([k]) => report.statistics![k] !== undefined).map(([k, label, kind]) => ({ label: `${label}: ${formatDumpStat(report.statistics![k], kind)}` })),
       });
     }
     if (sections.metadata) {

@@ -1,14 +1,12 @@
 import type { Command } from '../command';
 import { EXIT } from '../command';
-import { finish, openCheckpoint, printJson, table, UsageError } from '../common';
+import { CLI_STATISTICS, finish, openCheckpoint, printJson, table, UsageError } from '../common';
 import { showSummary, type ShowSummary } from '../../core/model/summary';
 import { formatBytes, formatSizeOrAbsent, escapeText } from '../../../shared/format';
-import { DUMP_STATISTICS, formatDumpStat } from '../../../shared/dump-stats';
-import { reportError } from '../main';
+import { formatDumpStat } from '../../../shared/dump-stats';
+import { reportError } from '../report-error';
 
 /** The statistics `show --stats` and `inspect --stats` print, in checkpointctl's order and words. */
-export const STAT_LABELS = DUMP_STATISTICS.filter(([k]) => !['irmap_resolve', 'page_pipes', 'page_pipe_bufs', 'shpages_skipped_parent'].includes(k));
-export const formatStat = formatDumpStat;
 
 export const show: Command = {
   name: 'show',
@@ -56,7 +54,7 @@ export const show: Command = {
         for (const r of rows) {
           if (!r.statistics) continue;
           ctx.out(`\nCRIU dump statistics (${escapeText(r.source)})\n`);
-          ctx.out(table(['STATISTIC', 'VALUE'], STAT_LABELS.filter(([k]) => r.statistics![k] !== undefined).map(([k, label, kind]) => [label, formatStat(r.statistics![k], kind)])));
+          ctx.out(table(['STATISTIC', 'VALUE'], CLI_STATISTICS.filter(([k]) => r.statistics![k] !== undefined).map(([k, label, kind]) => [label, formatDumpStat(r.statistics![k], kind)])));
         }
       }
     }

@@ -66,7 +66,7 @@ export function HexView() {
     if (!view) return;
     setAddrText('0x' + view.cursor.toString(16));
     reveal(Number((view.cursor - view.start) / BigInt(ROW_BYTES)), 'center');
-    // eslint-disable-next-line react-hooks/exhaustive-deps
+    // Only a new jump (serial) recentres; a scroll that changes `view` otherwise must not.
   }, [view?.serial]);
 
   useLayoutEffect(() => {

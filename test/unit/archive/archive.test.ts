@@ -7,6 +7,8 @@ import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import * as tar from 'tar';
+import { compress } from 'zstd-napi';
 import { CheckpointArchive } from '../../../main/core/archive/archive';
 import { checkpointSizes, readContainerMeta } from '../../../main/core/archive/container-meta';
 import { KensaError, LimitError } from '../../../main/core/errors';
@@ -123,7 +125,6 @@ test('a zstd bomb is refused by the ratio limit, quickly and with a typed error'
   const dir = tempDir();
   const bomb = path.join(dir, 'bomb.tar.zst');
   // 512 MiB of zeros compresses to a few KiB: far past the default 1000:1 ratio once 64 MiB are out.
-  const { compress } = require('zstd-napi') as typeof import('zstd-napi');
   fs.writeFileSync(bomb, compress(Buffer.alloc(512 * 1024 * 1024)));
   assert.ok(fs.statSync(bomb).size < 100_000);
   const t = Date.now();
@@ -160,7 +161,6 @@ test('a corrupt header is a FormatError naming the byte offset', async () => {
 
 test('names that climb out of the archive are flagged, never used as paths', async () => {
   const dir = tempDir();
-  const tar = require('tar') as typeof import('tar');
   const root = path.join(dir, 'src');
   fs.mkdirSync(path.join(root, 'checkpoint'), { recursive: true });
   fs.copyFileSync(path.join(fixture('criu-dir').input, 'inventory.img'), path.join(root, 'checkpoint', 'inventory.img'));
