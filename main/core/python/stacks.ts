@@ -1,0 +1,364 @@
+/**
+ * Every thread's Python stack from a checkpoint, as `py-spy dump` would print it from the live process:
+ * _PyRuntime → interpreters → thread states → cframe->current_frame → previous …, each frame's code object
+ * giving its qualified name, file and (through the location table) the line of prev_instr.
+ *
+ * The interpreter's memory is input like any other: lists that loop, pointers outside memory and absurd
+ * sizes end the walk of what they belong to with a warning (a partial stack), never a hang or a crash.
+ */
+import type { Checkpoint } from '../model/checkpoint';
+import { KensaError } from '../errors';
+import { findInterpreter, type PythonInterpreter } from './interpreter';
+import type { PythonLayout } from './layouts';
+import { addressToLine } from './linetable';
+import { DEFAULT_PREVIEW_LIMITS, ObjectReader, type PreviewLimits, type PyValue } from './objects';
+import { MemoryFault, RemoteMemory } from './remote-memory';
+
+/** Bounds on a walk (a real process stays far below; a hostile one stops here with a warning). */
+export const MAX_INTERPRETERS = 256;
+export const MAX_THREADS = 4096;
+/** Python frames per thread: far above the default recursion limit of 1000. */
+export const MAX_FRAMES = 20_000;
+/** Memory reads per process: the budget that guarantees a walk ends. */
+export const MAX_READS = 5_000_000;
+/** Locals per frame shown (co_nlocalsplus of real code is below a few hundred). */
+const MAX_LOCALS = 1024;
+/** Largest line table read (the biggest stdlib function's is a few KiB). */
+const MAX_LINETABLE = 1 << 20;
+
+/** co_localspluskinds bits (pycore_code.h CO_FAST_*). */
+const CO_FAST_CELL = 0x40;
+const CO_FAST_FREE = 0x80;
+
+export interface PyLocal {
+  name: string;
+  kind: 'local' | 'cell' | 'free';
+  /** The value; absent when the variable is not bound yet (or was deleted). */
+  value?: PyValue;
+}
+
+export interface PyFrame {
+  /** co_qualname: `SelectSelector.select`, `<module>`. */
+  function: string;
+  file: string;
+  /** The line of the instruction running (prev_instr); absent when the code has no line for it. */
+  line?: number;
+  firstLine: number;
+  /** Address of the _PyInterpreterFrame and of its code object. */
+  frame: string;
+  code: string;
+  /** Who owns the frame: the thread's data stack, a generator / coroutine, or a frame object. */
+  owner: 'thread' | 'generator' | 'frame-object';
+  locals?: PyLocal[];
+}
+
+export interface PyThread {
+  /** The in-namespace tid (native_thread_id) when the checkpoint holds that thread. */
+  tid?: number;
+  /** native_thread_id as the thread state holds it (gettid() in the process's pid namespace). */
+  nativeThreadId: number;
+  /** thread_id: pthread_self(), threading.get_ident(). */
+  ident: string;
+  /** threading.Thread name, when the threading module's _active registry could be read. */
+  name?: string;
+  /** The interpreter's first (main) thread state is the last in its list. */
+  interpreterId: number;
+  threadState: string;
+  frames: PyFrame[];
+  /** Set when the stack is partial; says why. */
+  warning?: string;
+}
+
+export interface PyProcessStacks {
+  pid: number;
+  interpreter: { binary: string; origin: string; version: string; hexversion?: string; runtime: string; bias: string };
+  threads: PyThread[];
+  /** Problems met while walking: each one means the result is partial. */
+  warnings: string[];
+}
+
+export interface StackOptions {
+  locals?: boolean;
+  limits?: Partial<PreviewLimits>;
+  /** Bounds for tests (defaults above). */
+  maxReads?: number;
+}
+
+/** Why a process's stacks cannot be read: not Python, or Python of a version without a table. */
+export class NotReadableAsPython extends KensaError {
+  constructor(
+    message: string,
+    readonly interpreter?: PythonInterpreter,
+  ) {
+    super('missing', message);
+    this.name = 'NotReadableAsPython';
+  }
+}
+
+interface CodeInfo {
+  qualname: string;
+  file: string;
+  firstLine: number;
+  linetable: Buffer;
+  codeUnits: bigint;
+  firstTraceable: number;
+  localNames?: { name: string; kind: PyLocal['kind'] }[];
+}
+
+const hex = (v: bigint): string => '0x' + v.toString(16);
+
+class Walker {
+  readonly objects: ObjectReader;
+  private readonly codes = new Map<bigint, CodeInfo>();
+  readonly warnings: string[] = [];
+
+  constructor(
+    readonly mem: RemoteMemory,
+    readonly L: PythonLayout,
+    readonly opts: StackOptions,
+  ) {
+    this.objects = new ObjectReader(mem, L, { ...DEFAULT_PREVIEW_LIMITS, ...(opts.limits ?? {}) });
+  }
+
+  private budget(): void {
+    if (this.mem.reads > (this.opts.maxReads ?? MAX_READS)) throw new MemoryFault(0n, 0, `read budget of ${this.opts.maxReads ?? MAX_READS} reads spent`);
+  }
+
+  code(addr: bigint): CodeInfo {
+    let c = this.codes.get(addr);
+    if (c) return c;
+    const C = this.L.code;
+    const o = this.objects;
+    if (o.typeName(addr) !== 'code') throw new MemoryFault(addr, 0, `f_code is a ${o.typeName(addr)}, not a code object`);
+    const head = this.mem.bytes(addr, C.codeAdaptive, 'code object');
+    const table = this.mem.u64(addr + BigInt(C.linetable), 'co_linetable');
+    const tableSize = o.bytesValue(table, MAX_LINETABLE);
+    c = {
+      qualname: o.name(head.readBigUInt64LE(C.qualname)),
+      file: o.name(head.readBigUInt64LE(C.filename)),
+      firstLine: head.readInt32LE(C.firstlineno),
+      linetable: tableSize.data,
+      codeUnits: head.readBigInt64LE(this.L.object.varSize),
+      firstTraceable: head.readInt32LE(C.firsttraceable),
+    };
+    this.codes.set(addr, c);
+    return c;
+  }
+
+  private localNames(codeAddr: bigint, c: CodeInfo): NonNullable<CodeInfo['localNames']> {
+    if (c.localNames) return c.localNames;
+    const C = this.L.code;
+    const n = this.mem.i32(codeAddr + BigInt(C.nlocalsplus), 'co_nlocalsplus');
+    if (n < 0 || n > MAX_LOCALS) throw new MemoryFault(codeAddr, 0, `code object claims ${n} locals`);
+    const names = this.objects.tupleItems(this.mem.u64(codeAddr + BigInt(C.localsplusnames), 'co_localsplusnames'), n).items;
+    const kinds = this.objects.bytesValue(this.mem.u64(codeAddr + BigInt(C.localspluskinds), 'co_localspluskinds'), n).data;
+    c.localNames = names.map((nm, i) => ({ name: this.objects.name(nm), kind: kinds[i] & CO_FAST_FREE ? 'free' : kinds[i] & CO_FAST_CELL ? 'cell' : 'local' }));
+    return c.localNames;
+  }
+
+  private locals(frameAddr: bigint, codeAddr: bigint, c: CodeInfo): PyLocal[] {
+    const names = this.localNames(codeAddr, c);
+    const slots = names.length ? this.mem.bytes(frameAddr + BigInt(this.L.frame.localsplus), names.length * 8, 'localsplus') : Buffer.alloc(0);
+    return names.map((n, i) => {
+      let obj = slots.readBigUInt64LE(i * 8);
+      if (!obj) return { ...n };
+      // A cell or free variable's slot holds a cell once MAKE_CELL / COPY_FREE_VARS ran: show its content.
+      if (n.kind !== 'local') {
+        try {
+          if (this.objects.typeName(obj) === 'cell') {
+            obj = this.mem.u64(obj + BigInt(this.L.cell.ref), 'cell contents');
+            if (!obj) return { ...n };
+          }
+        } catch (e) {
+          if (!(e instanceof MemoryFault)) throw e;
+        }
+      }
+      return { ...n, value: this.objects.preview(obj) };
+    });
+  }
+
+  /** The frames of one thread, innermost first; a fault ends the walk with a warning. */
+  frames(tstate: bigint): { frames: PyFrame[]; warning?: string } {
+    const F = this.L.frame;
+    const frames: PyFrame[] = [];
+    const seen = new Set<bigint>();
+    try {
+      const cframe = this.mem.u64(tstate + BigInt(this.L.thread.cframe), 'cframe');
+      let frame = cframe ? this.mem.u64(cframe + BigInt(this.L.cframe.currentFrame), 'current_frame') : 0n;
+      while (frame) {
+        this.budget();
+        if (seen.has(frame)) return { frames, warning: `the frame list loops back to ${hex(frame)}` };
+        if (seen.size >= MAX_FRAMES) return { frames, warning: `more than ${MAX_FRAMES} frames; the rest are not shown` };
+        seen.add(frame);
+        const raw = this.mem.bytes(frame, F.localsplus, 'interpreter frame');
+        const codeAddr = raw.readBigUInt64LE(F.code);
+        const prevInstr = raw.readBigUInt64LE(F.prevInstr);
+        const ownerByte = raw[F.owner];
+        const owner: PyFrame['owner'] = ownerByte === this.L.ownedByGenerator ? 'generator' : ownerByte === 0 ? 'thread' : 'frame-object';
+        const c = this.code(codeAddr);
+        const codeStart = codeAddr + BigInt(this.L.code.codeAdaptive);
+        const offset = prevInstr - codeStart; // bytes; -2 before the first instruction ran
+        // _PyFrame_IsIncomplete (pycore_frame.h): a frame still running its prologue is not on Python's stack.
+        const incomplete = owner !== 'generator' && offset < BigInt(c.firstTraceable * 2);
+        if (!incomplete) {
+          const inCode = offset >= -2n && offset < c.codeUnits * 2n;
+          const line = inCode ? addressToLine(c.linetable, c.firstLine, Number(offset)) : undefined;
+          const f: PyFrame = { function: c.qualname, file: c.file, line, firstLine: c.firstLine, frame: hex(frame), code: hex(codeAddr), owner };
+          if (this.opts.locals) f.locals = this.locals(frame, codeAddr, c);
+          frames.push(f);
+        }
+        frame = raw.readBigUInt64LE(F.previous);
+      }
+    } catch (e) {
+      if (!(e instanceof MemoryFault)) throw e;
+      return { frames, warning: e.message };
+    }
+    return { frames };
+  }
+
+  /** threading._active: {ident: Thread}, read from sys.modules['threading'] (else a frame's globals). */
+  threadNames(interp: bigint, globalsHint: bigint[]): Map<bigint, string> {
+    const names = new Map<bigint, string>();
+    const o = this.objects;
+    let threadingDict: bigint | undefined;
+    try {
+      const modules = this.mem.u64(interp + BigInt(this.L.interp.modules), 'interp->modules');
+      const mod = modules && o.typeName(modules) === 'dict' ? o.dictGet(modules, 'threading') : undefined;
+      if (mod && o.typeName(mod) === 'module') threadingDict = this.mem.u64(mod + BigInt(this.L.module.dict), 'module dict');
+    } catch (e) {
+      if (!(e instanceof MemoryFault)) throw e;
+    }
+    for (const g of globalsHint) {
+      if (threadingDict) break;
+      try {
+        if (o.typeName(g) === 'dict' && o.str(o.dictGet(g, '__name__') ?? 0n)?.text === 'threading') threadingDict = g;
+      } catch (e) {
+        if (!(e instanceof MemoryFault)) throw e;
+      }
+    }
+    if (!threadingDict) return names;
+    try {
+      const active = o.dictGet(threadingDict, '_active');
+      if (!active || o.typeName(active) !== 'dict') return names;
+      for (const [k, thread] of o.dictItems(active, MAX_THREADS).items) {
+        try {
+          const ident = o.int(k);
+          const name = o.attribute(thread, '_name');
+          const text = name ? o.str(name, 1024)?.text : undefined;
+          if (ident !== undefined && text !== undefined) names.set(BigInt.asUintN(64, ident), text);
+        } catch (e) {
+          if (!(e instanceof MemoryFault)) throw e;
+        }
+      }
+    } catch (e) {
+      if (!(e instanceof MemoryFault)) throw e;
+      this.warnings.push(`threading._active could not be read: ${e.message}`);
+    }
+    return names;
+  }
+}
+
+/** The Python stacks of one process. Throws NotReadableAsPython for a process that is not (readable) CPython. */
+export function pythonStacks(cp: Checkpoint, pid: number, opts: StackOptions = {}): PyProcessStacks {
+  const interp = findInterpreter(cp, pid);
+  if (!interp) throw new NotReadableAsPython(`pid ${pid} (${cp.exe(pid) ?? cp.process(pid)?.comm ?? '?'}) is not a CPython process: neither its executable nor a mapped libpython exports _PyRuntime`);
+  if (!interp.layout || interp.runtime === undefined) throw new NotReadableAsPython(`pid ${pid}: ${interp.refusal ?? 'unsupported interpreter'}`, interp);
+  const space = cp.addressSpace(pid);
+  if (!space) throw new NotReadableAsPython(`pid ${pid} has no memory in the checkpoint`, interp);
+  return walkStacks(new RemoteMemory(space), interp.layout, interp, cp.threads(pid).map((t) => ({ tid: t.tid, fsBase: t.regs.fs_base })), opts);
+}
+
+/**
+ * The walk itself, over any memory (tests give it a crafted one): `threads` are the checkpoint's tids with
+ * their thread pointer (fs_base = pthread_self() on x86_64), to pair thread states with them.
+ */
+export function walkStacks(
+  mem: RemoteMemory,
+  L: PythonLayout,
+  interp: Pick<PythonInterpreter, 'binary' | 'origin' | 'version' | 'hexversion' | 'bias' | 'runtime'>,
+  threads: { tid: number; fsBase?: bigint }[],
+  opts: StackOptions = {},
+): PyProcessStacks {
+  const w = new Walker(mem, L, opts);
+  const runtime = interp.runtime ?? 0n;
+  const out: PyThread[] = [];
+  const tids = new Set(threads.map((t) => t.tid));
+  const seenInterps = new Set<bigint>();
+  const pending: { thread: PyThread; ident: bigint }[] = [];
+  try {
+    let ip = mem.u64(runtime + BigInt(L.runtime.interpretersHead), '_PyRuntime.interpreters.head');
+    while (ip) {
+      if (seenInterps.has(ip)) {
+        w.warnings.push(`the interpreter list loops back to ${hex(ip)}`);
+        break;
+      }
+      if (seenInterps.size >= MAX_INTERPRETERS) {
+        w.warnings.push(`more than ${MAX_INTERPRETERS} interpreters; the rest are not shown`);
+        break;
+      }
+      seenInterps.add(ip);
+      const interpId = Number(mem.i64(ip + BigInt(L.interp.id), 'interpreter id'));
+      const seenStates = new Set<bigint>();
+      const globals: bigint[] = [];
+      const first = out.length;
+      try {
+        let ts = mem.u64(ip + BigInt(L.interp.threadsHead), 'interp->threads.head');
+        while (ts) {
+          if (seenStates.has(ts)) {
+            w.warnings.push(`interpreter ${interpId}: the thread-state list loops back to ${hex(ts)}`);
+            break;
+          }
+          if (seenStates.size >= MAX_THREADS) {
+            w.warnings.push(`interpreter ${interpId}: more than ${MAX_THREADS} thread states; the rest are not shown`);
+            break;
+          }
+          seenStates.add(ts);
+          const ident = mem.u64(ts + BigInt(L.thread.threadId), 'thread_id');
+          const native = Number(mem.u64(ts + BigInt(L.thread.nativeThreadId), 'native_thread_id') & 0xffffffffn);
+          const { frames, warning } = w.frames(ts);
+          for (const f of frames) if (f.file.endsWith('threading.py')) globals.push(mem.u64(BigInt(f.frame) + BigInt(L.frame.globals)));
+          const thread: PyThread = { nativeThreadId: native, ident: hex(ident), interpreterId: interpId, threadState: hex(ts), frames };
+          // native_thread_id is gettid() as the thread saw it, in its own pid namespace: the checkpoint's tids
+          // are in that namespace too. thread_id (pthread_self) equals the thread pointer (fs_base) on x86_64.
+          const byFs = threads.find((t) => t.fsBase !== undefined && t.fsBase === ident);
+          if (tids.has(native)) thread.tid = native;
+          else if (byFs) thread.tid = byFs.tid;
+          if (warning) {
+            thread.warning = warning;
+            w.warnings.push(`thread ${thread.tid ?? native}: ${warning}; the stack is partial`);
+          }
+          out.push(thread);
+          pending.push({ thread, ident });
+          ts = mem.u64(ts + BigInt(L.thread.next), 'PyThreadState.next');
+        }
+      } catch (e) {
+        if (!(e instanceof MemoryFault)) throw e;
+        w.warnings.push(`interpreter ${interpId}: ${e.message}; its thread list is partial`);
+      }
+      const names = w.threadNames(ip, globals);
+      for (const p of pending.slice(first)) {
+        const n = names.get(p.ident);
+        if (n !== undefined) p.thread.name = n;
+      }
+      ip = mem.u64(ip + BigInt(L.interp.next), 'PyInterpreterState.next');
+    }
+  } catch (e) {
+    if (!(e instanceof MemoryFault)) throw e;
+    w.warnings.push(`${e.message}; the interpreter list is partial`);
+  }
+  // Main thread first, then by tid, as py-spy and the checkpoint list them.
+  out.sort((a, b) => (a.tid ?? Number.MAX_SAFE_INTEGER) - (b.tid ?? Number.MAX_SAFE_INTEGER));
+  return {
+    pid: mem.space.pid,
+    interpreter: {
+      binary: interp.binary,
+      origin: interp.origin,
+      version: interp.version,
+      hexversion: interp.hexversion !== undefined ? '0x' + interp.hexversion.toString(16) : undefined,
+      runtime: hex(runtime),
+      bias: hex(interp.bias),
+    },
+    threads: out,
+    warnings: w.warnings,
+  };
+}
