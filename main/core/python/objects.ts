@@ -23,8 +23,14 @@ export const DEFAULT_PREVIEW_LIMITS: PreviewLimits = { maxString: 200, maxItems:
 
 /** Longest type name read (tp_name is a C string). */
 const MAX_TYPE_NAME = 256;
-/** Entries of a dict walked when looking a key up (the real dicts read here hold a few hundred). */
+/** Entries of a dict walked when looking a key up (sys.modules and threading's globals hold a few hundred). */
 export const MAX_DICT_ENTRIES = 1 << 16;
+/** Dict entries scanned for one read (1 Mi entries = 24 MiB of memory at most). */
+const MAX_DICT_SCAN = 1 << 20;
+/** Items a tuple or list may claim (2^26 pointers = 512 MiB: larger is a corrupt header, not a real list). */
+const MAX_CONTAINER_ITEMS = 1 << 26;
+/** Bytes a bytes object or str may claim (the 47-bit user address space of x86_64 and aarch64). */
+const MAX_OBJECT_BYTES = 2 ** 47;
 /** Characters of a str read when the whole value is needed (names, file paths). */
 const MAX_NAME_CHARS = 4096;
 
@@ -82,7 +88,7 @@ export class ObjectReader {
     const kind = (state >> 2) & 7;
     const compact = (state >> 5) & 1;
     const ascii = (state >> 6) & 1;
-    if (length < 0n) throw new MemoryFault(obj, 0, `str of negative length ${length}`);
+    if (length < 0n || length > BigInt(MAX_OBJECT_BYTES)) throw new MemoryFault(obj, 0, `str of absurd length ${length}`);
     if (!compact || ![1, 2, 4].includes(kind)) throw new MemoryFault(obj, 0, `str in a form not read (kind ${kind}, compact ${compact})`);
     const n = Number(length < BigInt(max) ? length : BigInt(max));
     const data = obj + BigInt(ascii ? L.asciiData : L.compactData);
@@ -116,9 +122,10 @@ export class ObjectReader {
     return size < 0n ? -v : v;
   }
 
-  private varSize(obj: bigint, what: string): number {
+  /** ob_size, checked against `limit` (items of a container, or bytes: no object is larger than the address space). */
+  private varSize(obj: bigint, what: string, limit = MAX_CONTAINER_ITEMS): number {
     const n = this.mem.i64(obj + BigInt(this.layout.object.varSize), `${what} size`);
-    if (n < 0n || n > BigInt(MAX_DICT_ENTRIES)) throw new MemoryFault(obj, 0, `${what} of absurd size ${n}`);
+    if (n < 0n || n > BigInt(limit)) throw new MemoryFault(obj, 0, `${what} of absurd size ${n}`);
     return Number(n);
   }
 
@@ -144,7 +151,7 @@ export class ObjectReader {
 
   /** A bytes object's content (at most `max` bytes). */
   bytesValue(obj: bigint, max: number): { data: Buffer; size: number } {
-    const size = this.varSize(obj, 'bytes');
+    const size = this.varSize(obj, 'bytes', MAX_OBJECT_BYTES);
     return { data: this.mem.bytes(obj + BigInt(this.layout.bytes.data), Math.min(size, max), 'bytes data'), size };
   }
 
@@ -156,7 +163,7 @@ export class ObjectReader {
   dictItems(obj: bigint, max: number): { items: [bigint, bigint][]; size: number } {
     const D = this.layout.dict;
     const used = this.mem.i64(obj + BigInt(D.used), 'dict ma_used');
-    if (used < 0n || used > BigInt(MAX_DICT_ENTRIES)) throw new MemoryFault(obj, 0, `dict of absurd size ${used}`);
+    if (used < 0n || used > BigInt(MAX_CONTAINER_ITEMS)) throw new MemoryFault(obj, 0, `dict of absurd size ${used}`);
     const keys = this.mem.u64(obj + BigInt(D.keys), 'dict ma_keys');
     const values = this.mem.u64(obj + BigInt(D.values), 'dict ma_values');
     return { items: this.keysItems(keys, values, max), size: Number(used) };
@@ -169,10 +176,11 @@ export class ObjectReader {
     const log2IndexBytes = head[K.log2IndexBytes];
     const kind = head[K.kind];
     const nentries = head.readBigInt64LE(K.nentries);
-    if (log2IndexBytes > 40 || nentries < 0n || nentries > BigInt(MAX_DICT_ENTRIES)) throw new MemoryFault(keys, 0, `dict keys of absurd size (${nentries} entries)`);
+    if (log2IndexBytes > 40 || nentries < 0n || nentries > BigInt(MAX_CONTAINER_ITEMS)) throw new MemoryFault(keys, 0, `dict keys of absurd size (${nentries} entries)`);
     const entrySize = kind === 0 ? 24 : 16; // DICT_KEYS_GENERAL has me_hash first
     const entries = keys + BigInt(K.indices) + (1n << BigInt(log2IndexBytes));
-    const n = Number(nentries);
+    // Entries scanned at most: deleted entries leave holes, but a table claiming millions is read no further.
+    const n = Math.min(Number(nentries), MAX_DICT_SCAN);
     const out: [bigint, bigint][] = [];
     const chunk = 256;
     for (let i = 0; i < n && out.length < max; i += chunk) {

@@ -50,6 +50,8 @@ export interface PyFrame {
   /** Who owns the frame: the thread's data stack, a generator / coroutine, or a frame object. */
   owner: 'thread' | 'generator' | 'frame-object';
   locals?: PyLocal[];
+  /** Why the locals could not be read (the frame itself still stands). */
+  localsWarning?: string;
 }
 
 export interface PyThread {
@@ -204,7 +206,16 @@ class Walker {
           const inCode = offset >= -2n && offset < c.codeUnits * 2n;
           const line = inCode ? addressToLine(c.linetable, c.firstLine, Number(offset)) : undefined;
           const f: PyFrame = { function: c.qualname, file: c.file, line, firstLine: c.firstLine, frame: hex(frame), code: hex(codeAddr), owner };
-          if (this.opts.locals) f.locals = this.locals(frame, codeAddr, c);
+          if (this.opts.locals) {
+            try {
+              f.locals = this.locals(frame, codeAddr, c);
+            } catch (e) {
+              if (!(e instanceof MemoryFault)) throw e;
+              f.locals = [];
+              f.localsWarning = e.message;
+              this.warnings.push(`${c.qualname} (frame ${hex(frame)}): locals not read: ${e.message}`);
+            }
+          }
           frames.push(f);
         }
         frame = raw.readBigUInt64LE(F.previous);

@@ -1,0 +1,154 @@
+/**
+ * `kensa py` and `kensa ps` through the real binary: pyworker's stacks as py-spy dump prints them (and as the
+ * program's own record, truth/expected-stacks.txt, lists them), --json, --locals; the interpreter read from
+ * rootfs-diff.tar without --rootfs; clear refusals (no rootfs, not Python, an unsupported version); a
+ * corrupt interpreter state in the pages file gives the stacks with a warning and exit 3.
+ */
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { before, describe, test } from 'node:test';
+import * as tar from 'tar';
+import { fixture, kensa, tempDir, TEST_CACHE } from '../helpers';
+import { PYWORKER, PYWORKER_DIR, PYWORKER_ROOTFS, openPyworker } from '../unit/python/pyworker';
+import { unpackArchive } from '../unit/memory/synth';
+import { pythonStacks } from '../../main/core/python';
+import { layoutFor } from '../../main/core/python/layouts';
+import { openRootfs } from '../../main/core/rootfs/rootfs';
+
+/** The thread stacks of the truth; the suspended asyncio task listed after them is on no thread's stack. */
+const expected = fs.readFileSync(path.join(PYWORKER_DIR, 'truth', 'expected-stacks.txt'), 'utf8').split('\nasyncio task')[0];
+/** The frame lines of a py-spy style dump (4-space indent, no locals). */
+const frameLines = (text: string): string[] => text.split('\n').filter((l) => /^ {4}\S/.test(l));
+const threadLines = (text: string): string[] => text.split('\n').filter((l) => l.startsWith('Thread '));
+
+describe('kensa py', () => {
+  let python: Buffer;
+  before(async () => {
+    const rootfs = await openRootfs(PYWORKER_ROOTFS, { cacheDir: TEST_CACHE });
+    const f = rootfs.open('/usr/bin/python3.11')!;
+    python = f.src.read(0, f.src.size);
+    rootfs.close();
+  });
+
+  test('every thread, innermost frame first, as the program itself listed them', () => {
+    const r = kensa(['py', PYWORKER, '--rootfs', PYWORKER_ROOTFS]);
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.stderr, '');
+    assert.deepEqual(frameLines(r.stdout), frameLines(expected));
+    // The truth marks the main thread "[main]"; the thread lines are otherwise identical (tid, ident, name).
+    assert.deepEqual(threadLines(r.stdout), threadLines(expected).map((l) => l.replace(' [main]', '')));
+    assert.match(r.stdout, /^Process 1: \/usr\/bin\/python3\.11 -B \/app\/worker\.py\nPython v3\.11\.2 \(\/usr\/bin\/python3\.11\)\n/);
+  });
+
+  test('--locals prints the simple values exactly as the truth does', () => {
+    const r = kensa(['py', PYWORKER, '--rootfs', PYWORKER_ROOTFS, '--locals', '--pid', '1']);
+    assert.equal(r.status, 0, r.stderr);
+    const simple = expected.split('\n').filter((l) => /^ {8}\w+: (str|int|float|bool|dict|bytes) = /.test(l));
+    assert.ok(simple.length >= 20);
+    for (const l of simple) assert.ok(r.stdout.includes(l + '\n'), `missing: ${l}`);
+    assert.ok(r.stdout.includes("        specs: list = [('ingest', <function ingest_loop at 0x7f320d73ed40>),"));
+  });
+
+  test('--json: threads with tid, ident, name and frames; locals with type, address and value', () => {
+    const r = kensa(['py', PYWORKER, '--rootfs', PYWORKER_ROOTFS, '--json', '--locals']);
+    assert.equal(r.status, 0, r.stderr);
+    const out = JSON.parse(r.stdout) as { pid: number; interpreter: { version: string; runtime: string }; threads: { tid: number; name: string; ident: string; frames: { function: string; file: string; line: number; locals: { name: string; value?: { type: string; value?: unknown; address: string } }[] }[] }[] }[];
+    assert.equal(out.length, 1);
+    assert.equal(out[0].interpreter.version, '3.11.2');
+    assert.equal(out[0].interpreter.runtime, '0xa5b740');
+    assert.deepEqual(out[0].threads.map((t) => `${t.tid}=${t.name}`), ['1=MainThread', '6=ingest', '7=crunch', '8=audit', '9=aio-loop']);
+    const serve = out[0].threads[0].frames[1];
+    assert.deepEqual([serve.function, serve.file, serve.line], ['serve', '/app/worker.py', 129]);
+    assert.deepEqual(serve.locals.find((l) => l.name === 'session_token')?.value, { type: 'str', address: '0x7f320e0b1070', repr: "'PYLOCAL-3c9e-TOKEN'", value: 'PYLOCAL-3c9e-TOKEN', size: 18 });
+  });
+
+  test('the interpreter from rootfs-diff.tar: no --rootfs needed', async () => {
+    const dir = tempDir('kensa-py-diff-');
+    await unpackArchive(PYWORKER, dir, TEST_CACHE);
+    const stage = tempDir('kensa-py-stage-');
+    fs.mkdirSync(path.join(stage, 'usr', 'bin'), { recursive: true });
+    fs.writeFileSync(path.join(stage, 'usr', 'bin', 'python3.11'), python);
+    tar.r({ file: path.join(dir, 'rootfs-diff.tar'), cwd: stage, sync: true }, ['usr/bin/python3.11']);
+    const r = kensa(['py', dir, '--json']);
+    assert.equal(r.status, 0, r.stderr);
+    const out = JSON.parse(r.stdout) as { interpreter: { origin: string }; threads: unknown[] }[];
+    assert.equal(out[0].interpreter.origin, 'rootfs-diff');
+    assert.equal(out[0].threads.length, 5);
+  });
+
+  test('clear refusals: no rootfs, a process that is not Python, an unsupported version', () => {
+    const noRootfs = kensa(['py', PYWORKER]);
+    assert.equal(noRootfs.status, 2);
+    assert.match(noRootfs.stderr, /^kensa: error: .*pid 1 runs \/usr\/bin\/python3\.11, .*--rootfs/);
+    assert.equal(noRootfs.stderr.trim().split('\n').length, 1);
+
+    const counter = fixture('podman-counter').input;
+    const none = kensa(['py', counter]);
+    assert.equal(none.status, 2);
+    assert.match(none.stderr, /^kensa: error: .*no CPython process in this checkpoint \(1 \/bin\/busybox, 6 \/home\/counter\/counter, 7 \/bin\/busybox\)\n$/);
+    const one = kensa(['py', counter, '--pid', '6']);
+    assert.equal(one.status, 2);
+    assert.match(one.stderr, /pid 6 \(\/home\/counter\/counter\) is not a CPython process/);
+    assert.equal(kensa(['py', counter, '--pid', '99']).status, 1);
+
+    // The same binary with Py_Version changed to 3.12.0 (file offset = its address - the .rodata segment's 0x400000).
+    const rootfs = tempDir('kensa-py-312-');
+    fs.mkdirSync(path.join(rootfs, 'usr', 'bin'), { recursive: true });
+    const patched = Buffer.from(python);
+    assert.equal(patched.readUInt32LE(0x8cc3e8 - 0x400000), 0x030b02f0, 'Py_Version in the file');
+    patched.writeUInt32LE(0x030c00f0, 0x8cc3e8 - 0x400000);
+    fs.writeFileSync(path.join(rootfs, 'usr', 'bin', 'python3.11'), patched);
+    const v312 = kensa(['py', PYWORKER, '--rootfs', rootfs]);
+    assert.equal(v312.status, 2);
+    assert.match(v312.stderr, /^kensa: error: .*CPython 3\.12\.0: no structure table for 3\.12 \(supported: 3\.11\); its stacks are not read rather than guessed\n$/);
+    const ps = kensa(['ps', PYWORKER, '--rootfs', rootfs, '--json']);
+    assert.equal(ps.status, 0, ps.stderr);
+    assert.deepEqual((JSON.parse(ps.stdout) as { python: { version: string; supported: boolean } }[])[0].python.supported, false);
+  });
+
+  test('kensa ps marks Python processes: the version from Py_Version with --rootfs, from the file name without', () => {
+    const withRootfs = kensa(['ps', PYWORKER, '--rootfs', PYWORKER_ROOTFS]);
+    assert.equal(withRootfs.status, 0, withRootfs.stderr);
+    assert.match(withRootfs.stdout.split('\n')[0], /PYTHON/);
+    assert.match(withRootfs.stdout.split('\n')[2], /\/usr\/bin\/python3\.11 +3\.11\.2 +\/usr\/bin\/python3\.11 -B/);
+    const byName = kensa(['ps', PYWORKER, '--json']);
+    assert.deepEqual((JSON.parse(byName.stdout) as { python: unknown }[])[0].python, {
+      version: '3.11',
+      supported: false,
+      byName: true,
+      refusal: `${PYWORKER}: pid 1 runs /usr/bin/python3.11, which is neither in rootfs-diff.tar nor in a ghost image: give the image's root file system with --rootfs to read its Python stacks`.replace(/^.*?: pid/, 'pid'),
+    });
+    const counter = kensa(['ps', fixture('podman-counter').input, '--json']);
+    assert.ok((JSON.parse(counter.stdout) as { python?: unknown }[]).every((r) => r.python === undefined));
+  });
+
+  test('a thread-state list made to loop in pages-1.img: every thread once, a warning, exit 3', async () => {
+    const dir = tempDir('kensa-py-loop-');
+    await unpackArchive(PYWORKER, dir, TEST_CACHE);
+    const { cp, close } = await openPyworker();
+    let at: number;
+    let value: bigint;
+    try {
+      const L = layoutFor('3.11')!;
+      const r = pythonStacks(cp, 1);
+      const main = BigInt(r.threads[0].threadState);
+      const other = BigInt(r.threads[1].threadState);
+      const [e] = cp.addressSpace(1)!.extents(main + BigInt(L.thread.next), main + BigInt(L.thread.next) + 8n);
+      assert.equal(e.origin, 'pages');
+      at = e.srcOffset!;
+      value = other;
+    } finally {
+      close();
+    }
+    const pages = path.join(dir, 'checkpoint', 'pages-1.img');
+    const buf = fs.readFileSync(pages);
+    assert.equal(buf.readBigUInt64LE(at), 0n, "the main thread's state is the last in the list");
+    buf.writeBigUInt64LE(value, at);
+    fs.writeFileSync(pages, buf);
+    const r = kensa(['py', dir, '--rootfs', PYWORKER_ROOTFS]);
+    assert.equal(r.status, 3, r.stderr);
+    assert.match(r.stderr, /^kensa: warning: pid 1: interpreter 0: the thread-state list loops back to 0x[0-9a-f]+\n$/);
+    assert.deepEqual(frameLines(r.stdout), frameLines(expected));
+  });
+});
