@@ -15,13 +15,16 @@ export const ps: Command = {
     try {
       const rows = processRows(cp).map((r) => ({ ...r, python: pythonMark(cp, r.pid) }));
       if (ctx.opts.json) printJson(ctx, rows);
-      else
+      else {
+        // The PYTHON column appears when a process runs Python.
+        const py = rows.some((r) => r.python);
         ctx.out(
           table(
-            ['PID', 'PPID', 'THREADS', 'STATE', 'UID', 'COMM', 'EXE', 'PYTHON', 'CMDLINE'],
-            rows.map((r) => [r.pid, r.ppid, r.tids.join(','), r.state, r.uid, r.comm, r.exe ?? '-', pythonColumn(r.python), r.cmdline ?? '-']),
+            ['PID', 'PPID', 'THREADS', 'STATE', 'UID', 'COMM', 'EXE', ...(py ? ['PYTHON'] : []), 'CMDLINE'],
+            rows.map((r) => [r.pid, r.ppid, r.tids.join(','), r.state, r.uid, r.comm, r.exe ?? '-', ...(py ? [pythonColumn(r.python)] : []), r.cmdline ?? '-']),
           ),
         );
+      }
       return finish(ctx, cp);
     } finally {
       cp.close();

@@ -25,10 +25,13 @@ export interface PythonMark {
   refusal?: string;
 }
 
-/** Whether a process runs CPython, and which; undefined for other processes. Never throws for bad input. */
+/**
+ * Whether a process runs CPython, and which; undefined for other processes. Reads only files named like an
+ * interpreter (python3.X, libpython3.X), so listing processes opens no other binary. Never throws for bad input.
+ */
 export function pythonMark(cp: Checkpoint, pid: number): PythonMark | undefined {
   try {
-    const it = findInterpreter(cp, pid);
+    const it = findInterpreter(cp, pid, { namedOnly: true });
     if (!it) return undefined;
     return { version: it.version, binary: it.binary, supported: Boolean(it.layout && it.runtime !== undefined), refusal: it.refusal };
   } catch (e) {

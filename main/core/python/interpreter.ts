@@ -109,16 +109,19 @@ export function pythonByName(cp: Checkpoint, pid: number): string | undefined {
 }
 
 /**
- * The interpreter of a process, or undefined when it is not a CPython process. Throws a KensaError
+ * The interpreter of a process, or undefined when it is not a CPython process (`namedOnly`: only files named
+ * python* / libpython* are read, for a quick look that reads no other file). Throws a KensaError
  * ('missing') when it looks like Python by name but the binary's bytes are not available (give --rootfs).
  */
-export function findInterpreter(cp: Checkpoint, pid: number): PythonInterpreter | undefined {
+export function findInterpreter(cp: Checkpoint, pid: number, opts: { namedOnly?: boolean } = {}): PythonInterpreter | undefined {
   let unreadable: string | undefined;
   for (const c of candidates(cp, pid)) {
     const first = c.vmas[0];
     if (!first.file) continue;
-    const opened = openMapped(cp, first.file);
     const byName = LIBPYTHON.exec(c.path) ?? PYTHON_NAME.exec(c.path);
+    // A quick look (kensa ps) reads only files named like an interpreter; a full one also an embedding executable.
+    if (opts.namedOnly && !byName) continue;
+    const opened = openMapped(cp, first.file);
     if (!opened) {
       if (byName) unreadable = c.path;
       continue;
