@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { spawnSync } from 'node:child_process';
 import { describe, test } from 'node:test';
 import { fixture, kensa, tempDir } from '../helpers';
 import { readCoreFile } from '../unit/elfcore/elf-reader';
@@ -142,6 +143,29 @@ describe('kensa gdb', () => {
     const cores = fs.readdirSync(path.join(cache, 'cores'));
     assert.equal(cores.length, 1, 'the core went to the cache');
     assert.ok(fs.existsSync(path.join(cache, 'cores', cores[0], 'core.6')));
+    // The cache was empty, so the sysroot was extracted by this run: its executable must not be newer than
+    // the core (gdb would say "exec file is newer than core file"; it compares whole seconds, so writing
+    // the core first made that warning depend on a second boundary).
+    const [sysroot] = fs.readdirSync(path.join(cache, 'sysroots'));
+    const exe = fs.statSync(path.join(cache, 'sysroots', sysroot!, 'home', 'app', 'counter'));
+    const core = fs.statSync(path.join(cache, 'cores', cores[0]!, 'core.6'));
+    assert.ok(core.mtimeMs >= exe.mtimeMs, `core written at ${core.mtime.toISOString()}, executable at ${exe.mtime.toISOString()}`);
+  });
+
+  test('an executable newer than the core is what gdb warns about, and kensa gdb never gives it one', () => {
+    // The warning this guards against, shown deliberately: the same exe made one minute newer than the core.
+    const out = tempDir('kensa-gdb-mtime-');
+    const r = kensa(['gdb', crio.input, '--pid', '6', '--rootfs', crioRootfs, '--out', out, '--batch', '--ex', 'info inferiors']);
+    assert.equal(r.status, 0, r.stderr);
+    assert.doesNotMatch(r.stdout + r.stderr, /newer than core/);
+    const exe = /^\*?\s*1\s+process 6\s.*?(\/\S+)\s*$/m.exec(r.stdout)?.[1];
+    assert.ok(exe && fs.existsSync(exe), `gdb's executable:\n${r.stdout}`);
+    const late = path.join(out, 'late-exe');
+    fs.copyFileSync(exe, late);
+    const coreTime = fs.statSync(path.join(out, 'core.6')).mtime;
+    fs.utimesSync(late, coreTime, new Date(coreTime.getTime() + 60_000));
+    const g = spawnSync('gdb', ['-nx', '-q', '-batch', late, path.join(out, 'core.6')], { encoding: 'utf8' });
+    assert.match(g.stdout + g.stderr, /exec file is newer than core file/);
   });
 
   test('--case: the core is written to the case and recorded with its hash', async () => {

@@ -197,6 +197,9 @@ describe('ghost files', () => {
     const recovered = path.join(out, 'exe.6');
     assert.ok(fs.readFileSync(recovered).equals(counter), 'gdb is given the recovered executable, byte for byte');
     assert.ok(r.stdout.includes(recovered), `gdb's inferior is the recovered file:\n${r.stdout}`);
+    assert.doesNotMatch(r.stdout + r.stderr, /newer than core/);
+    const core = fs.statSync(path.join(out, 'core.6'));
+    assert.ok(core.mtimeMs >= fs.statSync(recovered).mtimeMs, 'exe.6 is written before the core, so gdb never finds it newer');
     assert.match(r.stdout, /#1 +0x[0-9a-f]+ in main \(.*\) at counter\.c:37/);
   });
 });

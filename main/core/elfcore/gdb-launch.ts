@@ -96,7 +96,6 @@ export async function prepareGdb(cp: Checkpoint, pid: number, opts: { rootfs?: R
   // Fail before writing anything when the debugger is missing.
   const { gdb, foreign } = findGdb(arch.name);
   ensureDir(opts.outDir);
-  const core = await writeCore(cp, { pid, outPath: path.join(opts.outDir, `core.${pid}`) });
   const cacheDir = resolveCacheDir(opts.cacheDir);
   // Without a rootfs, an empty sysroot: container paths must not resolve to the host's own libraries.
   const sysroot = opts.rootfs ? await opts.rootfs.sysroot(cacheDir) : ensureDir(path.join(cacheDir, 'sysroots', 'empty'));
@@ -109,6 +108,10 @@ export async function prepareGdb(cp: Checkpoint, pid: number, opts: { rootfs?: R
   let exe = exePath && fs.existsSync(inRoot(exePath)) ? inRoot(exePath) : undefined;
   const ghost = exeDeleted ? cp.ghostFile(Number(exeId)) : undefined;
   if (ghost && ghost.knownEnd === ghost.size && ghost.size > 0) exe = writeRecovered(ghost, path.join(opts.outDir, `exe.${pid}`));
+  // The core is written last: gdb warns "exec file is newer than core file" (and a script reading its output
+  // sees a warning) when the executable's mtime is later than the core's, and the sysroot's files and exe.PID
+  // get theirs when written.
+  const core = await writeCore(cp, { pid, outPath: path.join(opts.outDir, `core.${pid}`) });
   const dirs: string[] = [];
   for (const v of cp.vmas(pid)) {
     if (!v.file || v.kind === 'memfd' || v.file.deleted) continue;
