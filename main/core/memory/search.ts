@@ -18,7 +18,7 @@
 import type { Checkpoint } from '../model/checkpoint';
 import { KensaError } from '../errors';
 import type { AddressSpace, ByteOrigin, Extent } from './address-space';
-import type { Vma } from './vma';
+import { isFileMapping, isSharedMapping, type Vma } from './vma';
 import { compilePattern, REGEX_LOOKBEHIND, type CompiledPattern, type SearchPattern } from './pattern';
 import { contentRanges, extentIndex, fillFromExtents, isPlainZero, type ContentRange, type Window } from './ranges';
 
@@ -118,7 +118,7 @@ function nameMatches(vma: Vma, name: string): boolean {
       case '[anon]':
         return vma.kind === 'anon-private';
       case '[shared]':
-        return vma.perms[3] === 's' || vma.kind === 'anon-shared' || vma.kind === 'memfd' || vma.kind === 'sysv-shm' || vma.kind === 'file-shared';
+        return isSharedMapping(vma);
       case '[vdso]':
         return vma.kind === 'vdso';
       case '[vvar]':
@@ -128,7 +128,7 @@ function nameMatches(vma: Vma, name: string): boolean {
       case '[memfd]':
         return vma.kind === 'memfd';
       case '[file]':
-        return vma.kind === 'file-private' || vma.kind === 'file-shared';
+        return isFileMapping(vma);
     }
   }
   return vma.name.includes(name) || (vma.file?.path.includes(name) ?? false);

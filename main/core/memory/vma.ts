@@ -77,6 +77,16 @@ export interface Vma {
   notDumped: boolean;
 }
 
+/** Shared memory: MAP_SHARED (`s` in the permissions), shared anonymous memory, memfd, SysV shm, shared file mappings. */
+export function isSharedMapping(vma: Vma): boolean {
+  return vma.perms[3] === 's' || vma.kind === 'anon-shared' || vma.kind === 'memfd' || vma.kind === 'sysv-shm' || vma.kind === 'file-shared';
+}
+
+/** A mapping of a file (private or shared; memfd and SysV shm are shared memory, not files). */
+export function isFileMapping(vma: Vma): boolean {
+  return vma.kind === 'file-private' || vma.kind === 'file-shared';
+}
+
 export function has(status: number, bits: number): boolean {
   return (status & bits) === bits;
 }
