@@ -21,6 +21,7 @@ interface Expectation {
   ps?: number;
   mem?: number;
   core?: number;
+  yara?: number;
   /** Every stderr line of every command matches one of these. */
   lines: RegExp[];
   /** At least one stderr line matches this (for commands whose exit is not 0). */
@@ -90,6 +91,7 @@ for (const name of HOSTILE_NAMES) {
       ps: ['ps', archive],
       mem: ['mem', archive],
       core: ['core', archive, '--out', out],
+      yara: ['yara', path.join(LOCAL_FIXTURES, 'yara', 'exactness.yar'), archive, '--files'],
     };
     for (const [cmd, args] of Object.entries(commands)) {
       const r = run(args, cwd, home, cache);
