@@ -53,17 +53,72 @@ export function parseNumber(text: string): bigint | undefined {
   return undefined;
 }
 
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
 /**
- * Text from evidence, made safe to print: control characters (C0, DEL, C1), escape sequences and lone
- * surrogates are shown as `\xNN` / `\u{...}`; backslash itself is doubled so the output is unambiguous.
+ * Bytes from evidence as text without losing one: valid UTF-8 decodes as such (a BOM included); every byte
+ * that is not part of a valid UTF-8 sequence becomes the lone surrogate U+DC80 + byte, as Python's
+ * surrogateescape (PEP 383) does, so escapeText shows it as `\xNN` and JSON carries it as `\udcNN`
+ * (Python's `s.encode('utf-8', 'surrogateescape')` gives the byte back). Valid UTF-8 never yields a lone
+ * surrogate, so the two cannot be confused. Never U+FFFD: a replacement character hides which bytes were there.
+ */
+export function decodeUtf8Exact(bytes: Uint8Array): string {
+  try {
+    return strictUtf8.decode(bytes);
+  } catch {
+    // not UTF-8: decode sequence by sequence below
+  }
+  let out = '';
+  const n = bytes.length;
+  const cont = (k: number, lo = 0x80, hi = 0xbf): boolean => k < n && bytes[k]! >= lo && bytes[k]! <= hi;
+  for (let i = 0; i < n; ) {
+    const b = bytes[i]!;
+    let len = 0;
+    // Well-formed UTF-8 byte sequences (The Unicode Standard, table 3-7).
+    if (b < 0x80) len = 1;
+    else if (b >= 0xc2 && b <= 0xdf) len = cont(i + 1) ? 2 : 0;
+    else if (b === 0xe0) len = cont(i + 1, 0xa0) && cont(i + 2) ? 3 : 0;
+    else if ((b >= 0xe1 && b <= 0xec) || b === 0xee || b === 0xef) len = cont(i + 1) && cont(i + 2) ? 3 : 0;
+    else if (b === 0xed) len = cont(i + 1, 0x80, 0x9f) && cont(i + 2) ? 3 : 0;
+    else if (b === 0xf0) len = cont(i + 1, 0x90) && cont(i + 2) && cont(i + 3) ? 4 : 0;
+    else if (b >= 0xf1 && b <= 0xf3) len = cont(i + 1) && cont(i + 2) && cont(i + 3) ? 4 : 0;
+    else if (b === 0xf4) len = cont(i + 1, 0x80, 0x8f) && cont(i + 2) && cont(i + 3) ? 4 : 0;
+    if (len === 0) {
+      out += String.fromCharCode(0xdc00 + b);
+      i++;
+    } else {
+      out += strictUtf8.decode(bytes.subarray(i, i + len));
+      i += len;
+    }
+  }
+  return out;
+}
+
+/**
+ * Characters that change how text reads without being seen: format characters (bidi embeddings, overrides
+ * and isolates U+202A-U+202E / U+2066-U+2069, marks U+200E / U+200F / U+061C, zero-width U+200B-U+200D, word
+ * joiner, BOM, soft hyphen, tags), line and paragraph separators, every space but U+0020, and the blank
+ * letters (combining grapheme joiner, Hangul fillers).
+ */
+const INVISIBLE = /[\p{Cf}\p{Zl}\p{Zp}\p{Zs}\u034f\u115f\u1160\u3164\uffa0]/u;
+const PLAIN = /^[\x20-\x5b\x5d-\x7e]*$/;
+
+/**
+ * Text from evidence, made safe and exact to print. `\xNN` is a byte: a C0 control or DEL, or a byte that was
+ * not valid UTF-8 (decodeUtf8Exact's U+DC80-U+DCFF); `\u{…}` is a character that would not be seen or would
+ * reorder what is seen: C1 controls, lone surrogates, and the INVISIBLE set; a backslash is doubled, so the
+ * output is unambiguous. Everything else prints as itself.
  */
 export function escapeText(s: string): string {
+  if (PLAIN.test(s)) return s;
   let out = '';
   for (const ch of s) {
     const c = ch.codePointAt(0)!;
     if (c === 0x5c) out += '\\\\';
-    else if (c < 0x20 || c === 0x7f || (c >= 0x80 && c < 0xa0)) out += '\\x' + c.toString(16).padStart(2, '0');
-    else if ((c >= 0xd800 && c <= 0xdfff) || c === 0x2028 || c === 0x2029 || (c >= 0x202a && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069)) out += `\\u{${c.toString(16)}}`;
+    else if (c < 0x20 || c === 0x7f) out += '\\x' + c.toString(16).padStart(2, '0');
+    else if (c >= 0xdc80 && c <= 0xdcff) out += '\\x' + (c - 0xdc00).toString(16);
+    else if (c === 0x20) out += ch;
+    else if ((c > 0x7f && c < 0xa0) || (c >= 0xd800 && c <= 0xdfff) || INVISIBLE.test(ch)) out += `\\u{${c.toString(16)}}`;
     else out += ch;
   }
   return out;

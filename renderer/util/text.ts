@@ -1,23 +1,20 @@
+import { escapeText } from '../../shared/format';
+
 /**
- * Archive strings on screen. React already escapes markup; this makes invisible and misleading characters
- * visible too (control characters, DEL, C1, bidirectional overrides, lone surrogates), as `\xNN` /
- * `\u{…}`, so what the analyst reads is what the archive holds.
+ * Archive strings on screen. React already escapes markup; escapeText (shared with the CLI and the reports)
+ * makes invisible and misleading characters visible too: controls, bidi controls, invisible format
+ * characters, bytes that were not UTF-8 (`\xNN`), so what the analyst reads is what the archive holds.
  */
 export function visible(s: string | undefined | null): string {
-  if (s === undefined || s === null) return '';
-  let out = '';
-  for (const ch of s) {
-    const c = ch.codePointAt(0)!;
-    if (c < 0x20 || c === 0x7f || (c >= 0x80 && c < 0xa0)) out += '\\x' + c.toString(16).padStart(2, '0');
-    else if ((c >= 0xd800 && c <= 0xdfff) || c === 0x2028 || c === 0x2029 || (c >= 0x202a && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069) || c === 0x200e || c === 0x200f) out += `\\u{${c.toString(16)}}`;
-    else out += ch;
-  }
-  return out;
+  return s === undefined || s === null ? '' : escapeText(s);
 }
 
 /** Multi-line text (logs, files): keep newlines and tabs, make the rest visible. */
 export function visibleLines(s: string): string {
-  return s.split('\n').map((line) => visible(line.replace(/\r$/, '')).replace(/\\x09/g, '\t')).join('\n');
+  return s
+    .split('\n')
+    .map((line) => line.replace(/\r$/, '').split('\t').map(escapeText).join('\t'))
+    .join('\n');
 }
 
 export function formatBytes(n: number): string {

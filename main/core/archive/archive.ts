@@ -11,6 +11,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { BufferSource, FileSource, SliceSource, type ByteSource } from '../io/byte-source';
 import { FormatError, KensaError, LimitError } from '../errors';
+import { escapeText } from '../../../shared/format';
 import { DEFAULT_TAR_LIMITS, indexTar, normaliseMemberName, type MemberType, type TarIndex, type TarLimits } from './tar-index';
 import { DEFAULT_DECOMPRESS_LIMITS, decompressToCache, gunzipBounded, sniffCompression, type DecompressLimits, type ProgressFn } from './decompress';
 import { resolveCacheDir } from '../cache';
@@ -184,7 +185,9 @@ export class CheckpointArchive {
     if (norm.startsWith(ROOTFS_DIFF + '/')) {
       const inner = norm.slice(ROOTFS_DIFF.length + 1);
       const diff = this.rootfsDiff();
-      const m = diff?.index.byName.get(inner);
+      // A name holding bytes that are not UTF-8 or invisible characters cannot be typed: it is also found by the
+      // text `kensa ls` prints for it (cli-conventions: MEMBER names a file as ls prints it).
+      const m = diff?.index.byName.get(inner) ?? diff?.index.members.find((x) => x.name !== inner && escapeText(x.name) === inner);
       if (!diff || !m) throw new KensaError('missing', `no such member`, { source: this.source, member: norm });
       if (m.type !== 'file') throw notAFile(m.type, { source: this.source, member: norm });
       return new SliceSource(diff.source, m.dataOffset, Math.min(m.size, diff.source.size - m.dataOffset));

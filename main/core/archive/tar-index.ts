@@ -15,6 +15,7 @@ import { Pax } from 'tar/pax';
 import type { HeaderData } from 'tar/header';
 import type { ByteSource } from '../io/byte-source';
 import { FormatError, LimitError } from '../errors';
+import { decodeUtf8Exact } from '../../../shared/format';
 
 export type MemberType = 'file' | 'dir' | 'symlink' | 'hardlink' | 'device' | 'fifo' | 'other';
 
@@ -117,6 +118,8 @@ export function indexTar(source: ByteSource, limits: TarLimits = DEFAULT_TAR_LIM
   let truncated = false;
   let offset = 0;
   let ex: HeaderData | undefined;
+  /** The pax path / linkpath of the next member, byte-exact (node-tar drops or cuts names that are not clean UTF-8). */
+  let exNames: PaxNames | undefined;
   let gex: HeaderData | undefined;
   let longPath: string | undefined;
   let longLink: string | undefined;
@@ -159,7 +162,10 @@ export function indexTar(source: ByteSource, limits: TarLimits = DEFAULT_TAR_LIM
         break;
       }
       const body = source.read(dataOffset, size);
-      if (h.type === 'ExtendedHeader') ex = Pax.parse(body.toString('utf8'), ex, false);
+      if (h.type === 'ExtendedHeader') {
+        ex = Pax.parse(body.toString('utf8'), ex, false);
+        exNames = paxNames(body);
+      }
       else if (h.type === 'GlobalExtendedHeader') gex = Pax.parse(body.toString('utf8'), gex, true);
       else if (h.type === 'NextFileHasLongLinkpath') longLink = cString(body);
       else longPath = cString(body);
@@ -170,8 +176,12 @@ export function indexTar(source: ByteSource, limits: TarLimits = DEFAULT_TAR_LIM
     if (members.length >= limits.maxMembers) {
       throw new LimitError(`archive holds more than ${limits.maxMembers} members`, '--max-members', { member, offset });
     }
-    const rawName = longPath ?? h.path ?? '';
-    const { name, unsafe } = normaliseMemberName(rawName);
+    const rawName = exNames?.path ?? longPath ?? exactUstarField(block, h.path, 0, 100) ?? '';
+    // Names are C strings to every tar reader and file system: a NUL ends them. The index reads the name as they
+    // would, and says what followed instead of dropping it silently.
+    const nul = rawName.indexOf('\0');
+    const { name, unsafe } = normaliseMemberName(nul === -1 ? rawName : rawName.slice(0, nul));
+    if (nul !== -1) warnings.push(`member name "${rawName}" holds a NUL byte; read as "${rawName.slice(0, nul)}", where tar readers and file systems end it`);
     const entry: TarMember = {
       name,
       rawName,
@@ -185,9 +195,10 @@ export function indexTar(source: ByteSource, limits: TarLimits = DEFAULT_TAR_LIM
       gid: h.gid ?? 0,
       mtime: h.mtime,
     };
-    const link = longLink ?? h.linkpath;
+    const link = exNames?.linkpath ?? longLink ?? exactUstarField(block, h.linkpath, 157, 100);
     if (link) entry.linkTarget = link;
-    if (unsafe) {
+    if (nul !== -1) entry.unsafeName = rawName;
+    if (unsafe && nul === -1) {
       entry.unsafeName = rawName;
       warnings.push(`member name ${JSON.stringify(rawName)} is absolute or leaves the archive; read as ${JSON.stringify(name)}`);
     }
@@ -215,6 +226,7 @@ export function indexTar(source: ByteSource, limits: TarLimits = DEFAULT_TAR_LIM
     }
     members.push(entry);
     ex = undefined;
+    exNames = undefined;
     longPath = undefined;
     longLink = undefined;
     if (entry.truncated) break;
@@ -225,5 +237,45 @@ export function indexTar(source: ByteSource, limits: TarLimits = DEFAULT_TAR_LIM
 
 function cString(b: Buffer): string {
   const nul = b.indexOf(0);
-  return b.subarray(0, nul === -1 ? b.length : nul).toString('utf8');
+  return decodeUtf8Exact(b.subarray(0, nul === -1 ? b.length : nul));
+}
+
+interface PaxNames {
+  path?: string;
+  linkpath?: string;
+}
+
+/**
+ * The path and linkpath records of a pax extended header, decoded byte-exact (decodeUtf8Exact). A record is
+ * `LENGTH KEY=VALUE\n`, LENGTH counting the whole record in bytes (POSIX.1-2001 pax); values may hold any
+ * byte but NUL by the standard, and a crafted one may hold that too: it is kept, for the caller to name.
+ */
+function paxNames(body: Buffer): PaxNames {
+  const out: PaxNames = {};
+  for (let pos = 0; pos < body.length; ) {
+    const space = body.indexOf(0x20, pos);
+    if (space === -1 || space - pos > 20) break;
+    const length = Number(body.toString('latin1', pos, space));
+    if (!Number.isSafeInteger(length) || length <= space - pos || pos + length > body.length || body[pos + length - 1] !== 0x0a) break;
+    const record = body.subarray(space + 1, pos + length - 1);
+    const eq = record.indexOf(0x3d);
+    if (eq > 0) {
+      const key = record.toString('latin1', 0, eq);
+      if (key === 'path' || key === 'linkpath') out[key] = decodeUtf8Exact(record.subarray(eq + 1));
+    }
+    pos += length;
+  }
+  return out;
+}
+
+/**
+ * A ustar name field (name at 0, linkname at 157, each 100 bytes; the name with the 155-byte prefix at 345 in
+ * POSIX ustar) byte-exact, when node-tar's reading of it replaced bytes that were not UTF-8.
+ */
+function exactUstarField(block: Buffer, parsed: string | undefined, offset: number, size: number): string | undefined {
+  if (parsed === undefined || !parsed.includes('\ufffd')) return parsed;
+  const field = (at: number, n: number): string => cString(block.subarray(at, at + n));
+  const name = field(offset, size);
+  const prefix = offset === 0 && block.toString('latin1', 257, 263) === 'ustar\0' ? field(345, 155) : '';
+  return prefix ? `${prefix}/${name}` : name;
 }

@@ -18,8 +18,9 @@
  *    are a FormatError at the byte offset within the member, located from where the reader was.
  * Values: decoded messages are plain objects with only the fields present on the wire; 64-bit integers are
  * bigint (the reader converts protobufjs's Long as it reads), 32-bit integers and enums numbers, bytes
- * zero-copy Buffer views of the input, strings UTF-8 (invalid UTF-8 is reported as a warning and shown with
- * U+FFFD); a repeated message or scalar appends, a repeated occurrence of a singular message merges into it;
+ * zero-copy Buffer views of the input, strings UTF-8 (bytes that are not UTF-8 are kept, see
+ * decodeUtf8Exact); a repeated message or scalar appends, a repeated occurrence of a singular
+ * message merges into it;
  * packed repeated scalars are accepted, and an empty packed field leaves no (empty) array behind.
  *
  * Encoding checks and converts the values (ranges, enum names, bigint → protobufjs's {low, high}), then lets
@@ -28,6 +29,7 @@
  * fields in their original order, so decode → encode reproduces CRIU's bytes.
  */
 import { isUtf8 } from 'node:buffer';
+import { decodeUtf8Exact } from '../../../shared/format';
 import type * as Protobuf from 'protobufjs/light';
 
 import { FormatError, KensaError, LimitError, type ErrorLocation } from '../errors.js';
@@ -212,27 +214,24 @@ function criuReaderClass(pb: ProtobufLibrary): Runtime['Reader'] {
       return count;
     }
 
-    /** protobufjs decodes strings with replacement characters; say so when the bytes were not UTF-8. */
+    /**
+     * protobufjs decodes strings with replacement characters, which hide the bytes. Linux names (files,
+     * sockets, comm) may hold any byte and CRIU (protobuf-c) stores them unchecked, so a string that is not
+     * UTF-8 is decoded again byte-exact (decodeUtf8Exact: each stray byte kept, shown as `\xNN`): nothing is lost.
+     */
     override string(): string {
       const prefixAt = this.pos;
       const text = super.string();
-      if (text.includes('\ufffd')) this.checkUtf8(prefixAt);
-      return text;
+      return text.includes('\ufffd') ? this.exactString(prefixAt, text) : text;
     }
 
-    private checkUtf8(prefixAt: number): void {
+    private exactString(prefixAt: number, text: string): string {
       const end = this.pos;
       this.pos = prefixAt;
       this.size();
-      const start = this.pos;
+      const bytes = (this.buf as Buffer).subarray(this.pos, end);
       this.pos = end;
-      if (isUtf8((this.buf as Buffer).subarray(start, end))) return;
-      const plan = this.plan!;
-      const fieldNo = fieldAt(pb, this as unknown as CriuReader, end)?.fieldNo ?? 0;
-      this.ctx.warnings.push({
-        offset: this.ctx.base + start,
-        message: `${plan.name}.${plan.byNumber[fieldNo]?.name ?? fieldNo} is not valid UTF-8; shown with U+FFFD replacements`,
-      });
+      return isUtf8(bytes) ? text : decodeUtf8Exact(bytes);
     }
   }
   // protobufjs reads 64-bit integers as Long (the `long` package); the codec's values are bigint, converted

@@ -14,6 +14,7 @@ import { GhostFile, ghostImageName, remapEntries, type RemapEntry } from './ghos
 import type { ByteSource } from '../io/byte-source';
 import { KensaError } from '../errors';
 import { pyIPv4, pyIPv6 } from '../criu/pyformat';
+import { decodeUtf8Exact } from '../../../shared/format';
 import { environmentStrings, procCommandLine, visibleArguments, type ArgumentAreas, type MemoryReader } from './cmdline';
 
 export interface ProcessRecord {
@@ -229,7 +230,7 @@ function unixName(name: unknown, dir?: string): string | undefined {
   if (!(name instanceof Uint8Array) || name.length === 0) return undefined;
   const buf = Buffer.from(name);
   // Abstract socket names start with a NUL byte; shown with a leading @ like ss(8).
-  const text = buf[0] === 0 ? '@' + buf.subarray(1).toString('utf8').replace(/\0+$/, '') : buf.toString('utf8').replace(/\0+$/, '');
+  const text = buf[0] === 0 ? '@' + decodeUtf8Exact(buf.subarray(1)).replace(/\0+$/, '') : decodeUtf8Exact(buf).replace(/\0+$/, '');
   return dir && !text.startsWith('/') && !text.startsWith('@') ? `${dir}/${text}` : text;
 }
 
@@ -779,7 +780,7 @@ export class Checkpoint {
     const a = this.argumentAreas(pid);
     if (!a) return undefined;
     const proc = procCommandLine(a.areas, a.read, a.pageSize);
-    const argv = visibleArguments(proc.raw).map((b) => b.toString('utf8'));
+    const argv = visibleArguments(proc.raw).map(decodeUtf8Exact);
     return { argv, text: argv.join(' '), raw: proc.raw, retitled: proc.retitled };
   }
 
@@ -793,7 +794,7 @@ export class Checkpoint {
     const a = this.argumentAreas(pid);
     if (!a) return undefined;
     const from = procCommandLine(a.areas, a.read, a.pageSize).envFrom;
-    return environmentStrings(a.areas, from, a.read).map((b) => b.toString('utf8'));
+    return environmentStrings(a.areas, from, a.read).map(decodeUtf8Exact);
   }
 
   /** fdinfo image of a process (fdinfo-<files_id> when inventory.fdinfo_per_id, else fdinfo-<pid>). */
