@@ -53,23 +53,22 @@ export function parseNumber(text: string): bigint | undefined {
   return undefined;
 }
 
-const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
-
 /**
  * Bytes from evidence as text without losing one: valid UTF-8 decodes as such (a BOM included); every byte
  * that is not part of a valid UTF-8 sequence becomes the lone surrogate U+DC80 + byte, as Python's
  * surrogateescape (PEP 383) does, so escapeText shows it as `\xNN` and JSON carries it as `\udcNN`
  * (Python's `s.encode('utf-8', 'surrogateescape')` gives the byte back). Valid UTF-8 never yields a lone
  * surrogate, so the two cannot be confused. Never U+FFFD: a replacement character hides which bytes were there.
+ * (Written out rather than with TextDecoder, which shared/ cannot assume: it is pure ECMAScript.)
  */
 export function decodeUtf8Exact(bytes: Uint8Array): string {
-  try {
-    return strictUtf8.decode(bytes);
-  } catch {
-    // not UTF-8: decode sequence by sequence below
-  }
-  let out = '';
   const n = bytes.length;
+  const units: number[] = [];
+  let out = '';
+  const flush = (): void => {
+    out += String.fromCharCode(...units);
+    units.length = 0;
+  };
   const cont = (k: number, lo = 0x80, hi = 0xbf): boolean => k < n && bytes[k]! >= lo && bytes[k]! <= hi;
   for (let i = 0; i < n; ) {
     const b = bytes[i]!;
@@ -83,14 +82,18 @@ export function decodeUtf8Exact(bytes: Uint8Array): string {
     else if (b === 0xf0) len = cont(i + 1, 0x90) && cont(i + 2) && cont(i + 3) ? 4 : 0;
     else if (b >= 0xf1 && b <= 0xf3) len = cont(i + 1) && cont(i + 2) && cont(i + 3) ? 4 : 0;
     else if (b === 0xf4) len = cont(i + 1, 0x80, 0x8f) && cont(i + 2) && cont(i + 3) ? 4 : 0;
-    if (len === 0) {
-      out += String.fromCharCode(0xdc00 + b);
-      i++;
-    } else {
-      out += strictUtf8.decode(bytes.subarray(i, i + len));
-      i += len;
+    if (len === 0) units.push(0xdc00 + b);
+    else if (len === 1) units.push(b);
+    else if (len === 2) units.push(((b & 0x1f) << 6) | (bytes[i + 1]! & 0x3f));
+    else if (len === 3) units.push(((b & 0x0f) << 12) | ((bytes[i + 1]! & 0x3f) << 6) | (bytes[i + 2]! & 0x3f));
+    else {
+      const cp = (((b & 0x07) << 18) | ((bytes[i + 1]! & 0x3f) << 12) | ((bytes[i + 2]! & 0x3f) << 6) | (bytes[i + 3]! & 0x3f)) - 0x10000;
+      units.push(0xd800 + (cp >> 10), 0xdc00 + (cp & 0x3ff));
     }
+    i += len || 1;
+    if (units.length >= 8192) flush();
   }
+  flush();
   return out;
 }
 
