@@ -5,6 +5,7 @@
  * corrupt interpreter state in the pages file gives the stacks with a warning and exit 3.
  */
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { before, describe, test } from 'node:test';
@@ -150,5 +151,40 @@ describe('kensa py', () => {
     assert.equal(r.status, 3, r.stderr);
     assert.match(r.stderr, /^kensa: warning: pid 1: interpreter 0: the thread-state list loops back to 0x[0-9a-f]+\n$/);
     assert.deepEqual(frameLines(r.stdout), frameLines(expected));
+  });
+});
+
+describe('Python stacks in reports', () => {
+  test('a bookmarked Python process: its threads and frames in the JSON, HTML and PDF reports (--rootfs)', () => {
+    const dir = path.join(tempDir('kensa-py-case-'), 'case');
+    assert.equal(kensa(['case', 'init', dir, '--analyst', 'py', '--title', 'python stacks']).status, 0);
+    assert.equal(kensa(['case', 'add', dir, PYWORKER]).status, 0);
+    const note = kensa(['case', 'note', dir, '--tid', '7', '--pid', '1', '--text', 'the crunch thread']);
+    assert.equal(note.status, 0, note.stderr);
+    const out = path.join(tempDir('kensa-py-report-'), 'report.json');
+    const r = kensa(['report', dir, '--format', 'json', '--out', out, '--rootfs', PYWORKER_ROOTFS]);
+    assert.equal(r.status, 0, r.stderr);
+    const model = JSON.parse(fs.readFileSync(out, 'utf8')) as { evidence: { pythonStacks?: { pid: number; version: string; threads: { tid: number; name: string; frames: { function: string; file: string; line: number }[] }[] }[] }[] };
+    const py = model.evidence[0].pythonStacks;
+    assert.ok(py);
+    assert.equal(py.length, 1);
+    assert.equal(py[0].version, '3.11.2');
+    assert.deepEqual(py[0].threads.map((t) => `${t.tid} ${t.name}`), ['1 MainThread', '6 ingest', '7 crunch', '8 audit', '9 aio-loop']);
+    assert.deepEqual(py[0].threads[2].frames[0], { function: 'recurse', file: '/app/crunchlib.py', line: 11 });
+    const html = path.join(path.dirname(out), 'report.html');
+    assert.equal(kensa(['report', dir, '--format', 'html', '--out', html, '--rootfs', PYWORKER_ROOTFS]).status, 0);
+    const text = fs.readFileSync(html, 'utf8');
+    assert.ok(text.includes('Python stacks of process 1 (CPython 3.11.2, /usr/bin/python3.11)'));
+    assert.ok(text.includes('Thread 7 &quot;crunch&quot;') || text.includes('Thread 7 "crunch"'));
+    assert.ok(text.includes('recurse (/app/crunchlib.py:11)\nrecurse (/app/crunchlib.py:13)'));
+    const pdf = path.join(path.dirname(out), 'report.pdf');
+    assert.equal(kensa(['report', dir, '--format', 'pdf', '--out', pdf, '--rootfs', PYWORKER_ROOTFS]).status, 0);
+    const pdfText = execFileSync('pdftotext', [pdf, '-'], { encoding: 'utf8' });
+    assert.ok(pdfText.includes('Python stacks of process 1') && pdfText.includes('recurse (/app/crunchlib.py:11)'), 'the PDF lists the frames');
+    // Without --rootfs the interpreter cannot be read: the report says why instead of listing stacks.
+    const bare = path.join(path.dirname(out), 'bare.json');
+    assert.equal(kensa(['report', dir, '--format', 'json', '--out', bare]).status, 0);
+    const bareModel = JSON.parse(fs.readFileSync(bare, 'utf8')) as { evidence: { pythonStacks?: { error?: string }[] }[] };
+    assert.match(bareModel.evidence[0].pythonStacks?.[0].error ?? '', /--rootfs/);
   });
 });

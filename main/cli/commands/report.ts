@@ -7,7 +7,7 @@
 import * as path from 'node:path';
 import type { Command, CommandContext } from '../command';
 import { EXIT } from '../command';
-import { printJson, UsageError } from '../common';
+import { openRootfsOption, printJson, UsageError } from '../common';
 import { EvidenceCase } from '../../core/evidence/case';
 import { REPORT_FORMATS, writeReport, type ReportFormat } from '../../core/evidence/report';
 import { escapeText, formatBytes } from '../../../shared/format';
@@ -20,8 +20,8 @@ function shellQuote(s: string): string {
 export const report: Command = {
   name: 'report',
   summary: 'Report of an evidence case: evidence and hashes, container, processes, network, files, findings, derived files, custody log',
-  usage: 'report DIR --format html|pdf|json --out FILE',
-  options: { format: { type: 'string' }, out: { type: 'string', short: 'o' } },
+  usage: 'report DIR --format html|pdf|json --out FILE [--rootfs PATH]',
+  options: { format: { type: 'string' }, out: { type: 'string', short: 'o' }, rootfs: { type: 'string' } },
   async run(ctx: CommandContext) {
     if (ctx.args.length !== 1) throw new UsageError('report needs the case folder DIR');
     const format = ctx.opts.format;
@@ -37,8 +37,16 @@ export const report: Command = {
       ctx.err(`kensa: warning: VERIFICATION FAILED: ${v.problems.length} problem${v.problems.length === 1 ? '' : 's'}; the report states it\n`);
       for (const p of v.problems) ctx.err(`kensa: warning: ${escapeText(p)}\n`);
     }
-    const action = ['kensa', 'report', path.resolve(dir), '--format', format, '--out', path.resolve(out)].map(shellQuote).join(' ');
-    const r = await writeReport(c.dir, format as ReportFormat, out, { action, cacheDir: typeof ctx.opts.cache === 'string' ? ctx.opts.cache : undefined });
+    const rootfsArg = typeof ctx.opts.rootfs === 'string' ? ['--rootfs', path.resolve(ctx.opts.rootfs)] : [];
+    const action = ['kensa', 'report', path.resolve(dir), '--format', format, '--out', path.resolve(out), ...rootfsArg].map(shellQuote).join(' ');
+    // --rootfs gives the interpreter binary, for the Python stacks of bookmarked Python processes.
+    const rootfs = await openRootfsOption(ctx);
+    let r: Awaited<ReturnType<typeof writeReport>>;
+    try {
+      r = await writeReport(c.dir, format as ReportFormat, out, { action, cacheDir: typeof ctx.opts.cache === 'string' ? ctx.opts.cache : undefined, ...(rootfs ? { rootfs } : {}) });
+    } finally {
+      rootfs?.close();
+    }
     if (ctx.opts.json) printJson(ctx, { path: r.path, sha256: r.sha256, size: r.size, id: r.record.id, recorded: r.record.path });
     else ctx.out(`${r.record.id} ${escapeText(r.path)}\n  ${r.size} bytes, SHA-256 ${r.sha256}\n  recorded in the case as ${escapeText(r.record.path)}\n`);
     return v.ok ? EXIT.OK : EXIT.VERIFY;

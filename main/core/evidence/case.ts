@@ -37,6 +37,8 @@ export const CASE_FORMAT_VERSION = 1;
 export const MAX_NOTE_TEXT = 64 * 1024;
 /** Largest memory range a bookmark may cover (its bytes are hashed at bookmark time and shown in reports). */
 export const MAX_NOTE_RANGE = 16 * 1024 * 1024;
+/** Bytes of a bookmarked Python frame hashed: CPython 3.11's _PyInterpreterFrame before its localsplus array. */
+export const PYTHON_FRAME_CAPTURE = 72;
 
 export interface CaseInfo {
   format: typeof CASE_FORMAT;
@@ -93,7 +95,9 @@ export type NoteTarget =
   | { kind: 'memory'; pid: number; address: string; length: number }
   | { kind: 'search-hit'; pid: number; address: string; length: number; pattern: string }
   | { kind: 'file'; member: string }
-  | { kind: 'socket'; pid?: number; inode: number };
+  | { kind: 'socket'; pid?: number; inode: number }
+  /** A Python frame (kensa py, the Threads panel): the interpreter frame's address and what it showed. */
+  | { kind: 'python-frame'; pid: number; tid: number; frame: string; function: string; file: string; line?: number };
 
 export interface NoteInput {
   evidenceId?: string;
@@ -227,6 +231,15 @@ export function normaliseTarget(t: NoteTarget): NoteTarget {
       if (t.pid !== undefined) out.pid = positiveInt(t.pid, 'pid');
       return out;
     }
+    case 'python-frame': {
+      const text = (v: unknown, what: string): string => {
+        if (typeof v !== 'string' || v.length === 0 || v.length > 4096) throw usage(`a Python frame bookmark needs its ${what} (1 to 4096 characters)`);
+        return v;
+      };
+      const out: NoteTarget = { kind: 'python-frame', pid: positiveInt(t.pid, 'pid'), tid: positiveInt(t.tid, 'tid'), frame: normaliseAddress(t.frame), function: text(t.function, 'function'), file: text(t.file, 'file') };
+      if (t.line !== undefined) out.line = positiveInt(t.line, 'line');
+      return out;
+    }
     default:
       throw usage(`unknown bookmark target ${JSON.stringify((t as { kind?: unknown })?.kind)}`);
   }
@@ -247,6 +260,8 @@ export function describeTarget(t: NoteTarget): string {
       return `file ${t.member}`;
     case 'socket':
       return `socket inode ${t.inode}${t.pid !== undefined ? ` of process ${t.pid}` : ''}`;
+    case 'python-frame':
+      return `Python frame ${t.function} (${t.file}:${t.line ?? '?'}) in thread ${t.tid} of process ${t.pid}`;
   }
 }
 
@@ -757,6 +772,16 @@ export function checkTarget(cp: Checkpoint, t: NoteTarget): NoteRecord['capture'
       const p = needProcess(t.pid);
       if (!p.tids.includes(t.tid)) throw usage(`process ${t.pid} has no thread ${t.tid} (threads: ${p.tids.join(', ')})`);
       return undefined;
+    }
+    case 'python-frame': {
+      const p = needProcess(t.pid);
+      if (!p.tids.includes(t.tid)) throw usage(`process ${t.pid} has no thread ${t.tid} (threads: ${p.tids.join(', ')})`);
+      // The frame's fixed part (_PyInterpreterFrame up to localsplus, 72 bytes in 3.11) is hashed as it is now.
+      const space = cp.addressSpace(t.pid);
+      if (!space) throw usage(`process ${t.pid} has no memory in the checkpoint`);
+      const { data, extents } = space.read(BigInt(t.frame), PYTHON_FRAME_CAPTURE);
+      if (extents.some((e) => e.origin === 'unmapped')) throw usage(`${t.frame} is not mapped in process ${t.pid}`);
+      return { size: data.length, sha256: crypto.createHash('sha256').update(data).digest('hex'), origins: [...new Set(extents.map((e) => e.origin))] };
     }
     case 'memory':
     case 'search-hit': {

@@ -8,6 +8,7 @@ import * as crypto from 'node:crypto';
 import { escapeText, formatBytes } from '../../../shared/format';
 import type { ReportModel, ReportEvidence, ReportFinding } from './report-model';
 import { caseFacts, containerFacts } from './report-model';
+import { pythonFrameLines, pythonThreadTitle } from './report-python';
 
 const CSS = `
 :root { color-scheme: light; }
@@ -117,6 +118,15 @@ function evidenceSection(ev: ReportEvidence): string {
     out.push(table(['PATH', 'TYPE', 'MODE', 'SIZE', 'MODIFIED'], (ev.filesChanged ?? []).map((f) => [f.linkTarget !== undefined ? `${f.path} -> ${f.linkTarget}` : f.path, f.type, f.mode, f.size, f.mtime]), [0, 2]));
     out.push('<p>Deleted from the image (deleted.files):</p>');
     out.push(ev.filesDeleted?.length ? `<ul>${ev.filesDeleted.map((p) => `<li class="mono">${t(p)}</li>`).join('')}</ul>` : '<p class="muted">None.</p>');
+  }
+  for (const py of ev.pythonStacks ?? []) {
+    out.push(`<h3>Python stacks of process ${t(py.pid)}${py.version ? ` (CPython ${t(py.version)}, ${t(py.binary ?? '')})` : ''}</h3>`);
+    if (py.error) out.push(`<p class="muted">${t(py.error)}</p>`);
+    for (const w of py.warnings) out.push(`<p class="muted">Partial: ${t(w)}</p>`);
+    for (const th of py.threads) {
+      out.push(`<p>${t(pythonThreadTitle(th))}</p>`);
+      out.push(`<pre class="mono">${pythonFrameLines(th).map((l) => t(l)).join('\n') || '(no Python frames)'}</pre>`);
+    }
   }
   return out.join('\n');
 }

@@ -12,10 +12,12 @@ import { showSummary, type ShowSummary } from '../model/summary';
 import { KensaError } from '../errors';
 import { ABSENT, hex } from '../../../shared/format';
 import { sha256Hex } from './hash';
-import { describeTarget, type CaseInfo, type DerivedRecord, type EvidenceCase, type EvidenceRecord, type NoteRecord } from './case';
+import { describeTarget, PYTHON_FRAME_CAPTURE, type CaseInfo, type DerivedRecord, type EvidenceCase, type EvidenceRecord, type NoteRecord } from './case';
 import type { CustodyEntry } from './custody';
 import { toolString } from './version';
 import { resolveCacheDir } from '../cache';
+import type { Rootfs } from '../rootfs/rootfs';
+import { bookmarkedPythonStacks, type ReportPythonProcess } from './report-python';
 
 export const REPORT_FORMAT = 'kensa-report';
 export const REPORT_FORMAT_VERSION = 1;
@@ -108,6 +110,8 @@ export interface ReportEvidence {
   filesChanged?: ReportFileChange[];
   /** deleted.files: paths removed from the image inside the container. */
   filesDeleted?: string[];
+  /** Python stacks of the bookmarked processes that run CPython (report-python.ts). */
+  pythonStacks?: ReportPythonProcess[];
   /** Why the checkpoint could not be read, or which parts were unreadable. */
   problems: string[];
 }
@@ -203,6 +207,8 @@ export interface BuildReportOptions {
   /** The generation time to state (default: SOURCE_DATE_EPOCH if set, else now). */
   now?: Date;
   cacheDir?: string;
+  /** The image's root file system, for the interpreter binary of Python processes (kensa report --rootfs). */
+  rootfs?: Rootfs;
 }
 
 /** Generation time: explicit, else SOURCE_DATE_EPOCH (reproducible-builds convention), else the clock. */
@@ -427,6 +433,16 @@ function findingOf(note: NoteRecord, cp: Checkpoint | undefined, openError: stri
         if (!found) throw new KensaError('missing', `no socket with inode ${t.inode}`);
         break;
       }
+      case 'python-frame': {
+        processContext(t.pid);
+        f.context.push({ label: 'Python frame', value: `${t.function} (${t.file}:${t.line ?? '?'}) in thread ${t.tid}, frame at ${t.frame}` });
+        const space = cp.addressSpace(t.pid);
+        if (!space) throw new KensaError('missing', `process ${t.pid} has no memory in the checkpoint`);
+        const frame = space.read(BigInt(t.frame), PYTHON_FRAME_CAPTURE);
+        f.excerpt = excerptOf((at, len) => space.read(at, len).data, BigInt(t.frame), PYTHON_FRAME_CAPTURE, sha256Hex(frame.data), 16, BigInt(t.frame) + BigInt(PYTHON_FRAME_CAPTURE));
+        f.excerpt.origins = [...new Set(frame.extents.map((e) => e.origin))];
+        break;
+      }
     }
     if (f.excerpt && note.capture) f.excerpt.matchesCapture = note.capture.sha256 === f.excerpt.sha256;
   } catch (e) {
@@ -467,9 +483,11 @@ export async function buildReportModel(c: EvidenceCase, opts: BuildReportOptions
         break;
       }
       try {
-        const cp = await Checkpoint.open(ev.path, { cacheDir: opts.cacheDir ?? resolveCacheDir() });
+        const cp = await Checkpoint.open(ev.path, { cacheDir: opts.cacheDir ?? resolveCacheDir(), ...(opts.rootfs ? { rootfs: opts.rootfs } : {}) });
         opened.set(ev.id, { cp });
         describeEvidence(cp, ev, out);
+        const python = bookmarkedPythonStacks(cp, c.notes().filter((n) => n.evidenceId === ev.id));
+        if (python.length) out.pythonStacks = python;
         out.problems.push(...cp.problems.map((p) => p.text));
       } catch (e) {
         const msg = e instanceof KensaError ? e.describe() : String((e as Error)?.message ?? e);

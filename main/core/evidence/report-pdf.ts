@@ -16,6 +16,7 @@ import PDFDocument from 'pdfkit';
 import { escapeText, formatBytes } from '../../../shared/format';
 import type { ReportEvidence, ReportFinding, ReportModel } from './report-model';
 import { caseFacts, containerFacts } from './report-model';
+import { pythonFrameLines, pythonThreadTitle } from './report-python';
 
 const PAGE_MARGIN = 50;
 const LABEL_WIDTH = 125;
@@ -176,6 +177,17 @@ function evidencePdf(w: PdfWriter, ev: ReportEvidence): void {
     w.muted('Deleted from the image (deleted.files):');
     if (ev.filesDeleted?.length) for (const p of ev.filesDeleted) w.para(pdfText(p), { font: 'Courier', size: SMALL });
     else w.muted('None.');
+  }
+  for (const py of ev.pythonStacks ?? []) {
+    w.h3(pdfText(`Python stacks of process ${py.pid}${py.version ? ` (CPython ${py.version}, ${py.binary ?? ''})` : ''}`));
+    if (py.error) w.muted(pdfText(py.error));
+    for (const warning of py.warnings) w.muted(pdfText(`Partial: ${warning}`));
+    for (const th of py.threads) {
+      w.para(pdfText(pythonThreadTitle(th)), { font: 'Helvetica-Bold', size: BODY });
+      const lines = pythonFrameLines(th);
+      if (!lines.length) w.muted('(no Python frames)');
+      for (const l of lines) w.para(pdfText(l), { indent: 14, font: 'Courier', size: SMALL });
+    }
   }
 }
 

@@ -15,6 +15,7 @@ import { EvidenceCase, type DerivedRecord } from './case';
 import { buildReportModel, type ReportModel } from './report-model';
 import { renderHtml } from './report-html';
 import { renderPdf } from './report-pdf';
+import type { Rootfs } from '../rootfs/rootfs';
 
 export type ReportFormat = 'html' | 'pdf' | 'json';
 export const REPORT_FORMATS: readonly ReportFormat[] = ['html', 'pdf', 'json'];
@@ -25,6 +26,8 @@ export interface WriteReportOptions {
   /** The exact command or UI action recorded with the report (default: the writeReport call). */
   action?: string;
   cacheDir?: string;
+  /** The image's root file system, for the Python stacks of bookmarked Python processes. */
+  rootfs?: Rootfs;
 }
 
 export { buildReportModel, SENSITIVITY_STATEMENT, type ReportModel } from './report-model';
@@ -51,7 +54,7 @@ export async function writeReport(caseDir: string, format: ReportFormat, outFile
   const c = EvidenceCase.open(caseDir);
   const out = path.resolve(outFile);
   if (c.evidence().some((e) => out === e.path || out.startsWith(e.path + path.sep))) throw new KensaError('usage', `refusing to write a report over or into evidence: ${out}`);
-  const model = await buildReportModel(c, { now: opts.now, cacheDir: opts.cacheDir });
+  const model = await buildReportModel(c, { now: opts.now, cacheDir: opts.cacheDir, ...(opts.rootfs ? { rootfs: opts.rootfs } : {}) });
   const bytes = await renderReport(model, format);
   fs.mkdirSync(path.dirname(out), { recursive: true });
   // Write beside the target and rename, so a reader never sees half a report.
