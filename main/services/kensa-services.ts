@@ -14,6 +14,7 @@ import type {
   GdbSessionInfo, GdbStartRequest, HelloInfo, KensaApi, KensaEvents, LogInfo, MemoryChunk, MountsInfo, NamespacesInfo, NoteRequest,
   OpenArchiveRequest, OverviewInfo, ProcessInfo, ReadFileRequest, ReadMemoryRequest, ReportRequest, Result, RootfsTree, SearchRequest,
   SearchResult, SessionInfo, SocketInfo, TaskRequest, ThreadInfo, VmaInfo, ByteOriginName, SearchPatternSpec, Capabilities,
+  PythonLocalsInfo, PythonStacksInfo,
 } from '../../shared/api/contract';
 import { jsonSafe } from '../../shared/format';
 import { DUMP_STATISTICS, formatDumpStat } from '../../shared/dump-stats';
@@ -26,6 +27,7 @@ import { KensaError } from '../core/errors';
 import { ok, fail, attempt, obj, int, optInt, str, optStr, bool, address, hex64, RequestError, CancelledError } from './results';
 import { TaskRegistry } from './tasks';
 import { threadInfo } from './registers';
+import { pythonLocalsInfo, pythonStacksInfo } from './python-stacks';
 import { searchMemory } from '../core/memory/search';
 import { openRootfs, type Rootfs } from '../core/rootfs/rootfs';
 import { writeCore } from '../core/elfcore/write-core';
@@ -379,6 +381,14 @@ export class KensaServices implements KensaApi {
 
   async threads(req: { pid: number }): Promise<Result<ThreadInfo[]>> {
     return attempt(() => this.need().cp.threads(this.pidOf(req, 'threads')).map(threadInfo));
+  }
+
+  async pythonStacks(req: { pid: number }): Promise<Result<PythonStacksInfo>> {
+    return attempt(() => pythonStacksInfo(this.need().cp, this.pidOf(req, 'pythonStacks')));
+  }
+
+  async pythonLocals(req: { pid: number; frame: string }): Promise<Result<PythonLocalsInfo>> {
+    return attempt(() => pythonLocalsInfo(this.need().cp, this.pidOf(req, 'pythonLocals'), address(obj(req, 'pythonLocals').frame, 'frame')));
   }
 
   async vmas(req: { pid: number }): Promise<Result<VmaInfo[]>> {
@@ -772,7 +782,7 @@ export class KensaServices implements KensaApi {
       const c = this.caseObj;
       if (!c) throw new RequestError('no case is open');
       const outFile = path.resolve(optStr(r.outFile, 'outFile') ?? path.join(c.dir, `report.${format}`));
-      const out = await this.tasks.run(taskId, 'writing the report', () => reportModule().writeReport(c.dir, format, outFile, { action: `workstation: ${format} report`, cacheDir: this.cacheDir }));
+      const out = await this.tasks.run(taskId, 'writing the report', () => reportModule().writeReport(c.dir, format, outFile, { action: `workstation: ${format} report`, cacheDir: this.cacheDir, ...(this.current?.rootfs ? { rootfs: this.current.rootfs } : {}) }));
       return ok({ path: out.path, sha256: out.sha256 });
     } catch (e) {
       return fail(e);
@@ -886,7 +896,17 @@ function noteTarget(t: unknown): NoteRequest['target'] {
       return { kind: 'file', member: str(o.member, 'target.member') };
     case 'socket':
       return { kind: 'socket', ...(o.pid !== undefined ? { pid: pid() } : {}), inode: int(o.inode, 'target.inode', 0, 2 ** 53 - 1) };
+    case 'python-frame':
+      return {
+        kind: 'python-frame',
+        pid: pid(),
+        tid: int(o.tid, 'target.tid', 0, 0x7fffffff),
+        frame: hex64(address(o.frame, 'target.frame')),
+        function: str(o.function, 'target.function'),
+        file: str(o.file, 'target.file'),
+        ...(o.line !== undefined ? { line: int(o.line, 'target.line', 0, 0x7fffffff) } : {}),
+      };
     default:
-      throw new RequestError('target.kind must be process, thread, memory, search-hit, file or socket');
+      throw new RequestError('target.kind must be process, thread, memory, search-hit, file, socket or python-frame');
   }
 }

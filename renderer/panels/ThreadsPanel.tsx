@@ -7,6 +7,7 @@ import { KeyValue } from '../components/KeyValue';
 import { NoteButton } from '../components/NoteButton';
 import { Problems } from '../components/Problems';
 import { copyText, visible } from '../util/text';
+import { PythonStack } from './PythonStack';
 
 function registersText(t: ThreadInfo): string {
   const group = (name: string, regs: RegisterValue[]): string => (regs.length ? `# ${name}\n` + regs.map((r) => `${r.name.padEnd(10)} ${r.value}`).join('\n') + '\n' : '');
@@ -75,6 +76,7 @@ export function ThreadsPanel() {
                 <button onClick={() => void copyText(registersText(t))}>Copy all registers</button>
                 <NoteButton target={{ kind: 'thread', pid: t.pid, tid: t.tid }} label={`thread ${t.tid} of process ${t.pid}`} />
               </div>
+              <PythonStack pid={t.pid} tid={t.tid} />
               <RegisterGroup title="General" regs={t.general} testId="regs-general" />
               <RegisterGroup title="Segment" regs={t.segment} testId="regs-segment" />
               <RegisterGroup title="FPU" regs={t.fpu} testId="regs-fpu" />

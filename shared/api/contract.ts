@@ -463,7 +463,8 @@ export type NoteTarget =
   | { kind: 'memory'; pid: number; address: Hex64; length: number }
   | { kind: 'search-hit'; pid: number; address: Hex64; length: number; pattern: string }
   | { kind: 'file'; member: string }
-  | { kind: 'socket'; pid?: number; inode: number };
+  | { kind: 'socket'; pid?: number; inode: number }
+  | { kind: 'python-frame'; pid: number; tid: number; frame: Hex64; function: string; file: string; line?: number };
 
 export interface NoteRequest {
   text: string;
@@ -561,11 +562,74 @@ const METHOD_TABLE: Record<ApiMethod, true> = {
   fds: true, rootfsTree: true, readFile: true, sockets: true, mounts: true, namespaces: true, cgroups: true, logs: true,
   writeCore: true, gdbStart: true, gdbInput: true, gdbResize: true, gdbKill: true,
   caseStatus: true, caseOpen: true, caseAddEvidence: true, caseVerify: true, addNote: true, writeReport: true,
+  pythonStacks: true, pythonLocals: true,
 };
 export const API_METHODS: readonly ApiMethod[] = Object.keys(METHOD_TABLE) as ApiMethod[];
 
 export function isApiMethod(name: unknown): name is ApiMethod {
   return typeof name === 'string' && Object.prototype.hasOwnProperty.call(METHOD_TABLE, name);
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Python stacks (issue 15): main/core/python through main/services/python-stacks.ts
+
+/** A Python value as the CPython reader decodes it (simple types exactly, containers as short previews). */
+export interface PyValueInfo {
+  type: string;
+  address: Hex64;
+  repr?: string;
+  value?: string | number | boolean | null;
+  size?: number;
+  truncated?: boolean;
+}
+
+export interface PyLocalInfo {
+  name: string;
+  kind: 'local' | 'cell' | 'free';
+  /** Absent when the variable is not bound. */
+  value?: PyValueInfo;
+}
+
+export interface PyFrameInfo {
+  function: string;
+  file: string;
+  line?: number;
+  firstLine: number;
+  /** The _PyInterpreterFrame's address: pythonLocals and python-frame bookmarks name the frame by it. */
+  frame: Hex64;
+  code: Hex64;
+  owner: 'thread' | 'generator' | 'frame-object';
+}
+
+export interface PyThreadInfo {
+  /** The checkpoint's tid (in the container's pid namespace), when paired. */
+  tid?: number;
+  nativeThreadId: number;
+  ident: Hex64;
+  name?: string;
+  /** Innermost first. */
+  frames: PyFrameInfo[];
+  warning?: string;
+}
+
+export type PythonStacksInfo =
+  | { pid: number; available: true; version: string; binary: string; origin: string; threads: PyThreadInfo[]; warnings: string[] }
+  /** Not Python, an unsupported version, or the interpreter binary not available (give a rootfs): why. */
+  | { pid: number; available: false; reason: string; version?: string };
+
+export interface PythonLocalsInfo {
+  pid: number;
+  frame: Hex64;
+  function: string;
+  locals: PyLocalInfo[];
+  warning?: string;
+}
+
+export interface KensaApi {
+  /** Every thread's Python stack in a process (no locals); `available: false` says why there is none. */
+  pythonStacks(req: { pid: number }): Promise<Result<PythonStacksInfo>>;
+  /** The locals of one Python frame, named by its address from pythonStacks. */
+  pythonLocals(req: { pid: number; frame: Hex64 }): Promise<Result<PythonLocalsInfo>>;
 }
 
 // ---------------------------------------------------------------------------------------------------------

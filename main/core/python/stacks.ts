@@ -81,6 +81,8 @@ export interface PyProcessStacks {
 
 export interface StackOptions {
   locals?: boolean;
+  /** Read the locals of this one frame only (its _PyInterpreterFrame address, `0x…`). */
+  localsOf?: string;
   limits?: Partial<PreviewLimits>;
   /** Bounds for tests (defaults above). */
   maxReads?: number;
@@ -206,7 +208,7 @@ class Walker {
           const inCode = offset >= -2n && offset < c.codeUnits * 2n;
           const line = inCode ? addressToLine(c.linetable, c.firstLine, Number(offset)) : undefined;
           const f: PyFrame = { function: c.qualname, file: c.file, line, firstLine: c.firstLine, frame: hex(frame), code: hex(codeAddr), owner };
-          if (this.opts.locals) {
+          if (this.opts.locals || this.opts.localsOf === f.frame) {
             try {
               f.locals = this.locals(frame, codeAddr, c);
             } catch (e) {
