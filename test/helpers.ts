@@ -1,7 +1,10 @@
 /**
- * Paths and small helpers shared by the tests. The fixtures (real CRIU 4.2 checkpoints and what crit,
- * checkpointctl and gdb said about them) live in ../shared/fixtures beside the repository (KENSA_SHARED
- * overrides); the small archives are also copied into test/fixtures so the CLI can be tried without them.
+ * Paths and small helpers shared by the tests. Every fixture lives in test/fixtures/<name> (see its README):
+ * the checkpoint itself, crit's decoding of every image, checkpointctl's output, the needles and backtraces
+ * recorded from gdb's gcore of the live processes, and the image's root file system cut down to the files the
+ * processes map, so a clone with nothing beside it builds, tests and runs. Only the large references stay
+ * outside: the gcore cores themselves, in ../shared/fixtures beside the repository (KENSA_SHARED overrides);
+ * tests that need them skip with SHARED_MISSING as the reason when that folder is absent.
  */
 import * as path from 'node:path';
 import * as fs from 'node:fs';
@@ -12,6 +15,10 @@ import { spawnSync } from 'node:child_process';
 export const REPO = path.resolve(__dirname, '..', '..');
 export const SHARED = process.env.KENSA_SHARED ? path.resolve(process.env.KENSA_SHARED) : path.resolve(REPO, '..', 'shared');
 export const SHARED_FIXTURES = path.join(SHARED, 'fixtures');
+/** Why tests of the large references are skipped (for node:test's `skip`), or false when they can run. */
+export const SHARED_MISSING: string | false = fs.existsSync(SHARED_FIXTURES)
+  ? false
+  : `needs the gcore cores in ${SHARED_FIXTURES} (large references kept outside the repository; set KENSA_SHARED)`;
 export const LOCAL_FIXTURES = path.join(REPO, 'test', 'fixtures');
 export const KENSA_BIN = path.join(REPO, 'bin', 'kensa.js');
 
@@ -19,8 +26,10 @@ export interface FixtureInfo {
   name: string;
   /** The checkpoint as Kensa's input (archive file or image folder) inside test/fixtures. */
   input: string;
-  /** The same fixture's reference folder in ../shared/fixtures. */
+  /** The fixture's folder in test/fixtures: crit/, checkpointctl/, gcore/ (needles, pids, backtraces), rootfs.tar.zst. */
   ref: string;
+  /** The gcore cores (gcore/core.PID.zst) in ../shared/fixtures: only where SHARED_MISSING is false. */
+  gcoreCores: string;
   pids: number[];
 }
 
@@ -31,7 +40,7 @@ export const FIXTURES: FixtureInfo[] = [
   { name: 'containerd-threads', input: 'containerd-threads/containerd-threads.tar', pids: [1] },
   { name: 'shmpair', input: 'shmpair/shmpair.tar.zst', pids: [1, 6] },
   { name: 'criu-dir', input: 'criu-dir/images', pids: [1, 3, 4] },
-].map((f) => ({ ...f, input: path.join(LOCAL_FIXTURES, f.input), ref: path.join(SHARED_FIXTURES, f.name) }));
+].map((f) => ({ ...f, input: path.join(LOCAL_FIXTURES, f.input), ref: path.join(LOCAL_FIXTURES, f.name), gcoreCores: path.join(SHARED_FIXTURES, f.name, 'gcore') }));
 
 export function fixture(name: string): FixtureInfo {
   const f = FIXTURES.find((x) => x.name === name);

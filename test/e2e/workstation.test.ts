@@ -1,6 +1,6 @@
 /**
  * Browser mode end to end: `kensa serve` on every fixture, Debian's Chromium driven by playwright-core
- * (never a downloaded browser), checking each fixture's facts from ../shared/fixtures/README.md through
+ * (never a downloaded browser), checking each fixture's facts from test/fixtures/README.md through
  * the real UI: the process tree, registers and VMAs of a selected process, a memory search that lists
  * every needle of gcore/needles.json and a hex view that jumps to it, the rootfs-diff viewer on test-file,
  * and gdb answering `bt` with `main` (crio-counter with its rootfs). Every request the page makes is

@@ -3,12 +3,13 @@
  *
  * Images come from the project's copies in test/fixtures (criu-dir/images is a plain folder; the others are
  * tar, tar.gz or tar.zst archives, read here with a minimal ustar reader: this is test scaffolding, the
- * product's archive layer lives in main/core/archive). Goldens come from the shared reference folder,
- * ../shared next to the repository, or KENSA_SHARED.
+ * product's archive layer lives in main/core/archive). Goldens are crit's output beside them
+ * (test/fixtures/<fixture>/crit/*.json).
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
+import { fixture as fixtureInfo } from '../../helpers';
 
 export const FIXTURES = ['criu-dir', 'podman-counter', 'crio-counter', 'threads', 'containerd-threads', 'shmpair'] as const;
 export type FixtureName = (typeof FIXTURES)[number];
@@ -24,7 +25,6 @@ function findRepoRoot(): string {
 }
 
 export const repoRoot = findRepoRoot();
-export const sharedDir = process.env.KENSA_SHARED ?? path.resolve(repoRoot, '..', 'shared');
 export const fixturesDir = path.join(repoRoot, 'test', 'fixtures');
 
 const GZIP_MAGIC = Buffer.from([0x1f, 0x8b]);
@@ -94,9 +94,7 @@ export function fixtureImages(fixture: FixtureName): Map<string, Buffer> {
     const imagesDir = path.join(dir, 'images');
     for (const name of fs.readdirSync(imagesDir)) images.set(name, fs.readFileSync(path.join(imagesDir, name)));
   } else {
-    const archive = fs.readdirSync(dir).find((n) => /\.tar(\.gz|\.zst)?$/.test(n));
-    if (!archive) throw new Error(`no archive in ${dir}`);
-    for (const [member, data] of readTar(decompress(fs.readFileSync(path.join(dir, archive))))) {
+    for (const [member, data] of readTar(decompress(fs.readFileSync(fixtureInfo(fixture).input)))) {
       if (member.startsWith('checkpoint/') && !member.slice('checkpoint/'.length).includes('/')) {
         images.set(member.slice('checkpoint/'.length), data);
       } else if (member === 'stats-dump') {
@@ -116,13 +114,11 @@ export function imageNameForGolden(images: Map<string, Buffer>, goldenFile: stri
   return undefined;
 }
 
-/** The fixture's crit goldens (file names), or undefined when the shared folder is not available. */
-export function goldenFiles(fixture: FixtureName): string[] | undefined {
-  const dir = path.join(sharedDir, 'fixtures', fixture, 'crit');
-  if (!fs.existsSync(dir)) return undefined;
-  return fs.readdirSync(dir).filter((n) => n.endsWith('.json')).sort();
+/** The fixture's crit goldens (file names). */
+export function goldenFiles(fixture: FixtureName): string[] {
+  return fs.readdirSync(path.join(fixturesDir, fixture, 'crit')).filter((n) => n.endsWith('.json')).sort();
 }
 
 export function readGolden(fixture: FixtureName, goldenFile: string): string {
-  return fs.readFileSync(path.join(sharedDir, 'fixtures', fixture, 'crit', goldenFile), 'utf8');
+  return fs.readFileSync(path.join(fixturesDir, fixture, 'crit', goldenFile), 'utf8');
 }

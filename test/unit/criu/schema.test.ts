@@ -1,5 +1,5 @@
 /**
- * The schemas cover every CRIU 4.2 message, field and enum value of the shared wire tables, with the same
+ * The schemas cover every CRIU 4.2 message, field and enum value of the wire tables (proto/tables), with the same
  * numbers, labels, types and crit options; the magic table is consistent with them.
  */
 import assert from 'node:assert/strict';
@@ -9,11 +9,10 @@ import { describe, test } from 'node:test';
 
 import { IMAGE_TYPES, imageTypeByMagic, imageTypeForFileName, rawImageTypeForFileName } from '../../../main/core/criu/index.js';
 import { criuSchema, messagePlan } from '../../../main/core/criu/schema.js';
-import { repoRoot, sharedDir } from './fixture-images.js';
+import { repoRoot } from './fixture-images.js';
 
-const fieldsTsv = path.join(sharedDir, 'docs', 'criu-wire-fields.tsv');
-const enumsTsv = path.join(sharedDir, 'docs', 'criu-wire-enums.tsv');
-const noTables = !fs.existsSync(fieldsTsv) && 'shared docs not found (set KENSA_SHARED)';
+const fieldsTsv = path.join(repoRoot, 'proto', 'tables', 'criu-wire-fields.tsv');
+const enumsTsv = path.join(repoRoot, 'proto', 'tables', 'criu-wire-enums.tsv');
 
 function rows(file: string): string[][] {
   return fs
@@ -24,7 +23,7 @@ function rows(file: string): string[][] {
 }
 
 describe('schema coverage', () => {
-  test('every field of criu-wire-fields.tsv, as declared', { skip: noTables }, () => {
+  test('every field of criu-wire-fields.tsv, as declared', () => {
     const seen = new Set<string>();
     for (const [, message, field, number, label, type, , option] of rows(fieldsTsv)) {
       const plan = messagePlan(message!);
@@ -42,7 +41,7 @@ describe('schema coverage', () => {
     assert.equal(seen.size, 156);
   });
 
-  test('every enum value of criu-wire-enums.tsv', { skip: noTables }, () => {
+  test('every enum value of criu-wire-enums.tsv', () => {
     const descriptor = JSON.parse(fs.readFileSync(path.join(repoRoot, 'proto', 'criu', 'criu.json'), 'utf8')) as {
       nested: Record<string, { values?: Record<string, number>; nested?: Record<string, { values?: Record<string, number> }> }>;
     };

@@ -1,6 +1,6 @@
 /**
- * Cores of the real fixtures, written once per test process: each fixture's rootfs.tar.zst (from
- * ../shared/fixtures, never copied into the project) opened with the rootfs module and extracted into a
+ * Cores of the real fixtures, written once per test process: each fixture's rootfs.tar.zst (test/fixtures,
+ * cut down to the files its processes map) opened with the rootfs module and extracted into a
  * temporary cache as gdb's sysroot, the checkpoint opened with that rootfs, and a core written per process.
  */
 import * as path from 'node:path';
@@ -50,7 +50,7 @@ export function exeInRoot(fc: FixtureCores, pid: number): string {
   return p;
 }
 
-/** crit's JSON of one image of the fixture (../shared/fixtures/NAME/crit/IMAGE.json), parsed. */
+/** crit's JSON of one image of the fixture (test/fixtures/NAME/crit/IMAGE.json), parsed. */
 export function critJson(fc: FixtureCores, image: string): { entries: Record<string, unknown>[] } {
   return JSON.parse(fs.readFileSync(path.join(fc.ref, 'crit', `${image}.json`), 'utf8'));
 }

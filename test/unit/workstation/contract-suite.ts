@@ -1,7 +1,7 @@
 /**
  * One set of contract tests, run against every binding of KensaApi (in-process, WebSocket, Electron IPC):
  * the same calls must give the same answers, errors must arrive as data, and events must arrive, whatever
- * the wire. Facts come from ../shared/fixtures (crio-counter: a plain tar, so hashing reports progress).
+ * the wire. Facts come from test/fixtures (crio-counter: a plain tar, so hashing reports progress).
  */
 import { test, before, after } from 'node:test';
 import * as assert from 'node:assert/strict';
