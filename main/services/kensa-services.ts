@@ -15,6 +15,7 @@ import type {
   OpenArchiveRequest, OverviewInfo, ProcessInfo, ReadFileRequest, ReadMemoryRequest, ReportRequest, Result, RootfsTree, SearchRequest,
   SearchResult, SessionInfo, SocketInfo, TaskRequest, ThreadInfo, VmaInfo, ByteOriginName, SearchPatternSpec, Capabilities,
   PythonLocalsInfo, PythonStacksInfo,
+  YaraScanRequest, YaraScanResult,
 } from '../../shared/api/contract';
 import { jsonSafe } from '../../shared/format';
 import { DUMP_STATISTICS, formatDumpStat } from '../../shared/dump-stats';
@@ -29,6 +30,7 @@ import { TaskRegistry } from './tasks';
 import { threadInfo } from './registers';
 import { pythonLocalsInfo, pythonStacksInfo } from './python-stacks';
 import { searchMemory } from '../core/memory/search';
+import { yaraScan } from './yara';
 import { openRootfs, type Rootfs } from '../core/rootfs/rootfs';
 import { writeCore } from '../core/elfcore/write-core';
 import { prepareGdb, findGdb } from '../core/elfcore/gdb-launch';
@@ -468,6 +470,11 @@ export class KensaServices implements KensaApi {
     }
   }
 
+  /** main/services/yara.ts does the work. */
+  async yaraScan(req: YaraScanRequest): Promise<Result<YaraScanResult>> {
+    return attempt(() => yaraScan({ cp: () => this.need().cp, tasks: this.tasks, logToCase: (e, d) => this.logToCase(e, d) }, req));
+  }
+
   // -----------------------------------------------------------------------------------------------
   // Files, sockets, mounts, namespaces, cgroups, logs
 
@@ -892,6 +899,8 @@ function noteTarget(t: unknown): NoteRequest['target'] {
       return { kind: 'memory', pid: pid(), address: hex64(address(o.address, 'target.address')), length: int(o.length, 'target.length', 0, MAX_READ_BYTES) };
     case 'search-hit':
       return { kind: 'search-hit', pid: pid(), address: hex64(address(o.address, 'target.address')), length: int(o.length, 'target.length', 0, MAX_READ_BYTES), pattern: str(o.pattern, 'target.pattern') };
+    case 'yara-match':
+      return { kind: 'yara-match', pid: pid(), address: hex64(address(o.address, 'target.address')), length: int(o.length, 'target.length', 1, MAX_READ_BYTES), rule: str(o.rule, 'target.rule', 256), string: str(o.string, 'target.string', 256) };
     case 'file':
       return { kind: 'file', member: str(o.member, 'target.member') };
     case 'socket':
@@ -907,6 +916,6 @@ function noteTarget(t: unknown): NoteRequest['target'] {
         ...(o.line !== undefined ? { line: int(o.line, 'target.line', 0, 0x7fffffff) } : {}),
       };
     default:
-      throw new RequestError('target.kind must be process, thread, memory, search-hit, file, socket or python-frame');
+      throw new RequestError('target.kind must be process, thread, memory, search-hit, yara-match, file, socket or python-frame');
   }
 }

@@ -16,6 +16,7 @@ import { CgroupsPanel } from '../panels/CgroupsPanel';
 import { LogsPanel } from '../panels/LogsPanel';
 import { TerminalPanel } from '../panels/TerminalPanel';
 import { CasePanel } from '../panels/CasePanel';
+import { YaraPanel } from '../panels/YaraPanel';
 import { PANELS } from './panels';
 import { TaskBar } from './TaskBar';
 import { Notices } from './Notices';
@@ -29,6 +30,7 @@ const PANEL_VIEWS: Record<Exclude<PanelId, 'terminal'>, () => ReactElement> = {
   processes: ProcessPanel,
   threads: ThreadsPanel,
   memory: MemoryPanel,
+  yara: YaraPanel,
   files: FilesPanel,
   network: NetworkPanel,
   mounts: MountsPanel,
@@ -39,7 +41,7 @@ const PANEL_VIEWS: Record<Exclude<PanelId, 'terminal'>, () => ReactElement> = {
 };
 
 /** Panels that fill the content area and scroll inside themselves. */
-const FILL: PanelId[] = ['memory', 'files', 'terminal'];
+const FILL: PanelId[] = ['memory', 'yara', 'files', 'terminal'];
 
 function TopBar() {
   const { session, openArchive, pickAndOpen, closeArchive, theme, setTheme, hello, processes, selectedPid, selectProcess } = useKensaShallow((s) => ({

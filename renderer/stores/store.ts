@@ -8,6 +8,7 @@ import type { KensaState } from './types';
 import { archiveSlice } from './slices/archive-slice';
 import { processSlice } from './slices/process-slice';
 import { memorySlice } from './slices/memory-slice';
+import { yaraSlice } from './slices/yara-slice';
 import { detailsSlice } from './slices/details-slice';
 import { terminalSlice } from './slices/terminal-slice';
 import { uiSlice } from './slices/ui-slice';
@@ -21,6 +22,7 @@ export function createKensaStore(client: KensaClient): KensaStore {
     ...archiveSlice(client)(...a),
     ...processSlice(client)(...a),
     ...memorySlice(client)(...a),
+    ...yaraSlice(client)(...a),
     ...detailsSlice(client)(...a),
     ...terminalSlice(client)(...a),
     ...uiSlice(client)(...a),

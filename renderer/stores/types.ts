@@ -6,6 +6,7 @@
 import type {
   ApiError, CaseInfo, CgroupInfo, EvidenceHash, FdInfo, HelloInfo, KensaClient, LogInfo, MountsInfo, NamespacesInfo, NoteTarget,
   OverviewInfo, ProcessInfo, ProgressEvent, Result, RootfsTree, SearchRequest, SearchResult, SessionInfo, SocketInfo, ThreadInfo, VmaInfo,
+  YaraScanRequest, YaraScanResult,
 } from '../../shared/api/contract';
 
 export interface Load<T> {
@@ -16,7 +17,7 @@ export interface Load<T> {
 
 export const IDLE: Load<never> = { status: 'idle' };
 
-export type PanelId = 'overview' | 'processes' | 'threads' | 'memory' | 'files' | 'network' | 'mounts' | 'namespaces' | 'cgroups' | 'logs' | 'terminal' | 'case';
+export type PanelId = 'overview' | 'processes' | 'threads' | 'memory' | 'yara' | 'files' | 'network' | 'mounts' | 'namespaces' | 'cgroups' | 'logs' | 'terminal' | 'case';
 
 export interface ArchiveSlice {
   connection: 'connecting' | 'ready' | 'error';
@@ -80,6 +81,23 @@ export interface MemorySlice {
   runSearch(request: SearchRequest): Promise<void>;
   cancelSearch(): Promise<void>;
   openHit(index: number): Promise<void>;
+}
+
+export interface YaraState {
+  status: 'idle' | 'running' | 'done' | 'error' | 'cancelled';
+  request?: YaraScanRequest;
+  result?: YaraScanResult;
+  error?: ApiError;
+  /** Which match was last opened. */
+  activeMatch?: number;
+}
+
+export interface YaraSlice {
+  yara: YaraState;
+  runYara(request: YaraScanRequest): Promise<void>;
+  cancelYara(): Promise<void>;
+  /** Show a memory match in the hex view (Memory panel), its bytes selected. */
+  openYaraMatch(index: number): Promise<void>;
 }
 
 export interface DetailsSlice {
@@ -160,7 +178,7 @@ export interface CaseSlice {
   writeReport(format: 'html' | 'pdf' | 'json'): Promise<void>;
 }
 
-export type KensaState = ArchiveSlice & ProcessSlice & MemorySlice & DetailsSlice & TerminalSlice & UiSlice & CaseSlice & {
+export type KensaState = ArchiveSlice & ProcessSlice & MemorySlice & YaraSlice & DetailsSlice & TerminalSlice & UiSlice & CaseSlice & {
   /** The API client the store talks to (also used by views that fetch bytes outside the store). */
   readonly client: KensaClient;
 };

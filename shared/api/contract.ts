@@ -455,6 +455,60 @@ export interface GdbSessionInfo {
 }
 
 // ---------------------------------------------------------------------------------------------------------
+// YARA (issue 12): rules over every process's memory and, optionally, the changed and deleted files
+
+export interface YaraScanRequest extends TaskRequest {
+  /** Rule files or folders of .yar / .yara files, on the machine running the services. */
+  rulePaths?: string[];
+  /** Rule text typed or pasted in the panel (compiled with the files, as `<pasted rule>`). */
+  ruleText?: string;
+  /** No pids: every process. */
+  pids?: number[];
+  /** Also scan the files of rootfs-diff.tar and the deleted files the checkpoint kept. */
+  files?: boolean;
+  /** Most matches returned (default 10,000, at most 100,000); reaching it stops the scan. */
+  maxMatches?: number;
+  /** Longest the scan may take (default 600 s). */
+  timeoutSeconds?: number;
+}
+
+export interface YaraMatchInfo {
+  rule: string;
+  namespace: string;
+  tags: string[];
+  meta: Record<string, string | number | boolean>;
+  /** `$a`, or '' when the rule matched a region by its condition alone. */
+  string: string;
+  /** The process; absent for a file. */
+  pid?: number;
+  /** A file scanned with `files`: `rootfs-diff.tar/PATH` or `deleted:/PATH`. */
+  file?: string;
+  vma?: { start: Hex64; end: Hex64; perms: string; name: string; kind: string };
+  /** The address (the offset in the file for a file). */
+  address: Hex64;
+  length: number;
+  origin: ByteOriginName | 'file';
+  member?: string;
+  memberOffset?: Hex64;
+  /** Lowercase hex of the matched bytes (at most 1 KiB of them). */
+  data: string;
+}
+
+export interface YaraScanResult {
+  matches: YaraMatchInfo[];
+  /** Rules compiled, regions and bytes scanned. */
+  rules: number;
+  regions: number;
+  scanned: number;
+  /** Compiler warnings (`FILE:LINE:COLUMN: message`). */
+  ruleWarnings: string[];
+  /** Why the result is partial (a limit reached, a file not read), one line each. */
+  warnings: string[];
+  /** True when a limit stopped the scan. */
+  truncated: boolean;
+}
+
+// ---------------------------------------------------------------------------------------------------------
 // Evidence case and report
 
 export type NoteTarget =
@@ -462,6 +516,7 @@ export type NoteTarget =
   | { kind: 'thread'; pid: number; tid: number }
   | { kind: 'memory'; pid: number; address: Hex64; length: number }
   | { kind: 'search-hit'; pid: number; address: Hex64; length: number; pattern: string }
+  | { kind: 'yara-match'; pid: number; address: Hex64; length: number; rule: string; string: string }
   | { kind: 'file'; member: string }
   | { kind: 'socket'; pid?: number; inode: number }
   | { kind: 'python-frame'; pid: number; tid: number; frame: Hex64; function: string; file: string; line?: number };
@@ -523,6 +578,8 @@ export interface KensaApi {
   vmas(req: { pid: number }): Promise<Result<VmaInfo[]>>;
   readMemory(req: ReadMemoryRequest): Promise<Result<MemoryChunk>>;
   search(req: SearchRequest): Promise<Result<SearchResult>>;
+  /** YARA rules over the open checkpoint (progress + cancel); recorded in the open case. */
+  yaraScan(req: YaraScanRequest): Promise<Result<YaraScanResult>>;
 
   fds(req: { pid: number }): Promise<Result<FdInfo[]>>;
   rootfsTree(): Promise<Result<RootfsTree>>;
@@ -558,7 +615,7 @@ export type ApiValue<M extends ApiMethod> = Awaited<ReturnType<KensaApi[M]>> ext
 /** Every method name once; the record type makes the compiler reject a missing or extra name. */
 const METHOD_TABLE: Record<ApiMethod, true> = {
   hello: true, openArchive: true, closeArchive: true, pickArchive: true, session: true, overview: true, hashEvidence: true, cancel: true,
-  processes: true, threads: true, vmas: true, readMemory: true, search: true,
+  processes: true, threads: true, vmas: true, readMemory: true, search: true, yaraScan: true,
   fds: true, rootfsTree: true, readFile: true, sockets: true, mounts: true, namespaces: true, cgroups: true, logs: true,
   writeCore: true, gdbStart: true, gdbInput: true, gdbResize: true, gdbKill: true,
   caseStatus: true, caseOpen: true, caseAddEvidence: true, caseVerify: true, addNote: true, writeReport: true,

@@ -11,9 +11,9 @@ import { test, before, after } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
-import { FIXTURES, KENSA_BIN, REPO, TEST_CACHE, readJson, tempDir, type FixtureInfo } from '../helpers';
+import { FIXTURES, REPO, TEST_CACHE, readJson, tempDir, type FixtureInfo } from '../helpers';
+import { serve } from './serve';
 import { Checkpoint } from '../../main/core/model/checkpoint';
 import { threadInfo } from '../../main/services/registers';
 import { decodeImage, encodeImage } from '../../main/core/criu';
@@ -41,38 +41,6 @@ before(async () => {
 after(async () => {
   await context?.close();
 });
-
-interface Served {
-  url: string;
-  origin: string;
-  child: ChildProcess;
-  stop(): Promise<void>;
-}
-
-async function serve(args: string[]): Promise<Served> {
-  const child = spawn(process.execPath, [KENSA_BIN, 'serve', ...args], { env: { ...process.env, KENSA_CACHE_DIR: TEST_CACHE }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let err = '';
-  child.stderr!.on('data', (d) => (err += d));
-  const url = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    child.stdout!.on('data', (d) => {
-      out += d;
-      if (out.includes('\n')) resolve(out.split('\n')[0]);
-    });
-    child.on('exit', (code) => reject(new Error(`kensa serve exited ${code}: ${err}`)));
-  });
-  return {
-    url,
-    origin: new URL(url).origin,
-    child,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        child.removeAllListeners('exit');
-        child.on('exit', () => resolve());
-        child.kill('SIGTERM');
-      }),
-  };
-}
 
 interface Watched {
   page: Page;

@@ -94,6 +94,7 @@ export type NoteTarget =
   | { kind: 'thread'; pid: number; tid: number }
   | { kind: 'memory'; pid: number; address: string; length: number }
   | { kind: 'search-hit'; pid: number; address: string; length: number; pattern: string }
+  | { kind: 'yara-match'; pid: number; address: string; length: number; rule: string; string: string }
   | { kind: 'file'; member: string }
   | { kind: 'socket'; pid?: number; inode: number }
   /** A Python frame (kensa py, the Threads panel): the interpreter frame's address and what it showed. */
@@ -213,11 +214,16 @@ export function normaliseTarget(t: NoteTarget): NoteTarget {
     case 'thread':
       return { kind: 'thread', pid: positiveInt(t.pid, 'pid'), tid: positiveInt(t.tid, 'tid') };
     case 'memory':
-    case 'search-hit': {
+    case 'search-hit':
+    case 'yara-match': {
       const length = positiveInt(t.length, 'length', MAX_NOTE_RANGE);
       if (length === 0) throw usage('a memory bookmark needs a length of at least 1 byte');
       const base = { pid: positiveInt(t.pid, 'pid'), address: normaliseAddress(t.address), length };
       if (t.kind === 'memory') return { kind: 'memory', ...base };
+      if (t.kind === 'yara-match') {
+        if (typeof t.rule !== 'string' || !t.rule || t.rule.length > 256 || typeof t.string !== 'string' || t.string.length > 256) throw usage('a YARA match bookmark names its rule and string');
+        return { kind: 'yara-match', ...base, rule: t.rule, string: t.string };
+      }
       if (typeof t.pattern !== 'string' || t.pattern.length === 0) throw usage('a search-hit bookmark names the pattern that found it');
       return { kind: 'search-hit', ...base, pattern: t.pattern };
     }
@@ -256,6 +262,8 @@ export function describeTarget(t: NoteTarget): string {
       return `memory ${t.address} +${t.length} in process ${t.pid}`;
     case 'search-hit':
       return `search hit ${t.address} +${t.length} in process ${t.pid} for ${JSON.stringify(t.pattern)}`;
+    case 'yara-match':
+      return `YARA match of ${t.rule}${t.string ? ' ' + t.string : ''} at ${t.address} +${t.length} in process ${t.pid}`;
     case 'file':
       return `file ${t.member}`;
     case 'socket':
@@ -784,7 +792,8 @@ export function checkTarget(cp: Checkpoint, t: NoteTarget): NoteRecord['capture'
       return { size: data.length, sha256: crypto.createHash('sha256').update(data).digest('hex'), origins: [...new Set(extents.map((e) => e.origin))] };
     }
     case 'memory':
-    case 'search-hit': {
+    case 'search-hit':
+    case 'yara-match': {
       needProcess(t.pid);
       const space = cp.addressSpace(t.pid);
       if (!space) throw usage(`process ${t.pid} has no memory in the checkpoint`);
