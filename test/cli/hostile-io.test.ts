@@ -154,3 +154,86 @@ test("a folder's parent link at / is not walked: it is named as no image folder,
   const ok = bounded(['ps', child]);
   assert.equal(ok.status, 0, ok.stderr);
 });
+
+/** A case with one evidence folder (a copy of the bare image fixture). */
+function caseWithFolderEvidence(): { caseDir: string; evidence: string; work: string } {
+  const work = path.join(WORK, `case-${++caches}`);
+  fs.mkdirSync(work);
+  const evidence = imageFolder();
+  const caseDir = path.join(work, 'case');
+  assert.equal(bounded(['case', 'init', caseDir, '--analyst', 'a', '--title', 't']).status, 0);
+  const add = bounded(['case', 'add', caseDir, evidence]);
+  assert.equal(add.status, 0, add.stderr);
+  return { caseDir, evidence, work };
+}
+
+function snapshot(dir: string): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const name of fs.readdirSync(dir, { recursive: true }) as string[]) {
+    const p = path.join(dir, name);
+    const st = fs.lstatSync(p);
+    out.set(name, st.isFile() ? fs.readFileSync(p).toString('base64') : st.isSymbolicLink() ? `-> ${fs.readlinkSync(p)}` : 'dir');
+  }
+  return out;
+}
+
+test('report --out naming the custody log (or case.json) is refused before anything is touched', () => {
+  const { caseDir } = caseWithFolderEvidence();
+  for (const own of ['custody.jsonl', 'custody.head', 'case.json']) {
+    const before = snapshot(caseDir);
+    const r = bounded(['report', caseDir, '--format', 'json', '--out', path.join(caseDir, own)]);
+    assertEndsBounded(r, `report --out ${own}`);
+    assert.equal(r.status, 1, r.stderr);
+    assert.match(r.lines[0]!, new RegExp(`is the case's own ${own.replace('.', '\\.')}: never overwritten`));
+    assert.deepEqual(snapshot(caseDir), before, `${own}: the case folder is byte for byte as before (no .tmp left either)`);
+  }
+  const v = bounded(['case', 'verify', caseDir]);
+  assert.equal(v.status, 0, v.stderr);
+});
+
+test('report --out through a symlinked folder into the evidence, or at a planted link, is refused; the link is never followed', () => {
+  const { caseDir, evidence, work } = caseWithFolderEvidence();
+  const into = path.join(work, 'innocent-looking');
+  fs.symlinkSync(evidence, into);
+  const victim = path.join(work, 'victim.txt');
+  fs.writeFileSync(victim, 'precious\n');
+  const planted = path.join(work, 'report.html');
+  fs.symlinkSync(victim, planted);
+  const evidenceBefore = snapshot(evidence);
+  const caseBefore = snapshot(caseDir);
+
+  const r1 = bounded(['report', caseDir, '--format', 'html', '--out', path.join(into, 'report.html')]);
+  assertEndsBounded(r1, 'report into evidence');
+  assert.equal(r1.status, 1, r1.stderr);
+  assert.match(r1.lines[0]!, /refusing to write over or into evidence E1 .*lands at .*images\/report\.html/);
+
+  const r2 = bounded(['report', caseDir, '--format', 'html', '--out', planted]);
+  assertEndsBounded(r2, 'report over a planted link');
+  assert.equal(r2.status, 1, r2.stderr);
+  assert.match(r2.lines[0]!, /report\.html is a symbolic link: never replaced or written through/);
+
+  assert.deepEqual(snapshot(evidence), evidenceBefore, 'evidence untouched');
+  assert.deepEqual(snapshot(caseDir), caseBefore, 'nothing recorded');
+  assert.equal(fs.readFileSync(victim, 'utf8'), 'precious\n');
+  assert.equal(fs.readlinkSync(planted), victim);
+
+  // and a report to an ordinary path still works
+  const ok = bounded(['report', caseDir, '--format', 'json', '--out', path.join(work, 'out', 'report.json')]);
+  assert.equal(ok.status, 0, ok.stderr);
+  assert.deepEqual(fs.readdirSync(path.join(work, 'out')), ['report.json'], 'no temporary file left beside it');
+});
+
+test('core --out over a planted link at core.PID replaces the link, never writes through it', () => {
+  const work = path.join(WORK, `core-${++caches}`);
+  const out = path.join(work, 'out');
+  fs.mkdirSync(out, { recursive: true });
+  const victim = path.join(work, 'victim');
+  fs.writeFileSync(victim, 'precious\n');
+  fs.symlinkSync(victim, path.join(out, 'core.1'));
+  const r = bounded(['core', path.join(LOCAL_FIXTURES, 'criu-dir', 'images'), '--pid', '1', '--out', out]);
+  assertEndsBounded(r, 'core');
+  assert.ok(r.status === 0 || r.status === 3, r.stderr);
+  assert.equal(fs.readFileSync(victim, 'utf8'), 'precious\n', 'the link target is untouched');
+  assert.ok(fs.lstatSync(path.join(out, 'core.1')).isFile(), 'core.1 is the new core, a regular file');
+  assert.deepEqual(fs.readdirSync(out).sort(), ['core.1'], 'no partial file left');
+});

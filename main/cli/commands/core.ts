@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import type { Command } from '../command';
 import { EXIT } from '../command';
 import { KensaError } from '../../core/errors';
+import { isInside, realOrSelf, realTarget } from '../../core/io/output';
 import { checkOutputFolder, finish, makeOutputFolder, openCheckpoint, openRootfsOption, PID_OPTIONS, pidsOption, printJson, table, UsageError } from '../common';
 import type { CommandContext } from '../command';
 import { writeCore, type CoreWriteResult } from '../../core/elfcore/write-core';
@@ -86,12 +87,7 @@ export function parentOption(ctx: CommandContext): { parent?: string } {
 /** Evidence is never written: an output folder inside an evidence folder (unpacked or bare images) is refused. */
 export function refuseInsideEvidence(cp: Checkpoint, out: string): void {
   if (cp.archive.format !== 'folder' && cp.archive.format !== 'image-folder') return;
-  const evidence = fs.realpathSync(cp.source);
-  // The deepest existing ancestor of `out`, resolved, tells where it really lands.
-  let probe = path.resolve(out);
-  while (!fs.existsSync(probe) && path.dirname(probe) !== probe) probe = path.dirname(probe);
-  const real = path.join(fs.realpathSync(probe), path.relative(probe, path.resolve(out)));
-  if (real === evidence || real.startsWith(evidence + path.sep)) throw new UsageError(`--out ${out} is inside the evidence folder ${cp.source}; evidence is never written: choose another folder`);
+  if (isInside(realOrSelf(cp.source), realTarget(out))) throw new UsageError(`--out ${out} is inside the evidence folder ${cp.source}; evidence is never written: choose another folder`);
 }
 
 function closeAll(cp: Checkpoint, rootfs: { close(): void } | undefined): void {

@@ -30,6 +30,7 @@ export const report: Command = {
     if (typeof out !== 'string' || !out) throw new UsageError('report needs --out FILE');
     const dir = ctx.args[0];
     const c = EvidenceCase.open(dir);
+    c.outputPath(out); // refused before the verification is recorded: nothing in the case changes
     const progress = ctx.interactive ? (done: number, total: number) => ctx.err(`\rverifying ${formatBytes(done)} of ${formatBytes(total)}\x1b[K`) : undefined;
     const v = await c.verify({ onProgress: progress });
     if (ctx.interactive) ctx.err('\r\x1b[K');

@@ -16,6 +16,7 @@ import { pipeline } from 'node:stream/promises';
 import { FormatError, KensaError, LimitError } from '../errors';
 import { ensureDir } from '../cache';
 import { openReadOnly } from '../io/byte-source';
+import { createExclusive, moveIntoPlace, replaceFile, tempBeside } from '../io/output';
 
 export type Compression = 'none' | 'gzip' | 'zstd' | 'bzip2' | 'xz';
 
@@ -189,7 +190,7 @@ export async function decompressToCache(
   }
   if (!/^[0-9a-f]{64}$/.test(sha)) {
     sha = await sha256File(file, onProgress, signal);
-    fs.writeFileSync(memo, sha + '\n');
+    replaceFile(memo, sha + '\n');
   }
   const tarPath = path.join(dir, `${sha}.tar`);
   if (fs.existsSync(tarPath)) return { tarPath, sha256: sha, reused: true };
@@ -199,7 +200,7 @@ export async function decompressToCache(
     return { tarPath: incompletePath, sha256: sha, reused: true, incomplete: fs.readFileSync(notePath, 'utf8') };
   }
 
-  const partial = `${tarPath}.partial-${process.pid}-${Date.now()}`;
+  const partial = tempBeside(tarPath);
   const meter = new LimitMeter(st.size, limits, file, onProgress);
   // A cut or corrupt compressed stream ends the decompression stage cleanly, so everything decompressed
   // before the break still reaches the file (a partial view beats none); the error is kept for the note.
@@ -216,7 +217,7 @@ export async function decompressToCache(
     }
   };
   try {
-    await pipeline(evidenceStream(file), tolerant, meter, fs.createWriteStream(partial, { mode: 0o600 }), signal ? { signal } : {});
+    await pipeline(evidenceStream(file), tolerant, meter, fs.createWriteStream('', { fd: createExclusive(partial) }), signal ? { signal } : {});
   } catch (e) {
     fs.rmSync(partial, { force: true });
     if (signal?.aborted) throw cancelled(file);
@@ -230,11 +231,11 @@ export async function decompressToCache(
       throw new FormatError(`${kind} stream is corrupt: ${msg}`, { source: file, offset: 0 });
     }
     const note = `${kind} stream ends or breaks after ${meter.out} decompressed bytes (${msg}); members after that point are missing`;
-    fs.renameSync(partial, incompletePath);
-    fs.writeFileSync(notePath, note);
+    moveIntoPlace(partial, incompletePath);
+    replaceFile(notePath, note);
     return { tarPath: incompletePath, sha256: sha, reused: false, incomplete: note };
   }
-  fs.renameSync(partial, tarPath);
+  moveIntoPlace(partial, tarPath);
   return { tarPath, sha256: sha, reused: false };
 }
 

@@ -13,6 +13,7 @@ import * as path from 'node:path';
 import type { ByteSource } from '../io/byte-source';
 import type { Checkpoint } from '../model/checkpoint';
 import { KensaError } from '../errors';
+import { createExclusive, moveIntoPlace, tempBeside } from '../io/output';
 import { ensureDir, resolveCacheDir } from '../cache';
 import type { Rootfs } from '../rootfs/rootfs';
 import { archOf } from './layout';
@@ -66,8 +67,8 @@ export function findGdb(arch: string): { gdb: string; foreign: boolean } {
 
 /** Copy a ghost file's content (a ByteSource) to `dest` in 1 MiB pieces; returns `dest`. */
 function writeRecovered(src: ByteSource, dest: string): string {
-  const partial = `${dest}.partial-${process.pid}`;
-  const fd = fs.openSync(partial, 'w', 0o600);
+  const partial = tempBeside(dest);
+  const fd = createExclusive(partial);
   try {
     const buf = Buffer.allocUnsafe(1 << 20);
     for (let off = 0; off < src.size; ) {
@@ -82,7 +83,7 @@ function writeRecovered(src: ByteSource, dest: string): string {
     throw e;
   }
   fs.closeSync(fd);
-  fs.renameSync(partial, dest);
+  moveIntoPlace(partial, dest);
   return dest;
 }
 

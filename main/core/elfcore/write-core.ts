@@ -12,6 +12,7 @@ import * as path from 'node:path';
 import type { Checkpoint } from '../model/checkpoint';
 import { AddressSpace } from '../memory/address-space';
 import { KensaError } from '../errors';
+import { createExclusive, moveIntoPlace, tempBeside } from '../io/output';
 import { encodeElfHeader, encodeExtnumSectionHeader, encodeNote, encodeProgramHeader, noteSize, PHDR_SIZE, PT_LOAD, PT_NOTE, EHDR_SIZE, type ProgramHeader } from './elf';
 import { isWrittenOrigin, planCore, type CorePlan } from './layout';
 import { coreHasher, noHasher, type CoreHasher } from './stream-hash';
@@ -144,13 +145,8 @@ export async function writeCore(cp: Checkpoint, opts: CoreWriteOptions): Promise
   const plan = planCore(cp, opts.pid);
   const space = plan.space;
   const outPath = path.resolve(opts.outPath);
-  const partial = `${outPath}.partial-${process.pid}`;
-  let fd: number;
-  try {
-    fd = fs.openSync(partial, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_TRUNC, 0o600);
-  } catch (e) {
-    throw new KensaError('io', `cannot write the core: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, { source: partial });
-  }
+  const partial = tempBeside(outPath);
+  const fd = createExclusive(partial);
   const total = Number(plan.fileSize);
   const hasher = opts.hash === false ? noHasher(CHUNK) : coreHasher(total, CHUNK);
   try {
@@ -187,7 +183,7 @@ export async function writeCore(cp: Checkpoint, opts: CoreWriteOptions): Promise
     fs.ftruncateSync(fd, total);
     const digest = await hasher.finish();
     fs.closeSync(fd);
-    fs.renameSync(partial, outPath);
+    moveIntoPlace(partial, outPath);
     opts.onProgress?.(total, total);
     const bytes: Record<string, number> = {};
     for (const [k, v] of plan.bytes) bytes[k] = Number(v);

@@ -26,6 +26,9 @@ import { Checkpoint, type CheckpointOpenOptions } from '../model/checkpoint';
 import { normaliseMemberName } from '../archive/tar-index';
 import { hex, parseNumber } from '../../../shared/format';
 import { resolveCacheDir } from '../cache';
+import { fileKind } from '../io/byte-source';
+import { isInside, realOrSelf, realTarget, writeNewFile } from '../io/output';
+import { CUSTODY_FILE, HEAD_FILE, LOCK_FILE } from './custody';
 
 export const CASE_FILE = 'case.json';
 export const DERIVED_DIR = 'derived';
@@ -167,13 +170,11 @@ export interface VerifyReport {
 const RESERVED_EVENTS = new Set(['case-init', 'intake', 'note', 'derived', 'report', 'verify', 'open']);
 const EVENT_NAME = /^[a-z][a-z0-9-]{0,63}$/;
 
+/** The files at the top of a case folder that are the case itself. */
+const CASE_OWN_FILES = [CASE_FILE, CUSTODY_FILE, HEAD_FILE, LOCK_FILE];
+
 function usage(message: string): KensaError {
   return new KensaError('usage', message);
-}
-
-function isInside(parent: string, child: string): boolean {
-  const rel = path.relative(parent, child);
-  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
 }
 
 function posixRel(from: string, to: string): string {
@@ -312,7 +313,7 @@ export class EvidenceCase {
       tool: toolString(),
     };
     if (opts.title?.trim()) info.title = opts.title.trim();
-    fs.writeFileSync(path.join(abs, CASE_FILE), canonicalJson(info) + '\n', { mode: 0o600, flag: 'wx' });
+    writeNewFile(path.join(abs, CASE_FILE), canonicalJson(info) + '\n');
     const c = new EvidenceCase(abs, info);
     appendEntry(abs, 'case-init', { ...info }, info.analyst, new Date(info.created));
     return c;
@@ -386,6 +387,31 @@ export class EvidenceCase {
 
   evidence(): EvidenceRecord[] {
     return this.state().evidence;
+  }
+
+  /**
+   * Where an output file named by the user (a report's --out) really lands, checked before anything is
+   * written: resolved through every link in its folder (never a string prefix), refused when it is or lies
+   * in evidence, when it is one of the case's own files, and when something other than a regular file (a
+   * link, a folder, a FIFO) already has that name: reports replace regular files only, never follow links.
+   */
+  outputPath(file: string): string {
+    const abs = path.resolve(file);
+    const real = path.join(realTarget(path.dirname(abs)), path.basename(abs));
+    let st: fs.Stats | undefined;
+    try {
+      st = fs.lstatSync(real);
+    } catch {
+      st = undefined;
+    }
+    if (st && !st.isFile()) throw usage(`${file} is ${fileKind(st)}: never replaced or written through; choose another name`);
+    for (const e of this.evidence()) {
+      if (isInside(realOrSelf(e.path), real)) throw usage(`refusing to write over or into evidence ${e.id} (${e.path}): ${file} lands at ${real}`);
+    }
+    if (path.dirname(real) === realOrSelf(this.dir) && CASE_OWN_FILES.includes(path.basename(real))) {
+      throw usage(`${file} is the case's own ${path.basename(real)}: never overwritten; choose another name`);
+    }
+    return real;
   }
 
   notes(): NoteRecord[] {
@@ -705,7 +731,7 @@ export class EvidenceCase {
       throw new KensaError('io', `cannot read: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, { source: file });
     }
     if (!st.isFile()) throw usage(`${abs} is not a regular file`);
-    if (this.evidence().some((e) => isInside(e.path, abs))) throw usage(`${abs} is evidence, not a derived file`);
+    if (this.evidence().some((e) => isInside(realOrSelf(e.path), realOrSelf(abs)))) throw usage(`${abs} is evidence, not a derived file`);
     let copiedFrom: string | undefined;
     if (!isInside(this.dir, abs)) {
       // Everything derived lives in the case folder: take a copy, keep the original where the user wants it.
@@ -716,7 +742,7 @@ export class EvidenceCase {
       abs = dest;
     }
     const rel = posixRel(this.dir, abs);
-    if ([...rel.split('/')].length === 1 && ['case.json', 'custody.jsonl', 'custody.head'].includes(rel)) throw usage(`${rel} is part of the case itself`);
+    if ([...rel.split('/')].length === 1 && CASE_OWN_FILES.includes(rel)) throw usage(`${rel} is part of the case itself`);
     return { rel, abs, copiedFrom, evidenceId: ev?.id };
   }
 

@@ -22,12 +22,13 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { KensaError } from '../errors';
+import { openAppend, replaceFile, tryCreateExclusive } from '../io/output';
 import { sha256Hex } from './hash';
 import { jsonSafe } from '../../../shared/format';
 
 export const CUSTODY_FILE = 'custody.jsonl';
 export const HEAD_FILE = 'custody.head';
-const LOCK_FILE = 'custody.lock';
+export const LOCK_FILE = 'custody.lock';
 export const GENESIS_HASH = '0'.repeat(64);
 
 /** A lock older than this is left over from a crashed process and may be broken. */
@@ -167,11 +168,9 @@ function withLock<T>(caseDir: string, fn: () => T): T {
   const deadline = Date.now() + LOCK_WAIT_MS;
   let fd: number | undefined;
   while (fd === undefined) {
-    try {
-      fd = fs.openSync(lock, fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_WRONLY, 0o600);
-      fs.writeSync(fd, String(process.pid));
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw new KensaError('io', `cannot lock the custody log: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, { source: lock });
+    fd = tryCreateExclusive(lock);
+    if (fd !== undefined) fs.writeSync(fd, String(process.pid));
+    else {
       try {
         if (Date.now() - fs.statSync(lock).mtimeMs > STALE_LOCK_MS) fs.rmSync(lock, { force: true });
       } catch {
@@ -211,7 +210,7 @@ export function appendEntry(caseDir: string, event: string, details: Record<stri
     const entry: CustodyEntry = { ...body, hash: entryHash(body) };
     if (entry.analyst === undefined) delete entry.analyst;
     const file = path.join(caseDir, CUSTODY_FILE);
-    const fd = fs.openSync(file, fs.constants.O_WRONLY | fs.constants.O_APPEND | fs.constants.O_CREAT, 0o600);
+    const fd = openAppend(file);
     try {
       fs.writeSync(fd, serialiseEntry(entry) + '\n');
       fs.fsyncSync(fd);
@@ -219,8 +218,7 @@ export function appendEntry(caseDir: string, event: string, details: Record<stri
       fs.closeSync(fd);
     }
     const head = path.join(caseDir, HEAD_FILE);
-    fs.writeFileSync(head + '.tmp', `${entry.seq} ${entry.hash}\n`, { mode: 0o600 });
-    fs.renameSync(head + '.tmp', head);
+    replaceFile(head, `${entry.seq} ${entry.hash}\n`);
     return entry;
   });
 }

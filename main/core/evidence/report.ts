@@ -10,6 +10,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { KensaError } from '../errors';
+import { replaceFile } from '../io/output';
 import { jsonSafe } from '../../../shared/format';
 import { EvidenceCase, type DerivedRecord } from './case';
 import { buildReportModel, type ReportModel } from './report-model';
@@ -52,20 +53,14 @@ export async function renderReport(model: ReportModel, format: ReportFormat): Pr
 export async function writeReport(caseDir: string, format: ReportFormat, outFile: string, opts: WriteReportOptions = {}): Promise<{ path: string; sha256: string; size: number; record: DerivedRecord }> {
   if (!REPORT_FORMATS.includes(format)) throw new KensaError('usage', `unknown report format ${JSON.stringify(format)} (html, pdf or json)`);
   const c = EvidenceCase.open(caseDir);
-  const out = path.resolve(outFile);
-  if (c.evidence().some((e) => out === e.path || out.startsWith(e.path + path.sep))) throw new KensaError('usage', `refusing to write a report over or into evidence: ${out}`);
+  // checked before anything is written (a refusal after the rename would come too late)
+  let out = c.outputPath(outFile);
   const model = await buildReportModel(c, { now: opts.now, cacheDir: opts.cacheDir, ...(opts.rootfs ? { rootfs: opts.rootfs } : {}) });
   const bytes = await renderReport(model, format);
   fs.mkdirSync(path.dirname(out), { recursive: true });
-  // Write beside the target and rename, so a reader never sees half a report.
-  const tmp = `${out}.${process.pid}.tmp`;
-  try {
-    fs.writeFileSync(tmp, bytes, { mode: 0o600 });
-    fs.renameSync(tmp, out);
-  } catch (e) {
-    fs.rmSync(tmp, { force: true });
-    throw new KensaError('io', `cannot write the report: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, { source: out });
-  }
+  out = c.outputPath(out); // the folders just made are real; the name is checked again right before writing
+  // a fresh temporary file beside the target, renamed over it: a reader never sees half a report
+  replaceFile(out, bytes);
   const action = opts.action ?? `writeReport(${JSON.stringify(c.dir)}, ${JSON.stringify(format)}, ${JSON.stringify(out)})`;
   const record = await c.recordDerivedAsync(out, action, undefined, {
     kind: 'report',

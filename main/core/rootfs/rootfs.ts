@@ -17,6 +17,7 @@ import { FormatError, KensaError } from '../errors';
 import { DEFAULT_TAR_LIMITS, indexTar, type TarIndex, type TarMember } from '../archive/tar-index';
 import { DEFAULT_DECOMPRESS_LIMITS, decompressToCache, sniffCompression, type DecompressLimits } from '../archive/decompress';
 import { ensureDir, resolveCacheDir } from '../cache';
+import { createExclusive, tempBeside, writeNewFile } from '../io/output';
 import type { FileContentResolver } from '../memory/address-space';
 import { components, linkTargetKey, relativeTarget, resolveKey, type EntryKind, type EntryProbe } from './resolve';
 
@@ -209,7 +210,7 @@ class TreeRootfs implements Rootfs {
     if (fs.existsSync(path.join(dir, '.kensa-complete'))) return dir;
     return buildFolder(dir, async (partial) => {
       await this.extract(partial);
-      fs.writeFileSync(path.join(partial, '.kensa-complete'), '');
+      writeNewFile(path.join(partial, '.kensa-complete'), '');
     });
   }
 
@@ -227,7 +228,7 @@ class TreeRootfs implements Rootfs {
       else if (n.kind === 'file' && n.source && n.dataOffset !== undefined) {
         fs.mkdirSync(path.dirname(host), { recursive: true, mode: 0o755 });
         // Keep the permission bits that matter to gdb (read / execute); never setuid, always owner-writable.
-        const fd = fs.openSync(host, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_NOFOLLOW, (n.mode & 0o755) | 0o600);
+        const fd = createExclusive(host, (n.mode & 0o755) | 0o600);
         try {
           const buf = Buffer.allocUnsafe(Math.min(COPY_CHUNK, Math.max(1, n.size)));
           const avail = Math.min(n.size, Math.max(0, n.source.size - n.dataOffset));
@@ -454,8 +455,8 @@ class FolderRootfs implements Rootfs {
  * removed when anything fails (a half-built sysroot must never be taken for a whole one).
  */
 async function buildFolder(dir: string, fill: (partial: string) => void | Promise<void>): Promise<string> {
-  const partial = `${dir}.partial-${process.pid}-${Date.now()}`;
-  fs.rmSync(partial, { recursive: true, force: true });
+  // an unpredictable name, made by mkdir (which never follows or reuses an existing name)
+  const partial = tempBeside(dir);
   fs.mkdirSync(partial, { mode: 0o755 });
   try {
     await fill(partial);
