@@ -3,7 +3,6 @@
  * as gdb expects a kernel-written core (main/core/elfcore). `--json` prints what was written: path, size,
  * SHA-256, threads, segments, and the bytes by where they came from or why they were left out.
  */
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Command } from '../command';
 import { EXIT } from '../command';
