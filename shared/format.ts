@@ -97,6 +97,20 @@ export function decodeUtf8Exact(bytes: Uint8Array): string {
   return out;
 }
 
+/** The bytes decodeUtf8Exact read: UTF-8, with each escaped byte (a lone U+DC80-U+DCFF) written back as itself. */
+export function encodeUtf8Exact(text: string): Uint8Array {
+  const out: number[] = [];
+  for (const ch of text) {
+    const c = ch.codePointAt(0)!;
+    if (c >= 0xdc80 && c <= 0xdcff) out.push(c - 0xdc00);
+    else if (c < 0x80) out.push(c);
+    else if (c < 0x800) out.push(0xc0 | (c >> 6), 0x80 | (c & 0x3f));
+    else if (c < 0x10000) out.push(0xe0 | (c >> 12), 0x80 | ((c >> 6) & 0x3f), 0x80 | (c & 0x3f));
+    else out.push(0xf0 | (c >> 18), 0x80 | ((c >> 12) & 0x3f), 0x80 | ((c >> 6) & 0x3f), 0x80 | (c & 0x3f));
+  }
+  return Uint8Array.from(out);
+}
+
 /**
  * Characters that change how text reads without being seen: format characters (bidi embeddings, overrides
  * and isolates U+202A-U+202E / U+2066-U+2069, marks U+200E / U+200F / U+061C, zero-width U+200B-U+200D, word

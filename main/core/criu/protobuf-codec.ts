@@ -29,7 +29,7 @@
  * fields in their original order, so decode → encode reproduces CRIU's bytes.
  */
 import { isUtf8 } from 'node:buffer';
-import { decodeUtf8Exact } from '../../../shared/format';
+import { decodeUtf8Exact, encodeUtf8Exact } from '../../../shared/format';
 import type * as Protobuf from 'protobufjs/light';
 
 import { FormatError, KensaError, LimitError, type ErrorLocation } from '../errors.js';
@@ -618,7 +618,7 @@ export class MessageEncoder {
 
   encode(plan: MessagePlan, message: object): Uint8Array {
     const prepared = prepareMessage(plan, message as MutableMessage, 0);
-    const w = (this.writer ??= codecRuntime().pb.Writer.create());
+    const w = (this.writer ??= exactStringWriter(codecRuntime().pb.Writer.create()));
     w.reset();
     try {
       return codecOf(plan).encode(prepared, w, 0).finish(true);
@@ -627,6 +627,16 @@ export class MessageEncoder {
       throw e;
     }
   }
+}
+
+/**
+ * A writer whose strings keep the bytes decoding kept: a string holding escaped bytes (decodeUtf8Exact) is
+ * written as those bytes, with the same length-delimited wire form, so decode → encode stays exact.
+ */
+function exactStringWriter(w: Protobuf.Writer): Protobuf.Writer {
+  const plain = w.string.bind(w);
+  w.string = (value: string): Protobuf.Writer => (/[\udc80-\udcff]/.test(value) ? w.bytes(Buffer.from(encodeUtf8Exact(value))) : plain(value));
+  return w;
 }
 
 /** Encodes a message object (decoded, or written by hand with the same conventions) to protobuf bytes. */

@@ -3,6 +3,7 @@
  * binfmt_elf writes them for 64-bit tasks (criu-format.md §3.3, sizes verified on kernel and gdb cores).
  */
 import { NT, OWNER_CORE } from './elf';
+import { encodeUtf8Exact } from '../../../shared/format';
 
 /** A note whose size is known when the layout is planned and whose bytes are built when it is written. */
 export interface NoteSpec {
@@ -79,7 +80,7 @@ export function buildPrpsinfo(f: PrpsinfoFields): Buffer {
   b.writeInt32LE(f.pgrp, 32);
   b.writeInt32LE(f.sid, 36);
   // pr_fname[16]: comm, NUL-padded (TASK_COMM_LEN 16 keeps a NUL in the kernel; strncpy may fill all 16).
-  Buffer.from(f.comm, 'utf8').subarray(0, 16).copy(b, 40);
+  Buffer.from(encodeUtf8Exact(f.comm)).subarray(0, 16).copy(b, 40);
   // pr_psargs[80]: at most 79 argument bytes, NULs between arguments shown as spaces, then a NUL.
   const args = Buffer.from(f.args.subarray(0, ELF_PRARGSZ - 1));
   for (let i = 0; i < args.length; i++) if (args[i] === 0) args[i] = 0x20;
@@ -111,7 +112,7 @@ export interface FileMapping {
 
 /** NT_FILE: count, page_size, {start, end, file_ofs} × count, then the NUL-terminated names; descsz exact. */
 export function ntFileSize(maps: FileMapping[]): number {
-  return 16 + maps.length * 24 + maps.reduce((n, m) => n + Buffer.byteLength(m.name, 'utf8') + 1, 0);
+  return 16 + maps.length * 24 + maps.reduce((n, m) => n + encodeUtf8Exact(m.name).length + 1, 0);
 }
 
 export function buildNtFile(maps: FileMapping[], pageSize: number): Buffer {
@@ -125,7 +126,12 @@ export function buildNtFile(maps: FileMapping[], pageSize: number): Buffer {
     b.writeBigUInt64LE(m.offset / BigInt(pageSize), at + 16);
     at += 24;
   }
-  for (const m of maps) at += b.write(m.name, at, 'utf8') + 1;
+  // Names keep the bytes the checkpoint holds (a file name need not be UTF-8).
+  for (const m of maps) {
+    const name = encodeUtf8Exact(m.name);
+    b.set(name, at);
+    at += name.length + 1;
+  }
   return b;
 }
 

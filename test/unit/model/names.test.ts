@@ -77,6 +77,7 @@ describe('names in a checkpoint', () => {
     bytes[at + 2] = 0xff;
     bytes[at + 3] = 0xfe;
     fs.writeFileSync(filesPath, bytes);
+    assert.ok(Buffer.from(encodeImage(decodeImage(bytes))).equals(bytes), 'decode -> encode keeps the bytes');
     // core-3.img: comm with a right-to-left mark and an Arabic letter mark
     const corePath = path.join(dir, `core-${PID}.img`);
     const core = decodeImage(fs.readFileSync(corePath));
@@ -105,6 +106,15 @@ describe('names in a checkpoint', () => {
     assert.equal(proc.argv[0], '/\udcffrv/kensa-demo/counter');
     assert.equal(proc.comm, 'cou\u200fnt\u061cer');
     assert.ok(Buffer.from(proc.cmdline_raw, 'hex').includes(Buffer.from([0x2f, 0xff, 0x72, 0x76])));
+
+    // A core names the mapped file with the bytes the checkpoint holds (NT_FILE), and the comm (pr_fname).
+    const out = path.join(tempDir('kensa-names-core-'), 'cores');
+    const core3 = kensa(['core', dir, '--pid', String(PID), '--out', out, '--no-hash']);
+    assert.ok(core3.status === 0 || core3.status === 3, core3.stderr);
+    const elf = fs.readFileSync(path.join(out, `core.${PID}`));
+    assert.ok(elf.includes(Buffer.from([...Buffer.from('/srv/kensa-demo/co'), 0xff, 0xfe, ...Buffer.from('ter\0')])), 'NT_FILE name byte-exact');
+    assert.ok(elf.includes(Buffer.from('cou\u200fnt\u061cer')), 'pr_fname');
+    assert.ok(!elf.includes(Buffer.from('co\ufffd')), 'no replacement character');
   });
 });
 
