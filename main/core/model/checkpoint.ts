@@ -205,7 +205,7 @@ function inetWordCount(family: number, words: readonly unknown[]): number {
 export function inetAddressProblem(words: unknown, family: number): string | undefined {
   if (!Array.isArray(words) || words.length === 0) return undefined;
   const need = inetWordCount(family, words);
-  return words.length === need ? undefined : `holds ${words.length} words; an ${need === 1 ? 'IPv4' : 'IPv6'} address is ${need}`;
+  return words.length === need ? undefined : `holds ${words.length} word${words.length === 1 ? '' : 's'}; an ${need === 1 ? 'IPv4' : 'IPv6'} address is ${need}`;
 }
 
 /**
@@ -854,8 +854,10 @@ export class Checkpoint {
         const s = f.isk as Msg;
         const fam = num(s.family);
         const proto = IP_PROTO[num(s.proto)] ?? String(num(s.proto));
-        const src = this.inetEndpoint(s, 'src_addr') ?? '?';
-        const dst = this.inetEndpoint(s, 'dst_addr') ?? '?';
+        // A malformed address shows as `?` (and is named as a problem); an absent one as nothing.
+        const show = (field: 'src_addr' | 'dst_addr'): string => this.inetEndpoint(s, field) ?? (inetAddressProblem(s[field], fam) ? '?' : '');
+        const src = show('src_addr');
+        const dst = show('dst_addr');
         const wrap = (a: string): string => (fam === 10 ? `[${a}]` : a);
         const state = proto === 'TCP' ? ` (${TCP_STATES[num(s.state)] ?? num(s.state)})` : '';
         return `${proto} ${wrap(src)}:${num(s.src_port)} -> ${wrap(dst)}:${num(s.dst_port)}${state}`;
