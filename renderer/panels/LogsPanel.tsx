@@ -23,7 +23,7 @@ export function LogsPanel() {
               <div className="tabs" role="tablist">
                 {list.map((l, i) => (
                   <button key={l.member} role="tab" aria-selected={l === log} onClick={() => setActive(i)}>
-                    {l.name} <span className="muted">{formatBytes(l.size)}</span>
+                    {visible(l.name)} <span className="muted">{formatBytes(l.size)}</span>
                   </button>
                 ))}
               </div>
