@@ -141,6 +141,20 @@ export function escapeText(s: string): string {
   return out;
 }
 
+/** What escapeText makes visible, less what JSON.stringify escapes already (C0 controls, lone surrogates). */
+const JSON_INVISIBLE = /[\u007f-\u009f\p{Cf}\p{Zl}\p{Zp}\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000\u034f\u115f\u1160\u3164\uffa0]/gu;
+
+/**
+ * JSON text safe to print on a terminal (cli-conventions: archive strings never reach it raw): the same value
+ * as JSON.stringify(jsonSafe(value)), with DEL, C1 controls, bidi and other invisible characters written as
+ * `\uXXXX` escapes, which any JSON reader turns back into the same characters.
+ */
+export function jsonText(value: unknown, indent?: number): string {
+  return JSON.stringify(jsonSafe(value), null, indent).replace(JSON_INVISIBLE, (ch) =>
+    Array.from({ length: ch.length }, (_, i) => '\\u' + ch.charCodeAt(i).toString(16).padStart(4, '0')).join(''),
+  );
+}
+
 /** JSON-ready value: bigint -> number when exact, else decimal string (cli-conventions.md). */
 export function jsonSafe(v: unknown): unknown {
   if (typeof v === 'bigint') return v <= BigInt(Number.MAX_SAFE_INTEGER) && v >= -BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v.toString();

@@ -7,7 +7,7 @@ import { Checkpoint, type CheckpointOpenOptions } from '../core/model/checkpoint
 import { KensaError } from '../core/errors';
 import { DEFAULT_IMAGE_VALUES, DEFAULT_TOTAL_VALUES } from '../core/criu';
 import { openRootfs, type Rootfs } from '../core/rootfs/rootfs';
-import { escapeText, jsonSafe, parseNumber } from '../../shared/format';
+import { escapeText, jsonText, parseNumber } from '../../shared/format';
 import { DUMP_STATISTICS } from '../../shared/dump-stats';
 import type { CommandContext, OptionSpec } from './command';
 import { EXIT } from './command';
@@ -117,7 +117,7 @@ export function onePid(ctx: CommandContext, command: string): number {
 }
 
 export function printJson(ctx: CommandContext, value: unknown): void {
-  ctx.out(JSON.stringify(jsonSafe(value), null, 2) + '\n');
+  ctx.out(jsonText(value, 2) + '\n');
 }
 
 /** Report the checkpoint's problems on stderr; returns the exit code for a result that was produced. */

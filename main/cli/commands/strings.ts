@@ -7,8 +7,7 @@
 import type { Command } from '../command';
 import { finish, onePid, PID_OPTIONS, UsageError } from '../common';
 import { extractStrings } from '../../core/memory/strings';
-import { escapeText, hex, parseNumber } from '../../../shared/format';
-import { jsonSafe } from '../../../shared/format';
+import { escapeText, hex, jsonText, parseNumber } from '../../../shared/format';
 import { openForMemory, outputBackpressure } from './mem';
 
 /** Output is written in pieces of about this many characters. */
@@ -58,7 +57,7 @@ export const strings: Command = {
         emit('[');
         let first = true;
         for (const s of found) {
-          emit(`${first ? '\n' : ',\n'}  ${JSON.stringify(jsonSafe({ address: hex(s.address), encoding: s.encoding, text: s.text }))}`);
+          emit(`${first ? '\n' : ',\n'}  ${jsonText({ address: hex(s.address), encoding: s.encoding, text: s.text })}`);
           first = false;
           if (flushes >= 16) {
             flushes = 0;

@@ -102,6 +102,9 @@ describe('names in a checkpoint', () => {
     // JSON keeps the bytes: a stray byte is the lone surrogate U+DC80+byte (Python's surrogateescape)
     const json = kensa(['ps', dir, '--json']);
     assert.ok(json.stdout.includes('"exe": "/srv/kensa-demo/co\\udcff\\udcfeter"'), json.stdout);
+    // ... and bidi marks travel as \uXXXX escapes: the same string to a JSON reader, harmless on a terminal
+    assert.ok(json.stdout.includes('"comm": "cou\\u200fnt\\u061cer"'), json.stdout);
+    assert.doesNotMatch(json.stdout, /[\u200f\u061c]/);
     const proc = (JSON.parse(json.stdout) as Json[]).find((p) => p.pid === PID)!;
     assert.equal(proc.argv[0], '/\udcffrv/kensa-demo/counter');
     assert.equal(proc.comm, 'cou\u200fnt\u061cer');
