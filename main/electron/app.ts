@@ -2,7 +2,7 @@
  * The desktop workstation (Electron main process): `npm start [-- ARCHIVE]` in a checkout,
  * `kensa-workstation [ARCHIVE] [--rootfs PATH]` when packaged.
  *
- * Security (Electron's checklist; model-codebases.md §8.5): the renderer runs sandboxed with context
+ * Security (Electron's own security checklist): the renderer runs sandboxed with context
  * isolation and no Node, from the kensa:// protocol with a CSP; navigation, new windows and webviews are
  * denied for every web contents; every request that is not the app's own protocol is cancelled (the app
  * uses no network at all); permission requests are refused; every IPC call's sender is checked.

@@ -1,7 +1,7 @@
 /**
  * Browser mode: the renderer and a WebSocket binding of the services on 127.0.0.1.
  *
- * Safety (model-codebases.md §8.16; unlike the xterm.js demo server this is meant for real use):
+ * Safety (unlike the xterm.js demo server, this one is meant for real use):
  * - listens on 127.0.0.1 only, on a random port unless one is asked for;
  * - a random 256-bit token is part of the URL; every HTTP request and the WebSocket handshake must carry
  *   it (query `token`, or the HttpOnly SameSite=Strict cookie set when the page is first loaded);

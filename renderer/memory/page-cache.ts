@@ -1,5 +1,5 @@
 /**
- * Memory bytes for the hex view, outside React state (model-codebases.md §8.7): chunks of CHUNK bytes keyed
+ * Memory bytes for the hex view, kept outside React state: chunks of CHUNK bytes keyed
  * by (pid, chunk address), fetched once, kept in an LRU of MAX_CHUNKS (8 MiB), with a version number the
  * view subscribes to (useSyncExternalStore) so rows re-render when a chunk they wait for arrives.
  */

@@ -1,5 +1,5 @@
 /**
- * The shape of the one store (zustand, one bound store made of slices; model-codebases.md §8.8). Metadata
+ * The shape of the one store (zustand, one bound store made of slices). Metadata
  * only: memory pages live in the page cache (memory/page-cache.ts) and terminal bytes go straight to xterm
  * (terminal/terminal-bus.ts), never through React state.
  */
