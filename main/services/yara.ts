@@ -2,13 +2,13 @@
  * The workstation's YARA scan (issue 12): the request checked, the rules compiled once (files and folders
  * named by path, and a rule typed or pasted in the panel), the scan run as a task (progress, cancel) by
  * main/core/yara/scan.ts, and a summary with the first matches recorded in the open case's custody log
- * (`yara-scan`), which the report's YARA section lists.
+ * (main/core/yara/record.ts), which the report's YARA section lists.
  */
 import type { Checkpoint } from '../core/model/checkpoint';
 import type { YaraMatchInfo, YaraScanRequest, YaraScanResult } from '../../shared/api/contract';
 import { compileRules, describeRuleMessage, readRuleSources, type RuleSource } from '../core/yara/engine';
 import { scanCheckpoint, type YaraMatch } from '../core/yara/scan';
-import { sha256Hex } from '../core/evidence/hash';
+import { YARA_SCAN_EVENT, yaraScanRecord } from '../core/yara/record';
 import { bool, int, obj, optInt, optStr, RequestError, str } from './results';
 import { hex64 } from './results';
 import type { TaskRegistry } from './tasks';
@@ -22,8 +22,6 @@ export interface YaraScanContext {
 }
 
 export const DEFAULT_UI_MAX_MATCHES = 10_000;
-/** Matches copied into the custody entry (the report's YARA section lists them). */
-export const LOGGED_MATCHES = 200;
 const MAX_RULE_TEXT = 1 << 20;
 
 export async function yaraScan(ctx: YaraScanContext, req: YaraScanRequest): Promise<YaraScanResult> {
@@ -65,15 +63,7 @@ export async function yaraScan(ctx: YaraScanContext, req: YaraScanRequest): Prom
     }),
   );
   const matches = result.matches.map(matchInfo);
-  ctx.logToCase('yara-scan', {
-    rules: sources.map((s) => ({ name: s.name, sha256: sha256Hex(Buffer.from(s.text)) })),
-    ...(pids ? { pids } : {}),
-    files,
-    matchCount: matches.length,
-    truncated: result.cut,
-    warnings: result.warnings.slice(0, 20),
-    matches: matches.slice(0, LOGGED_MATCHES).map((m) => ({ rule: m.rule, string: m.string, ...(m.pid !== undefined ? { pid: m.pid } : {}), ...(m.file !== undefined ? { file: m.file } : {}), address: m.address, length: m.length, data: m.data.slice(0, 128) })),
-  });
+  ctx.logToCase(YARA_SCAN_EVENT, yaraScanRecord(sources, result, { ...(pids ? { pids } : {}), files }));
   return {
     matches,
     rules: rules.ruleCount,

@@ -9,6 +9,7 @@ import { before, describe, test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { spawnSync } from 'node:child_process';
 import { fixture, kensa, tempDir, TEST_CACHE } from '../helpers';
 import { COUNTER_PATH, counterBytes, ghostCheckpoint } from '../unit/memory/ghost-synth';
 
@@ -161,4 +162,28 @@ test('hostile rules: a catastrophic regex finishes (linear-time engine); a loop 
   assert.equal(loop.status, 3, loop.stderr);
   assert.match(loop.stderr, /^kensa: warning: the YARA scan (of pid \d+ .* timed out|took longer than 2 s)/m);
   assert.deepEqual(JSON.parse(loop.stdout), []);
+});
+
+test('kensa yara --case records the scan; kensa report lists it in a YARA section (HTML, PDF, JSON)', { skip: !fs.existsSync('/usr/bin/pdftotext') && 'pdftotext is not installed (poppler-utils)' }, () => {
+  const dir = tempDir('kensa-yara-case-');
+  const kase = path.join(dir, 'case');
+  assert.equal(kensa(['case', 'init', kase, '--analyst', 'cli', '--title', 'yara']).status, 0);
+  assert.equal(kensa(['case', 'add', kase, podman.input]).status, 0);
+  const rules = rulesFile('rule heap_key { strings: $k = "RANDOM_1432_KEY" condition: $k }\n');
+  const wrongCase = kensa(['yara', rules, podman.input, '--case', path.join(dir, 'nope')]);
+  assert.notEqual(wrongCase.status, 0, 'a missing case folder fails before the scan');
+  const r = kensa(['yara', rules, podman.input, '--case', kase]);
+  assert.equal(r.status, 0, r.stderr);
+  const json = path.join(dir, 'r.json');
+  assert.equal(kensa(['report', kase, '--format', 'json', '--out', json]).status, 0);
+  const report = JSON.parse(fs.readFileSync(json, 'utf8')) as { yara: { bookmarked: unknown[]; lastScan: { matchCount: number; rules: { name: string }[]; matches: { rule: string; pid: number; address: string }[] } } };
+  assert.deepEqual(report.yara.bookmarked, []);
+  assert.equal(report.yara.lastScan.matchCount, 1);
+  assert.deepEqual(report.yara.lastScan.rules.map((x) => x.name), [rules]);
+  assert.deepEqual(report.yara.lastScan.matches.map((m) => [m.rule, m.pid, m.address]), [['heap_key', 6, '0x3427a8e0']]);
+  const pdf = path.join(dir, 'r.pdf');
+  assert.equal(kensa(['report', kase, '--format', 'pdf', '--out', pdf]).status, 0);
+  const text = spawnSync('pdftotext', ['-layout', pdf, '-'], { encoding: 'utf8' }).stdout;
+  assert.match(text, /YARA/);
+  assert.match(text, /heap_key \$k +pid 6 0x3427a8e0 \+15 +"RANDOM_1432_KEY"/);
 });

@@ -6,7 +6,8 @@
  * RULES are .yar files or folders of them, compiled once (a bad rule: `FILE:LINE:COLUMN: message`, exit 1).
  * Text: one block per match (rule, string, process, mapping, address, length, origin, bytes as text and
  * hex); `--json`: one array, one object per match. A limit reached (--max-matches, --timeout) or a part that
- * could not be read gives what was found, a warning per cut, and exit 3.
+ * could not be read gives what was found, a warning per cut, and exit 3. `--case DIR` records the scan in
+ * the case's custody log (main/core/yara/record.ts), for the report's YARA section.
  */
 import type { Command, CommandContext } from '../command';
 import { EXIT } from '../command';
@@ -15,11 +16,13 @@ import { openForMemory } from './mem';
 import { compileRules, describeRuleMessage, readRuleSources } from '../../core/yara/engine';
 import { DEFAULT_MAX_MATCHES, DEFAULT_TIMEOUT_MS, scanCheckpoint, type YaraMatch } from '../../core/yara/scan';
 import { escapeText, hex, parseNumber } from '../../../shared/format';
+import { EvidenceCase } from '../../core/evidence/case';
+import { YARA_SCAN_EVENT, yaraScanRecord } from '../../core/yara/record';
 
 export const yara: Command = {
   name: 'yara',
   summary: 'YARA rules over every process\'s memory (mapping by mapping, with pid, permissions and path as rule variables) and, with --files, the changed and deleted files',
-  usage: 'yara RULES... ARCHIVE [--pid N] [--files] [--rootfs PATH] [--parent ARCHIVE] [--max-matches N] [--timeout SECONDS] [--json]',
+  usage: 'yara RULES... ARCHIVE [--pid N] [--files] [--rootfs PATH] [--parent ARCHIVE] [--max-matches N] [--timeout SECONDS] [--case DIR] [--json]',
   options: {
     ...PID_OPTIONS,
     files: { type: 'boolean' },
@@ -27,19 +30,28 @@ export const yara: Command = {
     parent: { type: 'string' },
     'max-matches': { type: 'string' },
     timeout: { type: 'string' },
+    case: { type: 'string' },
   },
   async run(ctx) {
     if (ctx.args.length < 2) throw new UsageError('yara needs RULES... ARCHIVE (rule files or folders, then the checkpoint)');
     const archive = ctx.args[ctx.args.length - 1];
-    const rules = compileRules(readRuleSources(ctx.args.slice(0, -1)));
+    if (ctx.opts.case !== undefined && (typeof ctx.opts.case !== 'string' || !ctx.opts.case)) throw new UsageError('--case takes the case folder');
+    // The case is opened first: a wrong folder fails before the scan, not after it.
+    const kase = typeof ctx.opts.case === 'string' ? EvidenceCase.open(ctx.opts.case) : undefined;
+    const sources = readRuleSources(ctx.args.slice(0, -1));
+    const rules = compileRules(sources);
     for (const w of rules.warnings) ctx.err(`kensa: warning: ${escapeText(describeRuleMessage(w))}\n`);
     const maxMatches = countOption(ctx, 'max-matches', DEFAULT_MAX_MATCHES, 100_000_000);
     const timeoutMs = countOption(ctx, 'timeout', DEFAULT_TIMEOUT_MS / 1000, 7 * 24 * 3600) * 1000;
     const { cp, done } = await openForMemory(ctx, archive);
     try {
       const progress = ctx.interactive ? (d: number, t: number) => ctx.err(`\rYARA ${(d / 1048576).toFixed(0)} of ${(t / 1048576).toFixed(0)} MiB\x1b[K`) : undefined;
-      const result = await scanCheckpoint(cp, rules, { pids: pidsOption(ctx), files: Boolean(ctx.opts.files), maxMatches, timeoutMs, onProgress: progress });
+      const pids = pidsOption(ctx);
+      const files = Boolean(ctx.opts.files);
+      const result = await scanCheckpoint(cp, rules, { pids, files, maxMatches, timeoutMs, onProgress: progress });
       if (ctx.interactive) ctx.err('\r\x1b[K');
+      // In the case's custody log: the rules' hashes, the scope, the counts and the first matches (the report's YARA section).
+      kase?.log(YARA_SCAN_EVENT, { ...yaraScanRecord(sources, result, { ...(pids ? { pids } : {}), files }), archive: archive });
       if (ctx.opts.json) printJson(ctx, result.matches.map(matchJson));
       else {
         let out = '';

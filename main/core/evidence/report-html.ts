@@ -9,6 +9,7 @@ import { escapeText, formatBytes } from '../../../shared/format';
 import type { ReportModel, ReportEvidence, ReportFinding } from './report-model';
 import { caseFacts, containerFacts } from './report-model';
 import { pythonFrameLines, pythonThreadTitle } from './report-python';
+import { yaraMatchLine, yaraScanLine, type ReportYara } from './report-yara';
 
 const CSS = `
 :root { color-scheme: light; }
@@ -131,6 +132,23 @@ function evidenceSection(ev: ReportEvidence): string {
   return out.join('\n');
 }
 
+function yaraHtml(y: ReportYara): string {
+  const out: string[] = ['<h2>YARA</h2>'];
+  if (y.bookmarked.length) {
+    out.push('<p>Bookmarked matches (their bytes, re-read and hashed, are among the findings):</p>');
+    out.push(`<pre class="mono">${y.bookmarked.map((b) => `${t(b.finding)}  ${t(yaraMatchLine(b.match))}`).join('\n')}</pre>`);
+  }
+  const s = y.lastScan;
+  if (s) {
+    out.push(`<h3>Last scan recorded</h3><p>${t(yaraScanLine(s))}</p>`);
+    out.push(table(['RULES', 'SHA-256'], s.rules.map((r) => [r.name, r.sha256]), [0, 1]));
+    for (const w of s.warnings) out.push(`<p class="muted">Partial: ${t(w)}</p>`);
+    out.push(s.matches.length ? `<pre class="mono">${s.matches.map((x) => t(yaraMatchLine(x))).join('\n')}</pre>` : '<p class="muted">No match.</p>');
+    if (s.matchCount > s.matches.length) out.push(`<p class="muted">The first ${s.matches.length} of ${s.matchCount} matches.</p>`);
+  }
+  return out.join('\n');
+}
+
 function findingSection(f: ReportFinding): string {
   const out: string[] = [];
   out.push(`<h3>${t(f.id)}: ${t(f.targetText)} (${t(f.evidenceId)})</h3>`);
@@ -181,6 +199,8 @@ export function renderHtml(m: ReportModel): string {
   parts.push('<h2>Findings</h2>');
   if (m.findings.length === 0) parts.push('<p class="muted">No bookmarks.</p>');
   for (const f of m.findings) parts.push(findingSection(f));
+
+  if (m.yara) parts.push(yaraHtml(m.yara));
 
   parts.push('<h2>Derived artifacts</h2>');
   parts.push(table(['ID', 'KIND', 'PATH', 'SIZE', 'SHA-256', 'EVIDENCE', 'PRODUCED BY', 'RECORDED'], m.derived.map((d) => [d.id, d.kind, d.copiedFrom ? `${d.path} (copy of ${d.copiedFrom})` : d.path, d.size, d.sha256, d.evidenceId, d.action, d.time]), [4, 6]));

@@ -18,6 +18,7 @@ import { toolString } from './version';
 import { resolveCacheDir } from '../cache';
 import type { Rootfs } from '../rootfs/rootfs';
 import { bookmarkedPythonStacks, type ReportPythonProcess } from './report-python';
+import { yaraSection, type ReportYara } from './report-yara';
 
 export const REPORT_FORMAT = 'kensa-report';
 export const REPORT_FORMAT_VERSION = 1;
@@ -192,6 +193,8 @@ export interface ReportModel {
   evidence: ReportEvidence[];
   findings: ReportFinding[];
   derived: DerivedRecord[];
+  /** YARA matches: bookmarked ones and the last scan recorded in the case (report-yara.ts). */
+  yara?: ReportYara;
   custody: {
     /** The report covers log entries 1..throughSeq. */
     throughSeq: number;
@@ -386,7 +389,8 @@ function findingOf(note: NoteRecord, cp: Checkpoint | undefined, openError: stri
         break;
       }
       case 'memory':
-      case 'search-hit': {
+      case 'search-hit':
+      case 'yara-match': {
         processContext(t.pid);
         const space = cp.addressSpace(t.pid);
         if (!space) throw new KensaError('missing', `process ${t.pid} has no memory in the checkpoint`);
@@ -394,6 +398,7 @@ function findingOf(note: NoteRecord, cp: Checkpoint | undefined, openError: stri
         const vma = space.vmaAt(addr);
         if (vma) f.context.push({ label: 'mapping', value: `${hex(vma.start)}-${hex(vma.end)} ${vma.perms} ${vma.name ?? vma.kind}` });
         if (t.kind === 'search-hit') f.context.push({ label: 'search pattern', value: t.pattern });
+        if (t.kind === 'yara-match') f.context.push({ label: 'YARA match', value: `rule ${t.rule}${t.string ? ', string ' + t.string : ''}` });
         const whole = space.read(addr, t.length);
         const limit = vma ? vma.end : addr + BigInt(t.length);
         f.excerpt = excerptOf((at, len) => space.read(at, len).data, addr, t.length, sha256Hex(whole.data), 16, limit);
@@ -501,6 +506,7 @@ export async function buildReportModel(c: EvidenceCase, opts: BuildReportOptions
       return findingOf(n, o?.cp, o?.error);
     });
     const last = entries[entries.length - 1];
+    const yara = yaraSection(entries, c.notes());
     return {
       format: REPORT_FORMAT,
       version: REPORT_FORMAT_VERSION,
@@ -511,6 +517,7 @@ export async function buildReportModel(c: EvidenceCase, opts: BuildReportOptions
       evidence,
       findings,
       derived: c.derived(),
+      ...(yara ? { yara } : {}),
       custody: {
         throughSeq,
         headHash: last?.hash ?? '',

@@ -17,6 +17,7 @@ import { escapeText, formatBytes } from '../../../shared/format';
 import type { ReportEvidence, ReportFinding, ReportModel } from './report-model';
 import { caseFacts, containerFacts } from './report-model';
 import { pythonFrameLines, pythonThreadTitle } from './report-python';
+import { yaraMatchLine, yaraScanLine, type ReportYara } from './report-yara';
 
 const PAGE_MARGIN = 50;
 const LABEL_WIDTH = 125;
@@ -191,6 +192,24 @@ function evidencePdf(w: PdfWriter, ev: ReportEvidence): void {
   }
 }
 
+function yaraPdf(w: PdfWriter, y: ReportYara): void {
+  w.h2('YARA');
+  if (y.bookmarked.length) {
+    w.muted('Bookmarked matches (their bytes, re-read and hashed, are among the findings):');
+    for (const b of y.bookmarked) w.para(pdfText(`${b.finding}  ${yaraMatchLine(b.match)}`), { font: 'Courier', size: SMALL });
+  }
+  const s = y.lastScan;
+  if (s) {
+    w.h3('Last scan recorded');
+    w.para(pdfText(yaraScanLine(s)));
+    for (const r of s.rules) w.para(pdfText(`${r.sha256}  ${r.name}`), { font: 'Courier', size: SMALL });
+    for (const warning of s.warnings) w.muted(pdfText(`Partial: ${warning}`));
+    if (!s.matches.length) w.muted('No match.');
+    for (const x of s.matches) w.para(pdfText(yaraMatchLine(x)), { font: 'Courier', size: SMALL });
+    if (s.matchCount > s.matches.length) w.muted(`The first ${s.matches.length} of ${s.matchCount} matches.`);
+  }
+}
+
 function findingPdf(w: PdfWriter, f: ReportFinding): void {
   w.h3(`${f.id}: ${f.targetText} (${f.evidenceId})`);
   w.para(
@@ -266,6 +285,8 @@ export function renderPdf(m: ReportModel): Promise<Buffer> {
   w.h2('Findings');
   if (m.findings.length === 0) w.muted('No bookmarks.');
   for (const f of m.findings) findingPdf(w, f);
+
+  if (m.yara) yaraPdf(w, m.yara);
 
   w.h2('Derived artifacts');
   if (m.derived.length === 0) w.muted('None.');

@@ -11,8 +11,8 @@
  *   conditions then see one piece (`filesize`, offsets), and `base` says where it starts.
  * - Each region gets the context variables of engine.ts RULE_VARIABLES (pid, comm, exe, perms, ...).
  * - Bounded: at most `maxMatches` matches in all (also the per-string limit of one scan), and `timeoutMs`
- *   in all (also the engine's timeout of one scan); reaching either stops the scan with a warning
- *   (a partial result). An AbortSignal stops it between two scans.
+ *   in all (and at most PIECE_TIMEOUT_MS for one scan); reaching either stops the scan with a warning
+ *   (a partial result). An AbortSignal stops it at once (see abortable()).
  */
 import type { Checkpoint } from '../model/checkpoint';
 import type { AddressSpace, ByteOrigin, Extent } from '../memory/address-space';
@@ -86,6 +86,11 @@ export const SCAN_CHUNK = 16 << 20;
 export const CHUNK_OVERLAP = 256 << 10;
 export const DEFAULT_MAX_MATCHES = 100_000;
 export const DEFAULT_TIMEOUT_MS = 10 * 60 * 1000;
+/**
+ * The engine's limit for one scan (one piece of at most SCAN_CHUNK bytes): the engine checks it itself, and
+ * a cancelled scan holds its worker thread until then at most. A rule needing a minute for 16 MiB is hostile.
+ */
+export const PIECE_TIMEOUT_MS = 60_000;
 /** Matched bytes kept per match (the length is always exact). */
 export const MAX_MATCH_DATA = 1024;
 
@@ -191,7 +196,7 @@ async function scanRegions(regions: Region[], rules: CompiledRules, opts: YaraSc
   // The engine stops a string at this many matches per scan; the one that reaches it is reported cut.
   const perScan = Math.min(maxMatches, 1_000_000);
   engine.setMaxMatchesPerPattern(perScan);
-  engine.setTimeout(Math.max(1000, Math.ceil(timeoutMs)));
+  engine.setTimeout(Math.max(1000, Math.min(PIECE_TIMEOUT_MS, Math.ceil(timeoutMs))));
   const deadline = Date.now() + timeoutMs;
 
   const total = regions.reduce((n, r) => n + Number(r.end - r.start), 0);
@@ -226,8 +231,9 @@ async function scanRegions(regions: Region[], rules: CompiledRules, opts: YaraSc
       const vars = off === 0 ? r.vars : { ...r.vars, base: safeNumber(from) };
       let found: NativeRuleMatch[];
       try {
-        found = await engine.scanAsync(data, vars as unknown as Record<string, string | number | boolean>);
+        found = await abortable(engine.scanAsync(data, vars as unknown as Record<string, string | number | boolean>), opts.signal);
       } catch (e) {
+        if (opts.signal?.aborted) throw e;
         const msg = (e as Error).message;
         if (/timed out/i.test(msg)) stop(`the YARA scan of ${describeRegion(r)} timed out (a rule is too slow for this data, --timeout): the scan was stopped there`);
         else stop(`the YARA engine failed on ${describeRegion(r)}: ${msg.split('\n')[0]}; the scan was stopped there`);
@@ -266,6 +272,30 @@ async function scanRegions(regions: Region[], rules: CompiledRules, opts: YaraSc
   }
   opts.onProgress?.(cut ? done : total, total);
   return { matches, regions: scannedRegions, scannedBytes: done, warnings, cut };
+}
+
+/**
+ * The scan's promise, or the abort: a cancelled scan returns at once. The engine's own scan runs on in its
+ * worker thread until it ends or reaches its timeout (it cannot be interrupted from outside); its result is
+ * dropped, and the napi task keeps the buffer alive meanwhile.
+ */
+function abortable<T>(work: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return work;
+  signal.throwIfAborted();
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(
+      (v) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(v);
+      },
+      (e) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(e);
+      },
+    );
+  });
 }
 
 function makeMatch(r: Region, rm: NativeRuleMatch, id: string, address: bigint, length: number, bytes: Buffer, regionOffset: number): YaraMatch {
