@@ -34,6 +34,7 @@ export const COMMANDS: Command[] = [
   lazy('mem', () => (require('./mem') as typeof import('./mem')).mem),
   lazy('strings', () => (require('./strings') as typeof import('./strings')).strings),
   lazy('yara', () => (require('./yara') as typeof import('./yara')).yara),
+  lazy('triage', () => (require('./triage') as typeof import('./triage')).triage),
   lazy('diff', () => (require('./diff') as typeof import('./diff')).diff),
   lazy('core', () => (require('./core') as typeof import('./core')).core),
   lazy('py', () => (require('./py') as typeof import('./py')).py),

@@ -8,7 +8,18 @@
  */
 import { KensaError } from '../errors';
 
-export type SearchPattern = { text: string; utf16?: boolean; ignoreCase?: boolean } | { hex: string } | { regex: string; ignoreCase?: boolean };
+/**
+ * `anchors` (regex only, for callers that know their pattern): every match holds one of these strings,
+ * `offset` bytes after the match's start. The scan then looks for the anchors with Buffer.indexOf and runs
+ * the regex only where a match would start, instead of converting every window to text and running the
+ * regex over all of it.
+ */
+export interface RegexAnchor {
+  text: string;
+  offset?: number;
+}
+
+export type SearchPattern = { text: string; utf16?: boolean; ignoreCase?: boolean } | { hex: string } | { regex: string; ignoreCase?: boolean; anchors?: RegexAnchor[] };
 
 /**
  * Longest regex match reported. Chunks overlap by this much so that matches crossing chunk boundaries are
@@ -73,6 +84,9 @@ export interface CompiledPattern {
   regex?: RegExp;
   /** Bytes every regex match contains: windows without them are not converted or scanned. */
   prefilter?: Buffer;
+  /** Finders of the anchors every match holds (SearchPattern.anchors), with their offsets, and the regex made sticky. */
+  starts?: { finder: LiteralFinder; offset: number }[];
+  sticky?: RegExp;
   /** Bytes a match can span beyond its start minus one: consecutive chunks overlap by this much. */
   overlap: number;
   /** False when no match can consist of zero bytes only: long zero runs need not be scanned. */
@@ -291,9 +305,11 @@ export function compilePattern(p: SearchPattern): CompiledPattern {
     const flags = p.ignoreCase ? 'gi' : 'g';
     const regex = makeRegex(source, flags);
     const prefilter = p.ignoreCase ? undefined : requiredLiteral(source);
+    const anchors = !p.ignoreCase && p.anchors?.length && p.anchors.every((a) => typeof a.text === 'string' && a.text.length > 0 && (a.offset ?? 0) >= 0 && (a.offset ?? 0) < REGEX_LOOKBEHIND) ? p.anchors : undefined;
     return {
       kind: 'regex',
       regex,
+      ...(anchors ? { starts: anchors.map((a) => ({ finder: new LiteralFinder(Buffer.from(a.text, 'latin1')), offset: a.offset ?? 0 })), sticky: makeRegex(source, 'y') } : {}),
       prefilter,
       finder: prefilter ? new LiteralFinder(prefilter) : undefined,
       overlap: REGEX_MAX_MATCH,

@@ -228,6 +228,7 @@ function scanBuffer(p: CompiledPattern, buf: Buffer, from: number, acceptEnd: nu
     }
     return lastEnd;
   }
+  if (p.starts) return scanAtStarts(p, buf, from, acceptEnd, hit);
   const re = p.regex!;
   const back = lookbehindOf(p);
   let pos = from;
@@ -256,6 +257,33 @@ function scanBuffer(p: CompiledPattern, buf: Buffer, from: number, acceptEnd: nu
       if (!hit(start, len)) return lastEnd;
     }
     pos = Math.max(next, pos + 1);
+  }
+  return lastEnd;
+}
+
+/**
+ * A regex whose matches all hold known anchors: find the anchors (Buffer.indexOf, no text made), then try
+ * the sticky regex where each match would start, on a window holding the lookbehind before and the longest
+ * match after. An anchor `offset` bytes into a match is found in this chunk: the overlap kept before the
+ * scan position (REGEX_LOOKBEHIND > offset) holds its start.
+ */
+function scanAtStarts(p: CompiledPattern, buf: Buffer, from: number, acceptEnd: number, hit: (index: number, length: number) => boolean): number {
+  const starts: number[] = [];
+  for (const { finder, offset } of p.starts!) {
+    for (let i = finder.find(buf, from + offset); i !== -1 && i - offset < acceptEnd; i = finder.find(buf, i + 1)) starts.push(i - offset);
+  }
+  starts.sort((a, b) => a - b);
+  const re = p.sticky!;
+  let lastEnd = from;
+  for (const at of starts) {
+    if (at < lastEnd) continue; // matches do not overlap
+    const ws = Math.max(0, at - REGEX_LOOKBEHIND);
+    const text = buf.toString('latin1', ws, Math.min(buf.length, at + p.overlap + 1));
+    re.lastIndex = at - ws;
+    const m = re.exec(text);
+    if (!m || m[0].length === 0) continue;
+    lastEnd = at + m[0].length;
+    if (!hit(at, m[0].length)) return lastEnd;
   }
   return lastEnd;
 }
