@@ -10,6 +10,7 @@ import { finding, processPointer, vmaPointer } from './finding';
 import { baseName, isHiddenPath, isSystemPath, isTempPath, type ProcFacts, type TriageContext } from './context';
 import { codeHead, describeHead, headPointer } from './code-bytes';
 import type { RuleFamily } from './rule';
+import type { Vma } from '../memory/vma';
 
 const FAMILY = 'fileless';
 
@@ -22,6 +23,11 @@ const BENIGN_MEMFDS: [RegExp, string][] = [
 
 /** Libraries that runtimes unpack to a temporary folder, load and delete (JNI libraries, PyInstaller). */
 export const UNPACKED_LIBRARY = /\/(?:_MEI[^/]*\/|jna[^/]*\/|jna\d+\.tmp|libnetty[^/]*\.so|snappy-[^/]*\.so|libsnappy[^/]*\.so|sqlite-[^/]*\.so|liblz4[^/]*\.so|libzstd-jni[^/]*\.so|ffi[A-Za-z0-9]{6})/;
+
+/** Shared anonymous memory, which CRIU keeps as a memfd named /dev/zero (criu-format.md §1.4). */
+export function isSharedAnon(v: Vma): boolean {
+  return v.kind === 'anon-shared' || (v.kind === 'memfd' && v.name.startsWith('/dev/zero'));
+}
 
 function runsFrom(ctx: TriageContext, p: ProcFacts): Finding[] {
   if (!p.exe || !p.exeDeleted) return [];
@@ -47,7 +53,8 @@ function execMappings(ctx: TriageContext, p: ProcFacts): Finding[] {
   const space = ctx.cp.addressSpace(p.pid);
   for (const v of p.vmas) {
     if (v.perms[2] !== 'x') continue;
-    const isMemfd = v.kind === 'memfd';
+    // MAP_SHARED|MAP_ANONYMOUS memory is dumped as a memfd named /dev/zero: anonymous, so family 2's.
+    const isMemfd = v.kind === 'memfd' && !isSharedAnon(v);
     const deletedFile = (v.kind === 'file-private' || v.kind === 'file-shared') && v.file?.deleted;
     if (!isMemfd && !deletedFile) continue;
     if (p.exe && v.file && (v.file.path === p.exe || v.name === p.exe)) continue; // reported as the executable

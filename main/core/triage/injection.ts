@@ -15,6 +15,7 @@ import type { ProcFacts, TriageContext } from './context';
 import { codeHead, describeHead, headPointer } from './code-bytes';
 import type { RuleFamily } from './rule';
 import type { Vma } from '../memory/vma';
+import { isSharedAnon } from './fileless';
 
 const FAMILY = 'injection';
 /** Regions listed as evidence in one aggregated JIT finding; the title gives the full count. */
@@ -47,7 +48,7 @@ function scanProcess(ctx: TriageContext, p: ProcFacts): Finding[] {
       }));
       continue;
     }
-    if (!ANON_KINDS.has(v.kind)) continue;
+    if (!ANON_KINDS.has(v.kind) && !isSharedAnon(v)) continue;
     const head = codeHead(space, v);
     const ev = [vmaPointer(p.pid, v), headPointer(p.pid, v, head)];
     const wx = v.perms[1] === 'w';

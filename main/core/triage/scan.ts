@@ -54,6 +54,8 @@ export async function scanContent(cp: Checkpoint, patterns: ContentPattern[], op
     pattern: { regex: patterns.map((p) => `(?:${p.source})`).join('|'), anchors: patterns.flatMap((p) => p.anchors) },
     vma: ['rw-'],
     maxHits: MAX_CONTENT_HITS,
+    // Bytes after each match, so that a pattern ending in a lookahead is told apart exactly (below).
+    context: 16,
     signal: opts.signal,
     onProgress: (done, total) => {
       scannedBytes = total;
@@ -62,8 +64,8 @@ export async function scanContent(cp: Checkpoint, patterns: ContentPattern[], op
   });
   const out: ContentHit[] = [];
   for (const hit of hits) {
-    const text = hit.match.toString('latin1');
-    const p = compiled.find((c) => c.re.test(text));
+    const text = hit.match.toString('latin1') + hit.after.toString('latin1');
+    const p = compiled.find((c) => c.re.exec(text)?.[0].length === hit.length);
     if (p) out.push({ pattern: p.name, hit });
   }
   return { hits: out, scannedBytes };
