@@ -1,7 +1,7 @@
 import type { Command } from '../command';
 import { EXIT } from '../command';
 import { finish, openCheckpoint, printJson, UsageError } from '../common';
-import { reportError } from '../main';
+import { reportError } from '../report-error';
 import { parseSeverity, triage as runTriage } from '../../core/triage/engine';
 import { escapeText } from '../../../shared/format';
 import { SEVERITIES, type Finding, type Severity, type TriageResult } from '../../../shared/api/contract';
