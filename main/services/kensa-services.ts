@@ -18,6 +18,7 @@ import type {
   YaraScanRequest, YaraScanResult,
 } from '../../shared/api/contract';
 import { jsonSafe } from '../../shared/format';
+import { countOrigins } from '../../shared/byte-origins';
 import { DUMP_STATISTICS, formatDumpStat } from '../../shared/dump-stats';
 import { Checkpoint, type CheckpointOpenOptions } from '../core/model/checkpoint';
 import { AddressSpace } from '../core/memory/address-space';
@@ -52,8 +53,6 @@ const MAX_VMA_RUNS = 256;
 /** Most files hashed in an evidence folder (a bare image folder holds a few dozen). */
 const MAX_FOLDER_FILES = 100_000;
 
-const PRESENT_ORIGINS = new Set<ByteOriginName>(['pages', 'shmem', 'parent']);
-const MISSING_ORIGINS = new Set<ByteOriginName>(['missing-parent', 'missing-lazy', 'missing-file', 'missing-pages']);
 
 
 export const SENSITIVITY_NOTICE =
@@ -819,15 +818,7 @@ function listFiles(root: string): { path: string; size: number }[] {
 /** A VMA with its bytes by origin and a map of runs (merged into at most MAX_VMA_RUNS buckets). */
 export function vmaInfo(space: AddressSpace, v: Vma): VmaInfo {
   const extents = space.extents(v.start, v.end);
-  const origins: Partial<Record<ByteOriginName, number>> = {};
-  let present = 0;
-  let missing = 0;
-  for (const e of extents) {
-    const n = Number(e.end - e.start);
-    origins[e.origin] = (origins[e.origin] ?? 0) + n;
-    if (PRESENT_ORIGINS.has(e.origin)) present += n;
-    if (MISSING_ORIGINS.has(e.origin)) missing += n;
-  }
+  const { present, missing, byOrigin: origins } = countOrigins(extents);
   let runs: ExtentInfo[];
   if (extents.length <= MAX_VMA_RUNS) runs = extents.map((e) => ({ start: hex64(e.start), end: hex64(e.end), origin: e.origin }));
   else {

@@ -4,7 +4,7 @@
  * view subscribes to (useSyncExternalStore) so rows re-render when a chunk they wait for arrives.
  */
 import type { ApiError, ByteOriginName, KensaClient } from '../../shared/api/contract';
-import { KNOWN_BYTE_ORIGINS } from '../../shared/api/contract';
+import { isContentOrigin } from '../../shared/byte-origins';
 
 export const CHUNK = 4096;
 export const MAX_CHUNKS = 2048;
@@ -15,9 +15,9 @@ export const ORIGIN_NAMES: readonly ByteOriginName[] = [
   'ghost-file',
 ];
 const ORIGIN_CODE = new Map(ORIGIN_NAMES.map((n, i) => [n, i]));
-const KNOWN = new Set<ByteOriginName>(KNOWN_BYTE_ORIGINS);
+/** Whether the byte with this origin code is content (shared/byte-origins.ts); others show as `--`. */
 export function isKnownOrigin(code: number): boolean {
-  return KNOWN.has(ORIGIN_NAMES[code]);
+  return isContentOrigin(ORIGIN_NAMES[code]);
 }
 
 export interface Chunk {

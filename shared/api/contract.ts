@@ -240,8 +240,7 @@ export type ByteOriginName =
   | 'missing-pages'
   | 'unmapped';
 
-/** Origins whose bytes are real content (or a zero the kernel would also have written). */
-export const KNOWN_BYTE_ORIGINS: readonly ByteOriginName[] = ['pages', 'shmem', 'parent', 'rootfs-diff', 'rootfs', 'ghost-file', 'zero', 'not-dumped'];
+// Which origins are content, present or missing: shared/byte-origins.ts.
 
 export interface ExtentInfo {
   start: Hex64;

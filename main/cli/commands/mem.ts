@@ -21,7 +21,7 @@ import { memorySummary, type MemorySizes } from '../../core/memory/summary';
 import { searchMemory, type SearchHit, type SearchPattern } from '../../core/memory/search';
 import { compilePattern } from '../../core/memory/pattern';
 import type { AddressSpace, ByteOrigin, Extent } from '../../core/memory/address-space';
-import { CONTENT_ORIGINS, DUMPED_ORIGINS } from '../../core/memory/ranges';
+import { countOrigins, isContentOrigin } from '../../../shared/byte-origins';
 import type { Vma } from '../../core/memory/vma';
 import { escapeText, formatBytes, hex, parseNumber } from '../../../shared/format';
 
@@ -139,14 +139,8 @@ export function mapFlags(flags: number): string {
 
 function originBytes(space: AddressSpace, vma: Vma): { present: number; origins: Partial<Record<ByteOrigin, number>>; extents: Extent[] } {
   const extents = space.extents(vma.start, vma.end);
-  const origins: Partial<Record<ByteOrigin, number>> = {};
-  let present = 0;
-  for (const e of extents) {
-    const n = Number(e.end - e.start);
-    origins[e.origin] = (origins[e.origin] ?? 0) + n;
-    if (DUMPED_ORIGINS.has(e.origin)) present += n;
-  }
-  return { present, origins, extents };
+  const { present, byOrigin } = countOrigins(extents);
+  return { present, origins: byOrigin, extents };
 }
 
 function runMaps(ctx: CommandContext, cp: Checkpoint): void {
@@ -210,7 +204,7 @@ async function writeStdout(data: Buffer): Promise<void> {
 /** Describe the ranges of a dump the checkpoint does not give, one note each. */
 function unknownNotes(extents: Extent[]): string[] {
   return extents
-    .filter((e) => !CONTENT_ORIGINS.has(e.origin))
+    .filter((e) => !isContentOrigin(e.origin))
     .map((e) => `${hex(e.start)}-${hex(e.end)}: ${e.origin}${e.vma?.file ? ` (${e.vma.file.path})` : e.vma ? ` (${e.vma.name || e.vma.kind})` : ''}`);
 }
 
@@ -275,7 +269,7 @@ const HEX_DIGITS = Buffer.from('0123456789abcdef', 'latin1');
  */
 export function hexDump(addr: bigint, data: Buffer, extents: Extent[], width = Math.max(8, (addr + BigInt(data.length)).toString(16).length)): string {
   const unknown = new Uint8Array(data.length);
-  for (const e of extents) if (!CONTENT_ORIGINS.has(e.origin)) unknown.fill(1, Number(e.start - addr), Number(e.end - addr));
+  for (const e of extents) if (!isContentOrigin(e.origin)) unknown.fill(1, Number(e.start - addr), Number(e.end - addr));
   const lines = Math.ceil(data.length / 16);
   const out = Buffer.allocUnsafe(lines * (width + 60));
   // x86-64 user addresses fit a double exactly; others (vsyscall at 0xffffffffff600000) go through BigInt.

@@ -24,7 +24,8 @@
  */
 import type { Checkpoint, ThreadRecord } from '../model/checkpoint';
 import type { Msg } from '../model/images';
-import { AddressSpace, KNOWN_ORIGINS, type ByteOrigin, type Extent } from '../memory/address-space';
+import { AddressSpace, type ByteOrigin, type Extent } from '../memory/address-space';
+import { isContentOrigin } from '../../../shared/byte-origins';
 import type { Vma } from '../memory/vma';
 import { PROT_EXEC, PROT_READ, PROT_WRITE } from '../memory/vma';
 import { FormatError, KensaError } from '../errors';
@@ -88,8 +89,12 @@ const MISSING_REASONS: Partial<Record<ByteOrigin, string>> = {
   unmapped: 'no mapping',
 };
 
+/**
+ * Bytes the core file holds: content, and vvar/vsyscall (not-dumped) as zeros so gdb can map the segment
+ * (their real bytes are kernel data the checkpoint never had; everything else missing is left out).
+ */
 export function isWrittenOrigin(o: ByteOrigin): boolean {
-  return KNOWN_ORIGINS.has(o);
+  return isContentOrigin(o) || o === 'not-dumped';
 }
 
 function pflags(prot: number): number {

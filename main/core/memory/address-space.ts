@@ -23,13 +23,12 @@ import type { ByteSource } from '../io/byte-source';
 import { KensaError } from '../errors';
 import { findRun, PE_LAZY, PE_PARENT, PE_PRESENT, type PageMap } from './pagemap';
 import type { Vma } from './vma';
-import { KNOWN_BYTE_ORIGINS, type ByteOriginName } from '../../../shared/api/contract';
+import type { ByteOriginName } from '../../../shared/api/contract';
+import { countOrigins, isContentOrigin, type OriginCounts } from '../../../shared/byte-origins';
 
 /** Where a byte came from: one definition, shared with the workstation's contract (shared/api/contract.ts). */
 export type ByteOrigin = ByteOriginName;
 
-/** Origins whose bytes are real content (or a real zero the kernel would also write). */
-export const KNOWN_ORIGINS: ReadonlySet<ByteOrigin> = new Set(KNOWN_BYTE_ORIGINS);
 
 export interface Extent {
   start: bigint;
@@ -352,9 +351,14 @@ export class AddressSpace {
   /** A NUL-terminated string at `addr` (at most `max` bytes), or undefined if unreadable. */
   readCString(addr: bigint, max = 4096): Buffer | undefined {
     const { data, extents } = this.read(addr, max);
-    if (extents.some((e) => !KNOWN_ORIGINS.has(e.origin) && e.start === addr)) return undefined;
+    if (extents.some((e) => !isContentOrigin(e.origin) && e.start === addr)) return undefined;
     const nul = data.indexOf(0);
     return nul === -1 ? data : data.subarray(0, nul);
+  }
+
+  /** Present, missing and by-origin byte counts of one VMA (`kensa mem --maps`, the memory map, `inspect`). */
+  vmaCounts(vma: { start: bigint; end: bigint }): OriginCounts {
+    return countOrigins(this.extents(vma.start, vma.end));
   }
 
   /** Totals by origin over every VMA (for `kensa mem` and the memory map). */

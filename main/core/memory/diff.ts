@@ -14,7 +14,8 @@
  */
 import type { Checkpoint, FdRecord, MountPoint, ProcessRecord, SocketRecord } from '../model/checkpoint';
 import type { AddressSpace, Extent } from './address-space';
-import { CONTENT_ORIGINS, fillFromExtents, isPlainZero } from './ranges';
+import { fillFromExtents, isPlainZero } from './ranges';
+import { isContentOrigin } from '../../../shared/byte-origins';
 import { spaceSizes, type MemorySizes } from './summary';
 import type { Vma } from './vma';
 
@@ -236,7 +237,7 @@ type Side = 'known' | 'unknown' | 'skip';
 
 /** What an extent says about its pages: content known, missing, or never dumped (vvar: not compared). */
 function sideOf(e: Extent): Side {
-  if (CONTENT_ORIGINS.has(e.origin)) return 'known';
+  if (isContentOrigin(e.origin)) return 'known';
   return e.origin === 'not-dumped' ? 'skip' : 'unknown';
 }
 

@@ -3,20 +3,9 @@
  * strings and diff stream through. Built on AddressSpace.extents(), the one place that knows where bytes
  * come from.
  */
-import { AddressSpace, type ByteOrigin, type Extent } from './address-space';
+import { AddressSpace, type Extent } from './address-space';
+import { isContentOrigin } from '../../../shared/byte-origins';
 
-/**
- * Origins whose bytes are the process's real content (or a zero the kernel really had there). Left out:
- * `not-dumped` (vvar, vsyscall: the live process saw kernel data there, not zeros) and every `missing-*`.
- */
-export const CONTENT_ORIGINS: ReadonlySet<ByteOrigin> = new Set<ByteOrigin>(['pages', 'shmem', 'parent', 'rootfs-diff', 'rootfs', 'ghost-file', 'zero']);
-
-/**
- * Origins whose bytes were written into the checkpoint as memory (its own pages or a parent dump's). File
- * content the checkpoint also carries (rootfs-diff.tar, ghost files) is the file, not dumped memory: it is
- * counted by origin, not here.
- */
-export const DUMPED_ORIGINS: ReadonlySet<ByteOrigin> = new Set<ByteOrigin>(['pages', 'shmem', 'parent']);
 
 /** A run of consecutive addresses whose bytes are all known, with the extents that hold them (clipped). */
 export interface ContentRange {
@@ -38,7 +27,7 @@ export interface Window {
 export function contentRanges(space: AddressSpace, windows: Window[]): ContentRange[] {
   const extents: Extent[] = [];
   for (const w of windows) if (w.end > w.start) extents.push(...space.extents(w.start, w.end));
-  return contiguousRuns(extents, (e) => CONTENT_ORIGINS.has(e.origin));
+  return contiguousRuns(extents, (e) => isContentOrigin(e.origin));
 }
 
 /** Maximal runs of address-contiguous extents that `keep` accepts; a rejected extent ends a run. */

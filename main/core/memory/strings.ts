@@ -3,7 +3,7 @@
  * address space: runs of printable ASCII (0x20-0x7e and tab) at least `min` long, or with `utf16` the same
  * characters as UTF-16LE code units (`strings -e l`).
  *
- * Only bytes the checkpoint gives are read (ranges.ts CONTENT_ORIGINS); untouched zero pages are skipped
+ * Only bytes the checkpoint gives are read (shared/byte-origins.ts CONTENT_ORIGINS); untouched zero pages are skipped
  * without reading; strings run on across page, run and VMA boundaries where addresses are contiguous.
  * A run longer than MAX_STRING is reported in MAX_STRING pieces, each at its own address.
  */

@@ -12,7 +12,7 @@
  */
 import type { Checkpoint } from '../model/checkpoint';
 import type { AddressSpace, ByteOrigin } from './address-space';
-import { DUMPED_ORIGINS } from './ranges';
+import { countOrigins } from '../../../shared/byte-origins';
 import type { Vma } from './vma';
 
 export interface MemorySizes {
@@ -45,12 +45,7 @@ export function spaceSizes(space: AddressSpace, comm = ''): MemorySizes {
     const size = Number(vma.end - vma.start);
     out[categoryOf(vma)] += size;
     out.total += size;
-    for (const e of space.extents(vma.start, vma.end)) {
-      const n = Number(e.end - e.start);
-      out.byOrigin[e.origin] = (out.byOrigin[e.origin] ?? 0) + n;
-      if (DUMPED_ORIGINS.has(e.origin)) out.present += n;
-      else if (e.origin.startsWith('missing-')) out.missing += n;
-    }
+    countOrigins(space.extents(vma.start, vma.end), out);
   }
   return out;
 }

@@ -246,8 +246,7 @@ export function processRows(cp: Checkpoint) {
 export function vmaRows(cp: Checkpoint, pid: number) {
   const space = cp.addressSpace(pid);
   return (space?.vmas ?? []).map((v) => {
-    let present = 0n;
-    if (space) for (const e of space.extents(v.start, v.end)) if (e.origin === 'pages' || e.origin === 'shmem' || e.origin === 'parent') present += e.end - e.start;
-    return { start: hex(v.start), end: hex(v.end), size: Number(v.end - v.start), perms: v.perms, kind: v.kind, offset: hex(v.pgoff), name: v.name, present: Number(present) };
+    const present = space ? space.vmaCounts(v).present : 0;
+    return { start: hex(v.start), end: hex(v.end), size: Number(v.end - v.start), perms: v.perms, kind: v.kind, offset: hex(v.pgoff), name: v.name, present };
   });
 }
