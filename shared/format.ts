@@ -40,11 +40,6 @@ export function hex(v: number | bigint): string {
   return '0x' + v.toString(16);
 }
 
-/** Fixed-width address for tables and hex views (16 hex digits for 64-bit). */
-export function hexPad(v: number | bigint, width = 16): string {
-  return v.toString(16).padStart(width, '0');
-}
-
 /** Parse `123` or `0x7b` (cli-conventions.md: numbers are decimal or 0x hex). */
 export function parseNumber(text: string): bigint | undefined {
   const t = text.trim().replace(/_/g, '');
@@ -153,6 +148,36 @@ export function jsonText(value: unknown, indent?: number): string {
   return JSON.stringify(jsonSafe(value), null, indent).replace(JSON_INVISIBLE, (ch) =>
     Array.from({ length: ch.length }, (_, i) => '\\u' + ch.charCodeAt(i).toString(16).padStart(4, '0')).join(''),
   );
+}
+
+/** Multi-line text (logs, files) made safe line by line: newlines and tabs kept, a CR before a newline dropped. */
+export function escapeLines(s: string): string {
+  return s
+    .split('\n')
+    .map((line) => line.replace(/\r$/, '').split('\t').map(escapeText).join('\t'))
+    .join('\n');
+}
+
+/** Two lowercase hex digits. */
+export function hexByte(b: number): string {
+  return (b < 16 ? '0' : '') + b.toString(16);
+}
+
+export function bytesToHex(bytes: Uint8Array, sep = ' '): string {
+  return Array.from(bytes, hexByte).join(sep);
+}
+
+/** Printable ASCII as itself, everything else as '.' (hex views). */
+export function bytesToAscii(bytes: Uint8Array): string {
+  let s = '';
+  for (const b of bytes) s += b >= 0x20 && b < 0x7f ? String.fromCharCode(b) : '.';
+  return s;
+}
+
+export function hexToBytes(hex: string): Uint8Array {
+  const out = new Uint8Array(hex.length >> 1);
+  for (let i = 0; i < out.length; i++) out[i] = parseInt(hex.substr(i * 2, 2), 16);
+  return out;
 }
 
 /** JSON-ready value: bigint -> number when exact, else decimal string (cli-conventions.md). */

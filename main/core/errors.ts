@@ -91,3 +91,14 @@ function definedOnly(loc: ErrorLocation): ErrorLocation {
 export function isKensaError(e: unknown): e is KensaError {
   return e instanceof KensaError;
 }
+
+/**
+ * A long operation (hashing, decompression, verification) stopped because its caller aborted it. Callers
+ * that turn per-file failures into problems must rethrow this one (test with instanceof, never the text).
+ */
+export class CancelledError extends KensaError {
+  constructor(message: string, location: ErrorLocation = {}) {
+    super('usage', message, location);
+    this.name = 'CancelledError';
+  }
+}

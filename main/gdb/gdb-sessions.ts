@@ -9,8 +9,6 @@
  *   host process down.
  */
 import { StringDecoder } from 'node:string_decoder';
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { KensaError } from '../core/errors';
 
 /** The part of node-pty's IPty the manager uses (so tests can hand in a fake). */
@@ -52,22 +50,6 @@ export function loadNodePty(): PtySpawner {
     );
     throw nodePtyError;
   }
-}
-
-/** A program on PATH (or an absolute path that exists), else undefined. */
-export function findOnPath(program: string, envPath = process.env.PATH ?? ''): string | undefined {
-  if (program.includes('/')) return fs.existsSync(program) ? program : undefined;
-  for (const dir of envPath.split(path.delimiter)) {
-    if (!dir) continue;
-    const candidate = path.join(dir, program);
-    try {
-      fs.accessSync(candidate, fs.constants.X_OK);
-      if (fs.statSync(candidate).isFile()) return candidate;
-    } catch {
-      /* not here */
-    }
-  }
-  return undefined;
 }
 
 /** The environment gdb runs with: nothing from the host but what a terminal program needs. */

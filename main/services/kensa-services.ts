@@ -23,14 +23,16 @@ import { DUMP_STATISTICS, formatDumpStat } from '../../shared/dump-stats';
 import { Checkpoint, type CheckpointOpenOptions } from '../core/model/checkpoint';
 import { AddressSpace } from '../core/memory/address-space';
 import type { Vma } from '../core/memory/vma';
-import { sha256File } from '../core/archive/decompress';
+import { sha256File } from '../core/io/hash';
+import { listFolder } from '../core/evidence/hash';
 import { resolveCacheDir, ensureDir } from '../core/cache';
 import { KensaError } from '../core/errors';
-import { ok, fail, attempt, obj, int, optInt, str, optStr, bool, address, hex64, RequestError, CancelledError } from './results';
+import { ok, fail, attempt, obj, int, optInt, str, optStr, bool, address, hex64, RequestError } from './results';
+import { CancelledError } from '../core/errors';
 import { TaskRegistry } from './tasks';
 import { threadInfo } from './registers';
 import { pythonLocalsInfo, pythonStacksInfo } from './python-stacks';
-import { searchMemory } from '../core/memory/search';
+import { searchHitInfo, searchMemory } from '../core/memory/search';
 import { yaraScan } from './yara';
 import { openRootfs, type Rootfs } from '../core/rootfs/rootfs';
 import { writeCore } from '../core/elfcore/write-core';
@@ -50,8 +52,6 @@ export const MAX_READ_BYTES = 1024 * 1024;
 export const MAX_LOG_BYTES = 4 * 1024 * 1024;
 const DEFAULT_FILE_READ = 64 * 1024;
 const MAX_VMA_RUNS = 256;
-/** Most files hashed in an evidence folder (a bare image folder holds a few dozen). */
-const MAX_FOLDER_FILES = 100_000;
 
 
 
@@ -208,7 +208,7 @@ export class KensaServices implements KensaApi {
           },
         });
         const cancelled = new Promise<never>((_resolve, reject) => {
-          const onAbort = (): void => reject(new CancelledError(`opening ${file}`));
+          const onAbort = (): void => reject(new CancelledError(`opening ${file} was cancelled`));
           if (task.signal.aborted) onAbort();
           else task.signal.addEventListener('abort', onAbort, { once: true });
         });
@@ -226,7 +226,7 @@ export class KensaServices implements KensaApi {
       if (generation !== this.generation) {
         opened.cp.close();
         opened.rootfs?.close();
-        throw new CancelledError(`opening ${file} (another archive was opened meanwhile)`);
+        throw new CancelledError(`opening ${file} (another archive was opened meanwhile) was cancelled`);
       }
       this.closeCurrent();
       const { cp, rootfs } = opened;
@@ -321,21 +321,28 @@ export class KensaServices implements KensaApi {
         if (!st.isDirectory()) {
           const known = s.hashes.find((h) => h.path === source);
           if (known) return [known];
-          const sha256 = await sha256File(source, (done, total) => {
-            task.progress(done, total, 'hashing');
-            task.check();
+          const { sha256 } = await sha256File(source, {
+            onProgress: (done, total) => {
+              task.progress(done, total, 'hashing');
+              task.check();
+            },
           });
           return [{ path: source, size: st.size, sha256 }];
         }
-        const files = listFiles(source);
+        // The files a case records for the folder, in the same order (path bytes), symlinks not followed.
+        const files = listFolder(source)
+          .filter((e) => e.kind === 'file')
+          .map((e) => ({ path: path.join(source, e.rel), size: e.size ?? 0 }));
         const total = files.reduce((n, f) => n + f.size, 0);
         let base = 0;
         const out: EvidenceHash[] = [];
         for (const f of files) {
           task.check();
-          const sha256 = await sha256File(f.path, (done) => {
-            task.progress(base + done, total, 'hashing');
-            task.check();
+          const { sha256 } = await sha256File(f.path, {
+            onProgress: (done) => {
+              task.progress(base + done, total, 'hashing');
+              task.check();
+            },
           });
           base += f.size;
           out.push({ path: f.path, size: f.size, sha256 });
@@ -451,16 +458,7 @@ export class KensaServices implements KensaApi {
       const truncated = hits.length > maxHits;
       this.logToCase('search', { pattern, ...(pids ? { pids } : {}), ...(vma ? { vma } : {}), hits: Math.min(hits.length, maxHits), truncated });
       return ok({
-        hits: hits.slice(0, maxHits).map((h) => ({
-          pid: h.pid,
-          address: hex64(h.address),
-          length: h.length,
-          vma: { start: hex64(h.vma.start), end: hex64(h.vma.end), perms: h.vma.perms, name: h.vma.name, kind: h.vma.kind },
-          origin: h.origin,
-          match: h.match.toString('hex'),
-          before: h.before.toString('hex'),
-          after: h.after.toString('hex'),
-        })),
+        hits: hits.slice(0, maxHits).map(searchHitInfo),
         truncated,
         scanned,
       });
@@ -798,22 +796,6 @@ export class KensaServices implements KensaApi {
 
 // -------------------------------------------------------------------------------------------------
 
-function listFiles(root: string): { path: string; size: number }[] {
-  const out: { path: string; size: number }[] = [];
-  const walk = (dir: string, depth: number): void => {
-    if (depth > 32) return;
-    for (const d of fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
-      const p = path.join(dir, d.name);
-      if (d.isDirectory()) walk(p, depth + 1);
-      else if (d.isFile()) {
-        if (out.length >= MAX_FOLDER_FILES) throw new KensaError('limit', `evidence folder holds more than ${MAX_FOLDER_FILES} files`, { source: root });
-        out.push({ path: p, size: fs.statSync(p).size });
-      }
-    }
-  };
-  walk(root, 0);
-  return out;
-}
 
 /** A VMA with its bytes by origin and a map of runs (merged into at most MAX_VMA_RUNS buckets). */
 export function vmaInfo(space: AddressSpace, v: Vma): VmaInfo {

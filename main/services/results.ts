@@ -4,19 +4,12 @@
  * (a bug in Kensa), with its message but never its stack.
  */
 import type { ApiError, Result } from '../../shared/api/contract';
-import { KensaError } from '../core/errors';
+import { CancelledError, KensaError } from '../core/errors';
 
 export function ok<T>(value: T): Result<T> {
   return { ok: true, value };
 }
 
-/** Thrown by long work when its task was cancelled. */
-export class CancelledError extends KensaError {
-  constructor(what = 'the task') {
-    super('usage', `${what} was cancelled`);
-    this.name = 'CancelledError';
-  }
-}
 
 /** A bad request from the client (wrong type, out of range): a 'usage' error naming the field. */
 export class RequestError extends KensaError {

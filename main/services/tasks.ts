@@ -4,7 +4,7 @@
  * one), and `cancel({ taskId })` aborts it.
  */
 import type { ProgressEvent } from '../../shared/api/contract';
-import { CancelledError } from './results';
+import { CancelledError } from '../core/errors';
 
 export const PROGRESS_INTERVAL_MS = 100;
 
@@ -26,7 +26,7 @@ export class TaskRegistry {
   /** Run `work` as task `taskId` (a fresh id when the caller gave none). */
   async run<T>(taskId: string | undefined, what: string, work: (task: Task) => Promise<T>): Promise<T> {
     const id = taskId ?? `task-${++this.anonymous}`;
-    if (this.running.has(id)) throw new CancelledError(`a task with id ${JSON.stringify(id)} is already running; ${what}`);
+    if (this.running.has(id)) throw new CancelledError(`a task with id ${JSON.stringify(id)} is already running; ${what} was cancelled`);
     const controller = new AbortController();
     this.running.set(id, controller);
     let last = 0;
@@ -43,7 +43,7 @@ export class TaskRegistry {
         this.emit({ taskId: id, phase, done, total });
       },
       check: () => {
-        if (controller.signal.aborted) throw new CancelledError(what);
+        if (controller.signal.aborted) throw new CancelledError(`${what} was cancelled`);
       },
     };
     try {
@@ -51,7 +51,7 @@ export class TaskRegistry {
       task.check();
       return value;
     } catch (e) {
-      if (controller.signal.aborted) throw new CancelledError(what);
+      if (controller.signal.aborted) throw new CancelledError(`${what} was cancelled`);
       throw e;
     } finally {
       this.running.delete(id);

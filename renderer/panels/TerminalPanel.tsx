@@ -6,7 +6,8 @@ import { useKensa, useKensaShallow } from '../stores/hooks';
 import { useTerminalBus } from '../terminal/context';
 import { PanelTitle } from '../components/PanelTitle';
 import { ErrorMessage } from '../components/ErrorMessage';
-import { copyText, visible } from '../util/text';
+import { visible } from '../util/text';
+import { copyText } from '../util/clipboard';
 
 /** One gdb session: xterm.js on the host's pty. Bytes go bus -> xterm, keys xterm -> gdbInput; never React state. */
 function TerminalView({ sessionId, active }: { sessionId: string; active: boolean }) {

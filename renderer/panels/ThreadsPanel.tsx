@@ -6,7 +6,8 @@ import { PanelTitle } from '../components/PanelTitle';
 import { KeyValue } from '../components/KeyValue';
 import { NoteButton } from '../components/NoteButton';
 import { Problems } from '../components/Problems';
-import { copyText, visible } from '../util/text';
+import { visible } from '../util/text';
+import { copyText } from '../util/clipboard';
 import { PythonStack } from './PythonStack';
 
 function registersText(t: ThreadInfo): string {

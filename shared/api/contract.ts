@@ -304,8 +304,11 @@ export interface SearchHitInfo {
   pid: number;
   address: Hex64;
   length: number;
-  vma: { start: Hex64; end: Hex64; perms: string; name: string; kind: string };
+  vma: { start: Hex64; end: Hex64; perms: string; name: string; kind: string; offset: Hex64 };
+  /** Where the first matched byte came from, and the file holding it with its offset there when it is in one. */
   origin: ByteOriginName;
+  member?: string;
+  memberOffset?: number;
   /** Lowercase hex of the matched bytes and their context. */
   match: string;
   before: string;

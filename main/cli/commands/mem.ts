@@ -18,7 +18,7 @@ import { finish, openCheckpoint, openRootfsOption, onePid, PID_OPTIONS, pidsOpti
 import type { Checkpoint } from '../../core/model/checkpoint';
 import type { Rootfs } from '../../core/rootfs/rootfs';
 import { memorySummary, type MemorySizes } from '../../core/memory/summary';
-import { searchMemory, type SearchHit, type SearchPattern } from '../../core/memory/search';
+import { searchHitInfo, searchMemory, type SearchHit, type SearchPattern } from '../../core/memory/search';
 import { compilePattern } from '../../core/memory/pattern';
 import type { AddressSpace, ByteOrigin, Extent } from '../../core/memory/address-space';
 import { countOrigins, isContentOrigin } from '../../../shared/byte-origins';
@@ -325,20 +325,22 @@ export function patternFrom(ctx: CommandContext): SearchPattern | undefined {
   return { regex: value, ignoreCase };
 }
 
+/** `--json` of a hit: the contract's SearchHitInfo (searchHitInfo) in the CLI's snake_case, plus the matched text. */
 export function hitJson(h: SearchHit) {
+  const i = searchHitInfo(h);
   return {
-    pid: h.pid,
-    address: hex(h.address),
-    length: h.length,
-    vma: { start: hex(h.vma.start), end: hex(h.vma.end), perms: h.vma.perms, kind: h.vma.kind, offset: hex(h.vma.pgoff) },
-    backing: h.vma.name,
-    origin: h.origin,
-    ...(h.member !== undefined ? { member: h.member } : {}),
-    ...(h.memberOffset !== undefined ? { member_offset: h.memberOffset } : {}),
-    match: h.match.toString('hex'),
+    pid: i.pid,
+    address: i.address,
+    length: i.length,
+    vma: { start: i.vma.start, end: i.vma.end, perms: i.vma.perms, kind: i.vma.kind, offset: i.vma.offset },
+    backing: i.vma.name,
+    origin: i.origin,
+    ...(i.member !== undefined ? { member: i.member } : {}),
+    ...(i.memberOffset !== undefined ? { member_offset: i.memberOffset } : {}),
+    match: i.match,
     text: h.match.toString('latin1'),
-    before: h.before.toString('hex'),
-    after: h.after.toString('hex'),
+    before: i.before,
+    after: i.after,
   };
 }
 

@@ -13,7 +13,8 @@ import * as zlib from 'node:zlib';
 import * as crypto from 'node:crypto';
 import { Readable, Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { FormatError, KensaError, LimitError } from '../errors';
+import { CancelledError, FormatError, KensaError, LimitError } from '../errors';
+import { sha256File } from '../io/hash';
 import { ensureDir } from '../cache';
 import { openReadOnly } from '../io/byte-source';
 import { createExclusive, moveIntoPlace, replaceFile, tempBeside } from '../io/output';
@@ -45,8 +46,8 @@ export const DEFAULT_DECOMPRESS_LIMITS: DecompressLimits = {
   zstdWindowLogMax: 27,
 };
 
-function cancelled(file: string): KensaError {
-  return new KensaError('usage', 'decompression cancelled', { source: file });
+function cancelled(file: string): CancelledError {
+  return new CancelledError('decompression cancelled', { source: file });
 }
 
 /** A read stream over evidence: read-only, without touching atime where allowed. */
@@ -55,24 +56,6 @@ function evidenceStream(file: string): fs.ReadStream {
 }
 
 export type ProgressFn = (doneBytes: number, totalBytes: number, phase: string) => void;
-
-/** SHA-256 (hex) of a file, streamed. */
-export async function sha256File(file: string, onProgress?: ProgressFn, signal?: AbortSignal): Promise<string> {
-  const hash = crypto.createHash('sha256');
-  const total = fs.statSync(file).size;
-  let done = 0;
-  const stream = evidenceStream(file);
-  for await (const chunk of stream) {
-    if (signal?.aborted) {
-      stream.destroy();
-      throw cancelled(file);
-    }
-    hash.update(chunk as Buffer);
-    done += (chunk as Buffer).length;
-    onProgress?.(done, total, 'hashing');
-  }
-  return hash.digest('hex');
-}
 
 type Stage = Transform | ((source: AsyncIterable<Buffer>) => AsyncGenerator<Buffer>);
 
@@ -189,7 +172,7 @@ export async function decompressToCache(
     /* not memoised yet */
   }
   if (!/^[0-9a-f]{64}$/.test(sha)) {
-    sha = await sha256File(file, onProgress, signal);
+    sha = (await sha256File(file, { onProgress: onProgress && ((done, total) => onProgress(done, total, 'hashing')), signal })).sha256;
     replaceFile(memo, sha + '\n');
   }
   const tarPath = path.join(dir, `${sha}.tar`);

@@ -35,11 +35,14 @@ function hostArch(): string {
   return process.arch === 'x64' ? 'x86_64' : process.arch === 'arm64' ? 'aarch64' : process.arch;
 }
 
-/** An executable named `name` on PATH (as execvp would find it), or undefined. */
+/**
+ * The one program lookup (gdb, gdb-multiarch; the workstation's terminal too): an executable regular file
+ * named `name` on PATH, as execvp would find it, or `name` itself when it is a path; else undefined.
+ */
 export function findOnPath(name: string, envPath = process.env.PATH ?? ''): string | undefined {
-  for (const dir of envPath.split(path.delimiter)) {
-    if (!dir) continue;
-    const candidate = path.join(dir, name);
+  for (const dir of name.includes('/') ? [''] : envPath.split(path.delimiter)) {
+    if (!dir && !name.includes('/')) continue;
+    const candidate = dir ? path.join(dir, name) : name;
     try {
       const st = fs.statSync(candidate);
       if (st.isFile()) {

@@ -18,8 +18,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as os from 'node:os';
 import * as crypto from 'node:crypto';
-import { KensaError } from '../errors';
-import { hashFile, hashFolder, sha256FileSync, sha256File, type FolderFileDigest, type HashProgress } from './hash';
+import { CancelledError, KensaError } from '../errors';
+import { hashFolder, type FolderFileDigest } from './hash';
+import { hashFile, sha256FileSync, sha256File, type HashProgress } from '../io/hash';
 import { appendEntry, canonicalJson, readChain, type CustodyEntry } from './custody';
 import { toolString } from './version';
 import { Checkpoint, type CheckpointOpenOptions } from '../model/checkpoint';
@@ -613,7 +614,7 @@ export class EvidenceCase {
           if (item.problems.length === 0 && d.sha256 !== ev.sha256) item.problems.push(`${name}: SHA-256 of the file manifest changed: recorded ${ev.sha256}, now ${d.sha256}`);
         }
       } catch (e) {
-        if (e instanceof KensaError && e.message === 'hashing cancelled') throw e;
+        if (e instanceof CancelledError) throw e;
         item.problems.push(`${name}: missing or unreadable (${e instanceof KensaError ? e.message : (e as NodeJS.ErrnoException).code ?? String(e)})`);
       }
       before += ev.size;
@@ -638,6 +639,7 @@ export class EvidenceCase {
           if (h.size !== d.size) item.problems.push(`${name}: size changed: recorded ${d.size} bytes, now ${h.size}`);
           if (h.sha256 !== d.sha256) item.problems.push(`${name}: SHA-256 changed: recorded ${d.sha256}, now ${h.sha256}`);
         } catch (e) {
+          if (e instanceof CancelledError) throw e;
           item.problems.push(`${name}: missing or unreadable (${e instanceof KensaError ? e.message : String(e)})`);
         }
       }

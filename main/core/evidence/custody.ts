@@ -23,7 +23,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { KensaError } from '../errors';
 import { openAppend, replaceFile, tryCreateExclusive } from '../io/output';
-import { sha256Hex } from './hash';
+import { sha256Hex } from '../io/hash';
 import { jsonSafe } from '../../../shared/format';
 
 export const CUSTODY_FILE = 'custody.jsonl';

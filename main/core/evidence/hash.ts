@@ -1,10 +1,5 @@
 /**
- * Hashing for evidence and derived files.
- *
- * Evidence is read once, read-only, and both digests (SHA-256 and SHA-512) are fed from the same chunk so
- * the file is streamed a single time. The file is opened O_RDONLY | O_NOATIME where the kernel allows it
- * (O_NOATIME needs ownership or CAP_FOWNER; EPERM falls back to O_RDONLY), so hashing does not even move
- * the access time. Nothing here ever opens evidence for writing.
+ * Folder digests for evidence (files are hashed by io/hash.ts, the one file hasher).
  *
  * A folder (an unpacked archive or bare CRIU images) is hashed file by file; its digest is the digest of
  * a manifest with one line per regular file, `<hex digest>  <relative path>\n`, sorted by path bytes: the
@@ -15,15 +10,7 @@ import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { KensaError, LimitError } from '../errors';
-import { openReadOnly } from '../io/byte-source';
-
-export interface Digests {
-  size: number;
-  sha256: string;
-  sha512: string;
-}
-
-export type HashProgress = (doneBytes: number, totalBytes: number) => void;
+import { hashFile, sha256Hex, type Digests, type HashProgress } from '../io/hash';
 
 export interface FolderFileDigest extends Digests {
   /** Path relative to the folder, `/`-separated. */
@@ -37,72 +24,12 @@ export interface FolderDigest extends Digests {
   others: { path: string; type: string }[];
 }
 
-/** Chunk size for streaming reads: large enough to amortise the syscalls, small enough to stay cheap. */
-const CHUNK = 1 << 20;
 /** Refuse to walk folders deeper or larger than this (a case should never hash a whole file system). */
 const MAX_FOLDER_DEPTH = 64;
 const MAX_FOLDER_FILES = 1_000_000;
 
 function ioError(file: string, e: unknown): KensaError {
   return new KensaError('io', `cannot read: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, { source: file });
-}
-
-function abortError(file: string): KensaError {
-  return new KensaError('usage', 'hashing cancelled', { source: file });
-}
-
-/** SHA-256 and SHA-512 of one file in one streaming pass (async reads; the event loop stays free). */
-export async function hashFile(file: string, opts: { onProgress?: HashProgress; signal?: AbortSignal } = {}): Promise<Digests> {
-  const fd = openReadOnly(file);
-  try {
-    const total = fs.fstatSync(fd).size;
-    const h256 = crypto.createHash('sha256');
-    const h512 = crypto.createHash('sha512');
-    const buf = Buffer.allocUnsafe(CHUNK);
-    let done = 0;
-    for (;;) {
-      if (opts.signal?.aborted) throw abortError(file);
-      const n = await new Promise<number>((resolve, reject) => fs.read(fd, buf, 0, CHUNK, done, (err, bytes) => (err ? reject(ioError(file, err)) : resolve(bytes))));
-      if (n === 0) break;
-      const chunk = buf.subarray(0, n);
-      h256.update(chunk);
-      h512.update(chunk);
-      done += n;
-      opts.onProgress?.(done, total);
-    }
-    return { size: done, sha256: h256.digest('hex'), sha512: h512.digest('hex') };
-  } finally {
-    fs.closeSync(fd);
-  }
-}
-
-/** SHA-256 (and size) of one file, synchronously: for derived files the caller just wrote. */
-export function sha256FileSync(file: string): { size: number; sha256: string } {
-  const fd = openReadOnly(file);
-  try {
-    const h = crypto.createHash('sha256');
-    const buf = Buffer.allocUnsafe(CHUNK);
-    let done = 0;
-    for (;;) {
-      const n = fs.readSync(fd, buf, 0, CHUNK, done);
-      if (n === 0) break;
-      h.update(buf.subarray(0, n));
-      done += n;
-    }
-    return { size: done, sha256: h.digest('hex') };
-  } finally {
-    fs.closeSync(fd);
-  }
-}
-
-/** SHA-256 (and size) of one file, streamed asynchronously. */
-export async function sha256File(file: string, opts: { onProgress?: HashProgress; signal?: AbortSignal } = {}): Promise<{ size: number; sha256: string }> {
-  const d = await hashFile(file, opts);
-  return { size: d.size, sha256: d.sha256 };
-}
-
-export function sha256Hex(data: string | Buffer): string {
-  return crypto.createHash('sha256').update(data).digest('hex');
 }
 
 /** Compare path strings by their UTF-8 bytes (what `LC_ALL=C sort` does). */

@@ -11,7 +11,7 @@ import { Checkpoint } from '../model/checkpoint';
 import { showSummary, type ShowSummary } from '../model/summary';
 import { KensaError } from '../errors';
 import { ABSENT, hex } from '../../../shared/format';
-import { sha256Hex } from './hash';
+import { sha256Hex } from '../io/hash';
 import { describeTarget, PYTHON_FRAME_CAPTURE, type CaseInfo, type DerivedRecord, type EvidenceCase, type EvidenceRecord, type NoteRecord } from './case';
 import type { CustodyEntry } from './custody';
 import { toolString } from './version';

@@ -21,6 +21,8 @@ import type { AddressSpace, ByteOrigin, Extent } from './address-space';
 import { isFileMapping, isSharedMapping, type Vma } from './vma';
 import { compilePattern, REGEX_LOOKBEHIND, type CompiledPattern, type SearchPattern } from './pattern';
 import { contentRanges, extentIndex, fillFromExtents, isPlainZero, type ContentRange, type Window } from './ranges';
+import { hex } from '../../../shared/format';
+import type { SearchHitInfo } from '../../../shared/api/contract';
 
 export type { SearchPattern } from './pattern';
 export { compilePattern } from './pattern';
@@ -412,4 +414,20 @@ async function runSearch(
   }
   o.onProgress?.(o.total, o.total);
   return hits;
+}
+
+/** A hit as the API contract carries it (the services and, through hitJson, `kensa mem --search --json`). */
+export function searchHitInfo(h: SearchHit): SearchHitInfo {
+  return {
+    pid: h.pid,
+    address: hex(h.address),
+    length: h.length,
+    vma: { start: hex(h.vma.start), end: hex(h.vma.end), perms: h.vma.perms, name: h.vma.name, kind: h.vma.kind, offset: hex(h.vma.pgoff) },
+    origin: h.origin,
+    ...(h.member !== undefined ? { member: h.member } : {}),
+    ...(h.memberOffset !== undefined ? { memberOffset: h.memberOffset } : {}),
+    match: h.match.toString('hex'),
+    before: h.before.toString('hex'),
+    after: h.after.toString('hex'),
+  };
 }

@@ -5,7 +5,8 @@
  * memory is therefore never trusted: reading through it either gives the real bytes or a fault naming the
  * address, and the walker turns a fault into a partial stack plus a warning.
  */
-import { KNOWN_ORIGINS, type AddressSpace } from '../memory/address-space';
+import type { AddressSpace } from '../memory/address-space';
+import { isContentOrigin } from '../../../shared/byte-origins';
 
 export class MemoryFault extends Error {
   constructor(
@@ -38,7 +39,7 @@ export class RemoteMemory {
     if (p !== undefined) return p;
     if (this.pages.size >= MAX_CACHED_PAGES) this.pages.clear();
     const { data, extents } = this.space.read(base, Number(this.pageSize));
-    p = extents.every((e) => KNOWN_ORIGINS.has(e.origin)) ? data : null;
+    p = extents.every((e) => isContentOrigin(e.origin)) ? data : null;
     this.pages.set(base, p);
     return p;
   }

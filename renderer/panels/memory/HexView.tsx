@@ -8,7 +8,8 @@ import { parseAddress } from '../../stores/slices/util';
 import { NoteButton } from '../../components/NoteButton';
 import { ErrorMessage } from '../../components/ErrorMessage';
 import type { ApiError } from '../../../shared/api/contract';
-import { bytesToAscii, bytesToHex, copyText, formatBytes, hexByte, visible } from '../../util/text';
+import { bytesToAscii, bytesToHex, formatBytes, hexByte, visible } from '../../util/text';
+import { copyText } from '../../util/clipboard';
 import { Legend } from './VmaMap';
 
 const ROW_BYTES = 16;

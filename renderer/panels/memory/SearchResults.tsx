@@ -52,7 +52,10 @@ export function SearchResults() {
                 <td className="mono">
                   {h.vma.perms} {visible(h.vma.name) || `[${h.vma.kind}]`}
                 </td>
-                <td>{h.origin}</td>
+                <td title={h.member !== undefined ? `${h.member}${h.memberOffset !== undefined ? ` at offset ${h.memberOffset}` : ''}` : undefined}>
+                  {h.origin}
+                  {h.member !== undefined ? <div className="muted">{visible(h.member)}{h.memberOffset !== undefined ? ` @ 0x${h.memberOffset.toString(16)}` : ''}</div> : null}
+                </td>
                 <td className="mono">
                   <span className="muted">{bytesToAscii(hexToBytes(h.before))}</span>
                   <mark>{bytesToAscii(hexToBytes(h.match))}</mark>

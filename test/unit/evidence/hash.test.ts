@@ -10,7 +10,9 @@ import * as path from 'node:path';
 import * as crypto from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import { fixture, tempDir } from '../../helpers';
-import { hashFile, hashFolder, sha256FileSync, folderManifest, compareBytes } from '../../../main/core/evidence/hash';
+import { hashFolder, folderManifest, compareBytes } from '../../../main/core/evidence/hash';
+import { hashFile, sha256FileSync } from '../../../main/core/io/hash';
+import { CancelledError, KensaError } from '../../../main/core/errors';
 
 function coreutils(tool: 'sha256sum' | 'sha512sum', file: string): string {
   return execFileSync(tool, ['--', file], { encoding: 'utf8' }).split(' ')[0];
@@ -44,7 +46,7 @@ test('an aborted hash stops with a typed error', async () => {
   const f = fixture('crio-counter').input;
   const ac = new AbortController();
   ac.abort();
-  await assert.rejects(hashFile(f, { signal: ac.signal }), (e: Error) => e.name === 'KensaError' && /cancelled/.test(e.message));
+  await assert.rejects(hashFile(f, { signal: ac.signal }), (e: Error) => e instanceof CancelledError && e instanceof KensaError && /cancelled/.test(e.message));
 });
 
 test('folder digest = digest of the sorted sha256sum manifest (criu-dir images), per-file digests too', async () => {

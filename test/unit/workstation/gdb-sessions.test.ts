@@ -4,7 +4,8 @@
  */
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { GdbSessionManager, cleanEnvironment, findOnPath, type PtyProcess, type PtySpawner } from '../../../main/gdb/gdb-sessions';
+import { GdbSessionManager, cleanEnvironment, type PtyProcess, type PtySpawner } from '../../../main/gdb/gdb-sessions';
+import { findOnPath } from '../../../main/core/elfcore/gdb-launch';
 import { KensaServices } from '../../../main/services/kensa-services';
 import { KensaError } from '../../../main/core/errors';
 import { TEST_CACHE, fixture } from '../../helpers';
