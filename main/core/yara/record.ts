@@ -4,7 +4,7 @@
  * (`kensa yara --case`) and the workstation write the same entry; the report's YARA section reads it back
  * (main/core/evidence/report-yara.ts).
  */
-import { sha256Hex } from '../evidence/hash';
+import { sha256Hex } from '../io/hash';
 import type { RuleSource } from './engine';
 import type { YaraMatch, YaraScanResult } from './scan';
 

@@ -53,7 +53,7 @@ export interface YaraMatch {
   /** The address of the first matched byte (the offset in the file for --files). */
   address: bigint;
   length: number;
-  /** Where the first matched byte comes from (ranges.ts CONTENT_ORIGINS; `file` for --files). */
+  /** Where the first matched byte comes from (shared/byte-origins.ts CONTENT_ORIGINS; `file` for --files). */
   origin: ByteOrigin | 'file';
   /** The file holding it and the offset there (as in `kensa mem --search`). */
   member?: string;
