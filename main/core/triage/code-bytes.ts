@@ -3,7 +3,7 @@
  * library placed in memory), machine code, or nothing (zeros / not in the checkpoint).
  */
 import type { AddressSpace } from '../memory/address-space';
-import { KNOWN_ORIGINS } from '../memory/address-space';
+import { isContentOrigin } from '../../../shared/byte-origins';
 import type { Vma } from '../memory/vma';
 import type { EvidencePointer } from '../../../shared/api/contract';
 import { hex } from './finding';
@@ -43,7 +43,7 @@ export function codeHead(space: AddressSpace, vma: Vma, n = 64): CodeHead {
   const len = Number(vma.end - vma.start < BigInt(n) ? vma.end - vma.start : BigInt(n));
   const { data, extents } = space.read(vma.start, len);
   const first = extents[0];
-  const known = first !== undefined && KNOWN_ORIGINS.has(first.origin) && first.origin !== 'not-dumped';
+  const known = first !== undefined && isContentOrigin(first.origin);
   const head: CodeHead = {
     bytes: data,
     known,

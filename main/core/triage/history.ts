@@ -10,7 +10,7 @@ import { finding, hex } from './finding';
 import type { RuleFamily } from './rule';
 import type { ProcFacts, TriageContext } from './context';
 import type { EvidencePointer } from '../../../shared/api/contract';
-import { KNOWN_ORIGINS } from '../memory/address-space';
+import { isContentOrigin } from '../../../shared/byte-origins';
 
 const FAMILY = 'history';
 /** Commands listed per shell. */
@@ -38,7 +38,7 @@ function recover(ctx: TriageContext, p: ProcFacts, stamps: Map<bigint, number>):
       const len = Number(v.end - at < BigInt(CHUNK) ? v.end - at : BigInt(CHUNK));
       budget -= len;
       const { data, extents } = space.read(at, len);
-      if (!extents.some((e) => KNOWN_ORIGINS.has(e.origin) && e.src)) continue;
+      if (!extents.some((e) => isContentOrigin(e.origin) && e.src)) continue;
       // HIST_ENTRY fields are pointer-aligned (8 bytes on 64-bit targets).
       for (let off = 8; off + 8 <= data.length; off += 8) {
         const ptr = data.readBigUInt64LE(off);
