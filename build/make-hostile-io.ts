@@ -35,7 +35,21 @@ export function auxvBombImage(mm: Buffer, count: number): Buffer {
   return Buffer.concat([head, mm.subarray(12, 12 + size), run, mm.subarray(12 + size)]);
 }
 
-export const HOSTILE_IO_NAMES = ['auxv-bomb.tar.gz'] as const;
+export const HOSTILE_IO_NAMES = [
+  'auxv-bomb.tar.gz',
+  'gzip-trailing.tar.gz',
+  'gzip-two-members.tar.gz',
+  'gzip-bad-crc.tar.gz',
+  'gzip-cut.tar.gz',
+  'zstd-trailing.tar.zst',
+] as const;
+
+/** Deterministic non-zero filler (not a gzip or zstd magic). */
+function garbage(n: number): Buffer {
+  const b = Buffer.alloc(n);
+  for (let i = 0; i < n; i++) b[i] = 0x41 + ((i * 7) % 26);
+  return b;
+}
 
 export function makeHostileIo(outDir: string): string[] {
   fs.mkdirSync(outDir, { recursive: true });
@@ -51,6 +65,22 @@ export function makeHostileIo(outDir: string): string[] {
   // limit's 64 MiB floor; decoded naively, 40 Mi BigInts exhaust the heap.
   const bomb = auxvBombImage(member('checkpoint/mm-6.img'), 40 * 1024 * 1024);
   write('auxv-bomb.tar.gz', zlib.gzipSync(tar(replace(base, 'checkpoint/mm-6.img', bomb)), { level: 9 }));
+
+  // 2. Silent truncation: a complete gzip stream then 3000 bytes that are no gzip member; two members (a
+  // valid gzip file, RFC 1952 §2.2); a member whose CRC-32 was altered; a member cut 5000 bytes short; a
+  // complete zstd stream then bytes that start no frame.
+  const whole = tar(base);
+  const gz = zlib.gzipSync(whole, { level: 9 });
+  write('gzip-trailing.tar.gz', Buffer.concat([gz, garbage(3000)]));
+  const half = 512 * Math.floor(whole.length / 1024);
+  write('gzip-two-members.tar.gz', Buffer.concat([zlib.gzipSync(whole.subarray(0, half)), zlib.gzipSync(whole.subarray(half))]));
+  const badCrc = Buffer.from(gz);
+  badCrc[badCrc.length - 8] ^= 0xff; // the trailer is CRC-32 then ISIZE, both little-endian (§2.3.1)
+  write('gzip-bad-crc.tar.gz', badCrc);
+  write('gzip-cut.tar.gz', gz.subarray(0, gz.length - 5000));
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { Compressor } = require('zstd-napi') as typeof import('zstd-napi');
+  write('zstd-trailing.tar.zst', Buffer.concat([new Compressor().compress(whole), garbage(17)]));
   return written;
 }
 

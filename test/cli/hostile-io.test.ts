@@ -12,6 +12,7 @@ import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { KENSA_BIN, LOCAL_FIXTURES, tempDir } from '../helpers';
 import { makeHostileIo } from '../../build/make-hostile-io';
+import { readBase, tar } from '../../build/make-hostile';
 
 const WORK = tempDir('kensa-hostile-io-');
 let made: string | undefined;
@@ -236,4 +237,60 @@ test('core --out over a planted link at core.PID replaces the link, never writes
   assert.equal(fs.readFileSync(victim, 'utf8'), 'precious\n', 'the link target is untouched');
   assert.ok(fs.lstatSync(path.join(out, 'core.1')).isFile(), 'core.1 is the new core, a regular file');
   assert.deepEqual(fs.readdirSync(out).sort(), ['core.1'], 'no partial file left');
+});
+
+/** The tar every compressed case of make-hostile-io.ts holds. */
+function wholeTar(): Buffer {
+  return tar(readBase());
+}
+
+/** The decompressed tar the cache holds after opening a compressed archive with `cache` (exactly one). */
+function cachedTar(cache: string): Buffer {
+  const dir = path.join(cache, 'archives');
+  const tars = fs.readdirSync(dir).filter((n) => n.endsWith('.tar'));
+  assert.equal(tars.length, 1, tars.join(' '));
+  return fs.readFileSync(path.join(dir, tars[0]!));
+}
+
+test('a complete gzip or zstd stream followed by other bytes gives the whole archive and a warning, never a cut', () => {
+  for (const [name, kind, bytes] of [['gzip-trailing.tar.gz', 'gzip', 3000], ['zstd-trailing.tar.zst', 'zstd', 17]] as const) {
+    const cache = path.join(WORK, `cache-${++caches}`);
+    for (let open = 0; open < 2; open++) {
+      // the second open reuses the cache and must say the same
+      const r = bounded(['ls', input(name)], { cache });
+      assertEndsBounded(r, name);
+      assert.equal(r.status, 0, `${name}: complete, so exit 0\n${r.stderr}`);
+      assert.deepEqual(r.lines, [`kensa: warning: ${input(name)}: ${bytes} byte(s) of data after the end of the ${kind} stream (at compressed offset ${fs.statSync(input(name)).size - bytes}) ignored; the archive before them is complete`]);
+    }
+    assert.ok(cachedTar(cache).equals(wholeTar()), `${name}: every byte of the archive, as gzip -d / zstd -d give it`);
+  }
+});
+
+test('gzip members read one after another; a bad CRC or a cut member is a partial result (exit 3) naming the offset', () => {
+  const two = path.join(WORK, `cache-${++caches}`);
+  const r = bounded(['ls', input('gzip-two-members.tar.gz')], { cache: two });
+  assert.equal(r.status, 0, r.stderr);
+  assert.deepEqual(r.lines, []);
+  assert.ok(cachedTar(two).equals(wholeTar()));
+
+  const crc = bounded(['ls', input('gzip-bad-crc.tar.gz')]);
+  assertEndsBounded(crc, 'bad crc');
+  assert.equal(crc.status, 3, crc.stderr);
+  assert.match(crc.lines[0]!, /gzip-bad-crc\.tar\.gz: gzip stream ends or breaks after \d+ decompressed bytes \(gzip member 1 fails its CRC-32 check \(the data is corrupt\), compressed offset \d+\)/);
+
+  const cut = bounded(['ls', input('gzip-cut.tar.gz')]);
+  assertEndsBounded(cut, 'cut');
+  assert.equal(cut.status, 3, cut.stderr);
+  assert.match(cut.lines[0]!, /gzip-cut\.tar\.gz: gzip stream ends or breaks after \d+ decompressed bytes \(gzip member 1 is cut short: its deflate data ends early .*compressed offset \d+\); members after that point are missing/);
+});
+
+test('cat of a member the archive ends inside writes what is there, says so with the offset, and exits 3', () => {
+  const r = spawnSync(process.execPath, [KENSA_BIN, 'cat', path.join(LOCAL_FIXTURES, 'hostile', 'cut-short.tar'), 'checkpoint/pages-2.img'], {
+    env: { ...process.env, KENSA_CACHE_DIR: path.join(WORK, `cache-${++caches}`) },
+    timeout: 60_000,
+  });
+  assert.equal(r.status, 3, r.stderr.toString());
+  assert.equal(r.stdout.length, 5000, 'the 5000 bytes present (make-hostile.ts cuts pages-2.img after 5000)');
+  const lines = r.stderr.toString().split('\n').filter(Boolean);
+  assert.match(lines[0]!, /cut-short\.tar!checkpoint\/pages-2\.img @5000: member is cut short: 5000 of its \d+ bytes are in the archive/);
 });

@@ -1,7 +1,8 @@
 import type { Command, CommandContext } from '../command';
 import { EXIT } from '../command';
 import { finish, openCheckpoint, UsageError } from '../common';
-import { KensaError } from '../../core/errors';
+import { describeLocation, KensaError } from '../../core/errors';
+import { escapeText } from '../../../shared/format';
 import type { ByteSource } from '../../core/io/byte-source';
 import type { Checkpoint, DeletedFileRecord } from '../../core/model/checkpoint';
 
@@ -23,6 +24,13 @@ export const cat: Command = {
     if (!cp.archive.has(name) && !name.startsWith('rootfs-diff.tar/') && cp.archive.has(cp.archive.imageMember(name))) name = cp.archive.imageMember(name);
     const src = cp.archive.open(name);
     await writeOut(src, src.size);
+    // a member the archive ends inside: what is there was written, and the cut is said (never a silent exit 0)
+    const declared = cp.archive.declaredSize(name) ?? src.size;
+    if (src.size < declared) {
+      ctx.err(`kensa: warning: ${escapeText(describeLocation({ source: cp.source, member: name, offset: src.size }))}member is cut short: ${src.size} of its ${declared} bytes are in the archive; only those were written\n`);
+      for (const d of cp.archive.damage) ctx.err(`kensa: warning: ${escapeText(describeLocation({ source: cp.source }))}${escapeText(d)}\n`);
+      return EXIT.PARTIAL;
+    }
     return EXIT.OK;
   },
 };

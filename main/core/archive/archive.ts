@@ -142,6 +142,7 @@ export class CheckpointArchive {
       backing.damage.unshift(dec.incomplete);
       backing.truncated = true;
     }
+    if (dec.trailing) backing.warnings.unshift(dec.trailing);
     return new CheckpointArchive(file, format, backing, limits, dec.sha256, dec.tarPath);
   }
 
@@ -193,6 +194,18 @@ export class CheckpointArchive {
       return new SliceSource(diff.source, m.dataOffset, Math.min(m.size, diff.source.size - m.dataOffset));
     }
     throw new KensaError('missing', `no such member`, { source: this.source, member: norm });
+  }
+
+  /**
+   * The size a member's header declares (a member of rootfs-diff.tar too), which is more than `open(name).size`
+   * when the archive is cut short inside it; undefined when there is no such member.
+   */
+  declaredSize(name: string): number | undefined {
+    const norm = normaliseMemberName(name).name;
+    const direct = this.backing.entries.get(norm);
+    if (direct) return direct.size;
+    if (!norm.startsWith(ROOTFS_DIFF + '/')) return undefined;
+    return this.rootfsDiff()?.index.byName.get(norm.slice(ROOTFS_DIFF.length + 1))?.size;
   }
 
   /** A whole member in memory, refused above `maxBytes` (metadata files, CRIU images). */

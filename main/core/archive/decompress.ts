@@ -17,6 +17,7 @@ import { CancelledError, FormatError, KensaError, LimitError } from '../errors';
 import { sha256File } from '../io/hash';
 import { ensureDir } from '../cache';
 import { openReadOnly } from '../io/byte-source';
+import { gunzipMembers, GzipStreamError } from './gzip-members';
 import { createExclusive, moveIntoPlace, replaceFile, tempBeside } from '../io/output';
 
 export type Compression = 'none' | 'gzip' | 'zstd' | 'bzip2' | 'xz';
@@ -67,7 +68,7 @@ const ZSTD_STEP_OUT = 1 << 20;
  * high-level DecompressStream decompresses a whole input chunk inside one _transform call, so a few KiB of
  * crafted frames can produce gigabytes before any limit or backpressure applies.)
  */
-function zstdNapiStage(limits: DecompressLimits): (source: AsyncIterable<Buffer>) => AsyncGenerator<Buffer> {
+function zstdNapiStage(limits: DecompressLimits, onTrailing: TrailingFn): (source: AsyncIterable<Buffer>) => AsyncGenerator<Buffer> {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const binding = require('zstd-napi/binding') as typeof import('zstd-napi/binding');
   return async function* (source) {
@@ -75,11 +76,27 @@ function zstdNapiStage(limits: DecompressLimits): (source: AsyncIterable<Buffer>
     dctx.setParameter(binding.DParameter.windowLogMax, limits.zstdWindowLogMax);
     const out = Buffer.allocUnsafe(ZSTD_STEP_OUT);
     let pending = 0; // ZSTD_decompressStream's hint: non-zero while a frame is unfinished
+    let frames = false; // a frame has been completed
+    let offset = 0; // compressed bytes consumed
     for await (const chunk of source) {
       let src = chunk;
       while (src.length > 0) {
-        const [hint, produced, consumed] = dctx.decompressStream(out, src);
+        let step: [number, number, number];
+        try {
+          step = dctx.decompressStream(out, src);
+        } catch (e) {
+          // Between frames (RFC 8878 §3.1: frames follow each other), bytes that start no frame are trailing
+          // data after a complete stream, not a cut one: the output is whole.
+          if (pending !== 0 || !frames) throw e;
+          let rest = src.length;
+          for await (const more of source) rest += more.length;
+          onTrailing(rest, offset);
+          return;
+        }
+        const [hint, produced, consumed] = step;
         pending = hint;
+        if (hint === 0) frames = true;
+        offset += consumed;
         src = src.subarray(consumed);
         if (produced > 0) yield Buffer.from(out.subarray(0, produced));
       }
@@ -95,8 +112,11 @@ function zstdNapiStage(limits: DecompressLimits): (source: AsyncIterable<Buffer>
   };
 }
 
-function makeDecompressor(kind: Compression, limits: DecompressLimits): Stage {
-  if (kind === 'gzip') return zlib.createGunzip();
+/** Hears of `bytes` of data after a complete compressed stream (at compressed offset `offset`). */
+type TrailingFn = (bytes: number, offset: number) => void;
+
+function makeDecompressor(kind: Compression, limits: DecompressLimits, onTrailing: TrailingFn): Stage {
+  if (kind === 'gzip') return (source) => gunzipMembers(source, onTrailing);
   if (kind === 'zstd') {
     // Node >= 22.15 (Electron) has zstd in zlib, a stream that honours backpressure; Node 20 does not,
     // there libzstd comes from zstd-napi.
@@ -105,7 +125,7 @@ function makeDecompressor(kind: Compression, limits: DecompressLimits): Stage {
       const param = z.constants.ZSTD_d_windowLogMax;
       return z.createZstdDecompress(param === undefined ? {} : { params: { [param]: limits.zstdWindowLogMax } });
     }
-    return zstdNapiStage(limits);
+    return zstdNapiStage(limits, onTrailing);
   }
   throw new KensaError('format', `${kind}-compressed archives are not supported; decompress it first (e.g. with ${kind === 'xz' ? 'xz -dk' : 'bzip2 -dk'})`);
 }
@@ -144,6 +164,8 @@ export interface DecompressedArchive {
   reused: boolean;
   /** Set when the compressed stream is cut short or corrupt: what decompressed before that is kept. */
   incomplete?: string;
+  /** Set when data follows the complete compressed stream (ignored; the output is whole). */
+  trailing?: string;
 }
 
 /**
@@ -176,7 +198,9 @@ export async function decompressToCache(
     replaceFile(memo, sha + '\n');
   }
   const tarPath = path.join(dir, `${sha}.tar`);
-  if (fs.existsSync(tarPath)) return { tarPath, sha256: sha, reused: true };
+  const trailingPath = path.join(dir, `${sha}.trailing.txt`);
+  const trailingNote = (): { trailing?: string } => (fs.existsSync(trailingPath) ? { trailing: fs.readFileSync(trailingPath, 'utf8') } : {});
+  if (fs.existsSync(tarPath)) return { tarPath, sha256: sha, reused: true, ...trailingNote() };
   const incompletePath = path.join(dir, `${sha}.incomplete.tar`);
   const notePath = path.join(dir, `${sha}.incomplete.txt`);
   if (fs.existsSync(incompletePath) && fs.existsSync(notePath)) {
@@ -188,8 +212,12 @@ export async function decompressToCache(
   // A cut or corrupt compressed stream ends the decompression stage cleanly, so everything decompressed
   // before the break still reaches the file (a partial view beats none); the error is kept for the note.
   let streamError: Error | undefined;
+  let trailing: string | undefined;
+  const onTrailing: TrailingFn = (bytes, offset) => {
+    trailing = `${bytes} byte(s) of data after the end of the ${kind} stream (at compressed offset ${offset}) ignored; the archive before them is complete`;
+  };
   const tolerant = async function* (source: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
-    const stage = makeDecompressor(kind, limits);
+    const stage = makeDecompressor(kind, limits, onTrailing);
     const output: AsyncIterable<Buffer> = typeof stage === 'function' ? stage(source) : Readable.from(source).pipe(stage);
     try {
       for await (const chunk of output) yield chunk;
@@ -213,13 +241,15 @@ export async function decompressToCache(
       fs.rmSync(partial, { force: true });
       throw new FormatError(`${kind} stream is corrupt: ${msg}`, { source: file, offset: 0 });
     }
-    const note = `${kind} stream ends or breaks after ${meter.out} decompressed bytes (${msg}); members after that point are missing`;
+    const where = streamError instanceof GzipStreamError ? `, compressed offset ${streamError.offset}` : '';
+    const note = `${kind} stream ends or breaks after ${meter.out} decompressed bytes (${msg}${where}); members after that point are missing`;
     moveIntoPlace(partial, incompletePath);
     replaceFile(notePath, note);
     return { tarPath: incompletePath, sha256: sha, reused: false, incomplete: note };
   }
+  if (trailing) replaceFile(trailingPath, trailing);
   moveIntoPlace(partial, tarPath);
-  return { tarPath, sha256: sha, reused: false };
+  return { tarPath, sha256: sha, reused: false, ...(trailing ? { trailing } : {}) };
 }
 
 /** Inflate a small gzip member (containerd's rootfs-diff.tar) in memory, bounded. */
