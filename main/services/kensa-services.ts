@@ -17,7 +17,7 @@ import type {
   PythonLocalsInfo, PythonStacksInfo,
   YaraScanRequest, YaraScanResult,
 } from '../../shared/api/contract';
-import { jsonSafe } from '../../shared/format';
+import { decodeUtf8Exact, jsonSafe } from '../../shared/format';
 import { countOrigins } from '../../shared/byte-origins';
 import { DUMP_STATISTICS, formatDumpStat } from '../../shared/dump-stats';
 import { Checkpoint, type CheckpointOpenOptions } from '../core/model/checkpoint';
@@ -593,7 +593,7 @@ export class KensaServices implements KensaApi {
         const src = cp.archive.open(member);
         try {
           const n = Math.min(src.size, MAX_LOG_BYTES);
-          out.push({ name, member, size: src.size, text: src.read(0, n).toString('utf8'), truncated: src.size > n });
+          out.push({ name, member, size: src.size, text: decodeUtf8Exact(src.read(0, n)), truncated: src.size > n });
         } finally {
           src.close();
         }

@@ -6,6 +6,7 @@
  */
 import type { CheckpointArchive } from './archive';
 import { FormatError, KensaError } from '../errors';
+import { decodeUtf8Exact } from '../../../shared/format';
 
 export type Engine = 'Podman' | 'CRI-O' | 'containerd';
 
@@ -69,7 +70,7 @@ const LOG_MEMBERS = ['ctr.log', 'container.log', 'io.kubernetes.cri-o.LogPath'];
 function parseJsonMember(archive: CheckpointArchive, member: string, warnings: string[]): unknown {
   const bytes = archive.tryReadFile(member);
   if (bytes === undefined) return undefined;
-  const text = bytes.toString('utf8');
+  const text = decodeUtf8Exact(bytes); // names in the metadata keep bytes that are not UTF-8
   try {
     return JSON.parse(text);
   } catch (e) {
