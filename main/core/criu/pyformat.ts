@@ -226,7 +226,8 @@ export function pyIPv4(address: number): string {
  * str(ipaddress.IPv6Address(bytes)) as Python 3.11 prints it (CRIU 4.2's crit on Debian 12, the reference):
  * eight lowercase hextets without leading zeros, the longest run (the first if tied) of two or more zero
  * hextets compressed to `::` (_compress_hextets), and never a dotted quad: IPv4-mapped addresses print as
- * `::ffff:7f00:1` (Python 3.13 changed that to `::ffff:127.0.0.1`, gh-87799; crit's reference is 3.11).
+ * `::ffff:7f00:1` (Python 3.13 changed that to `::ffff:127.0.0.1`, gh-87799; crit's reference is 3.11;
+ * crit-json.md, ipadd).
  */
 export function pyIPv6(bytes: Uint8Array): string {
   const hextets: number[] = [];

@@ -1,6 +1,6 @@
 /**
  * A process's command line and environment as Linux gives them, read from the checkpointed memory
- * between the mm image's mm_arg_start / mm_arg_end / mm_env_start / mm_env_end.
+ * between the mm image's mm_arg_start / mm_arg_end / mm_env_start / mm_env_end (criu-format.md §2.6).
  *
  * /proc/PID/cmdline (fs/proc/base.c get_mm_cmdline, Linux ≥ 5.2):
  *  - nothing when env_end is 0 or arg_start >= arg_end;
