@@ -39,7 +39,13 @@ export const py: Command = {
         }
       }
       if (results.length === 0) {
-        const why = refusals.length ? refusals.join('; ') : `no CPython process in this checkpoint (${procs.map((p) => `${p.pid} ${cp.exe(p.pid) ?? p.comm}`).join(', ')})`;
+        // Nothing to show: the checkpoint's own problems first (they may be why), then the reason.
+        finish(ctx, cp);
+        const why = refusals.length
+          ? refusals.join('; ')
+          : procs.length
+            ? `no CPython process in this checkpoint (${procs.map((p) => `${p.pid} ${cp.exe(p.pid) ?? p.comm}`).join(', ')})`
+            : 'no process in this checkpoint to read Python stacks from';
         throw new KensaError('missing', why, { source: cp.source });
       }
       if (ctx.opts.json) printJson(ctx, results);
