@@ -13,6 +13,8 @@ import * as tar from 'tar';
 import { fixture, kensa, tempDir, TEST_CACHE } from '../helpers';
 import { PYWORKER, PYWORKER_DIR, PYWORKER_ROOTFS, openPyworker } from '../unit/python/pyworker';
 import { unpackArchive } from '../unit/memory/synth';
+import { fileIdOf, ghostImage } from '../unit/memory/ghost-synth';
+import { encodeImage } from '../../main/core/criu';
 import { pythonStacks } from '../../main/core/python';
 import { layoutFor } from '../../main/core/python/layouts';
 import { openRootfs } from '../../main/core/rootfs/rootfs';
@@ -76,6 +78,23 @@ describe('kensa py', () => {
     const out = JSON.parse(r.stdout) as { interpreter: { origin: string }; threads: unknown[] }[];
     assert.equal(out[0].interpreter.origin, 'rootfs-diff');
     assert.equal(out[0].threads.length, 5);
+  });
+
+  test('the interpreter from the ghost image of a deleted executable: no --rootfs, never the path', async () => {
+    const dir = tempDir('kensa-py-ghost-');
+    await unpackArchive(PYWORKER, dir, TEST_CACHE);
+    const images = path.join(dir, 'checkpoint');
+    // /usr/bin/python3.11 deleted while it ran: CRIU names it in remap-fpath.img and keeps it in ghost-file-1.img.
+    fs.writeFileSync(path.join(images, 'remap-fpath.img'), encodeImage({ magicName: 'REMAP_FPATH', entries: [{ orig_id: fileIdOf(images, '/usr/bin/python3.11'), remap_id: 1, remap_type: 1 }] }));
+    fs.writeFileSync(path.join(images, 'ghost-file-1.img'), ghostImage(python, 'chunks'));
+    const r = kensa(['py', dir, '--json']);
+    assert.equal(r.status, 0, r.stderr);
+    const out = JSON.parse(r.stdout) as { interpreter: { origin: string; version: string }; threads: { name: string }[] }[];
+    assert.deepEqual([out[0].interpreter.origin, out[0].interpreter.version], ['ghost-file', '3.11.2']);
+    assert.deepEqual(out[0].threads.map((t) => t.name), ['MainThread', 'ingest', 'crunch', 'audit', 'aio-loop']);
+    // A deleted executable is never taken from the rootfs: that file is another one, so --rootfs changes nothing.
+    const withRootfs = kensa(['py', dir, '--json', '--rootfs', PYWORKER_ROOTFS]);
+    assert.equal((JSON.parse(withRootfs.stdout) as { interpreter: { origin: string } }[])[0].interpreter.origin, 'ghost-file');
   });
 
   test('clear refusals: no rootfs, a process that is not Python, an unsupported version', () => {
