@@ -15,7 +15,7 @@ import type {
   OpenArchiveRequest, OverviewInfo, ProcessInfo, ReadFileRequest, ReadMemoryRequest, ReportRequest, Result, RootfsTree, SearchRequest,
   SearchResult, SessionInfo, SocketInfo, TaskRequest, ThreadInfo, VmaInfo, ByteOriginName, SearchPatternSpec, Capabilities,
   PythonLocalsInfo, PythonStacksInfo,
-  YaraScanRequest, YaraScanResult,
+  YaraScanRequest, YaraScanResult, TriageRequest, TriageResult, FindingBookmark,
 } from '../../shared/api/contract';
 import { decodeUtf8Exact, jsonSafe } from '../../shared/format';
 import { countOrigins } from '../../shared/byte-origins';
@@ -34,6 +34,7 @@ import { threadInfo } from './registers';
 import { pythonLocalsInfo, pythonStacksInfo } from './python-stacks';
 import { searchHitInfo, searchMemory } from '../core/memory/search';
 import { yaraScan } from './yara';
+import { triageRun } from './triage';
 import { openRootfs, type Rootfs } from '../core/rootfs/rootfs';
 import { writeCore } from '../core/elfcore/write-core';
 import { prepareGdb, findGdb } from '../core/elfcore/gdb-launch';
@@ -472,6 +473,11 @@ export class KensaServices implements KensaApi {
     return attempt(() => yaraScan({ cp: () => this.need().cp, tasks: this.tasks, logToCase: (e, d) => this.logToCase(e, d) }, req));
   }
 
+  /** main/services/triage.ts does the work. */
+  async triage(req?: TriageRequest): Promise<Result<TriageResult>> {
+    return attempt(() => triageRun({ cp: () => this.need().cp, tasks: this.tasks, logToCase: (e, d) => this.logToCase(e, d) }, req));
+  }
+
   // -----------------------------------------------------------------------------------------------
   // Files, sockets, mounts, namespaces, cgroups, logs
 
@@ -888,7 +894,10 @@ function noteTarget(t: unknown): NoteRequest['target'] {
         file: str(o.file, 'target.file'),
         ...(o.line !== undefined ? { line: int(o.line, 'target.line', 0, 0x7fffffff) } : {}),
       };
+    case 'triage-finding':
+      // main/core/evidence/case.ts normaliseTarget checks every field and its limits.
+      return o as unknown as FindingBookmark;
     default:
-      throw new RequestError('target.kind must be process, thread, memory, search-hit, yara-match, file, socket or python-frame');
+      throw new RequestError('target.kind must be process, thread, memory, search-hit, yara-match, file, socket, python-frame or triage-finding');
   }
 }

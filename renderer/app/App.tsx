@@ -17,6 +17,7 @@ import { LogsPanel } from '../panels/LogsPanel';
 import { TerminalPanel } from '../panels/TerminalPanel';
 import { CasePanel } from '../panels/CasePanel';
 import { YaraPanel } from '../panels/YaraPanel';
+import { FindingsPanel } from '../panels/FindingsPanel';
 import { PANELS } from './panels';
 import { TaskBar } from './TaskBar';
 import { Notices } from './Notices';
@@ -26,6 +27,7 @@ import { visible } from '../util/text';
 import type { PreloadBridge } from '../../shared/api/bridge';
 
 const PANEL_VIEWS: Record<Exclude<PanelId, 'terminal'>, () => ReactElement> = {
+  findings: FindingsPanel,
   overview: OverviewPanel,
   processes: ProcessPanel,
   threads: ThreadsPanel,

@@ -2,6 +2,7 @@ import type { PanelId } from '../stores/types';
 
 /** The panels in navigation order, with their Alt+key shortcuts. */
 export const PANELS: { id: PanelId; label: string; key: string }[] = [
+  { id: 'findings', label: 'Findings', key: 'f' },
   { id: 'overview', label: 'Overview', key: '1' },
   { id: 'processes', label: 'Process tree', key: '2' },
   { id: 'threads', label: 'Threads & registers', key: '3' },

@@ -9,6 +9,7 @@ import { archiveSlice } from './slices/archive-slice';
 import { processSlice } from './slices/process-slice';
 import { memorySlice } from './slices/memory-slice';
 import { yaraSlice } from './slices/yara-slice';
+import { triageSlice } from './slices/triage-slice';
 import { detailsSlice } from './slices/details-slice';
 import { terminalSlice } from './slices/terminal-slice';
 import { uiSlice } from './slices/ui-slice';
@@ -23,6 +24,7 @@ export function createKensaStore(client: KensaClient): KensaStore {
     ...processSlice(client)(...a),
     ...memorySlice(client)(...a),
     ...yaraSlice(client)(...a),
+    ...triageSlice(client)(...a),
     ...detailsSlice(client)(...a),
     ...terminalSlice(client)(...a),
     ...uiSlice(client)(...a),

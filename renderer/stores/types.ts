@@ -6,7 +6,7 @@
 import type {
   ApiError, CaseInfo, CgroupInfo, EvidenceHash, FdInfo, HelloInfo, KensaClient, LogInfo, MountsInfo, NamespacesInfo, NoteTarget,
   OverviewInfo, ProcessInfo, ProgressEvent, Result, RootfsTree, SearchRequest, SearchResult, SessionInfo, SocketInfo, ThreadInfo, VmaInfo,
-  YaraScanRequest, YaraScanResult,
+  YaraScanRequest, YaraScanResult, EvidencePointer, TriageResult,
 } from '../../shared/api/contract';
 
 export interface Load<T> {
@@ -17,7 +17,7 @@ export interface Load<T> {
 
 export const IDLE: Load<never> = { status: 'idle' };
 
-export type PanelId = 'overview' | 'processes' | 'threads' | 'memory' | 'yara' | 'files' | 'network' | 'mounts' | 'namespaces' | 'cgroups' | 'logs' | 'terminal' | 'case';
+export type PanelId = 'findings' | 'overview' | 'processes' | 'threads' | 'memory' | 'yara' | 'files' | 'network' | 'mounts' | 'namespaces' | 'cgroups' | 'logs' | 'terminal' | 'case';
 
 export interface ArchiveSlice {
   connection: 'connecting' | 'ready' | 'error';
@@ -100,6 +100,14 @@ export interface YaraSlice {
   openYaraMatch(index: number): Promise<void>;
 }
 
+export interface TriageSlice {
+  /** The open archive's triage (main/core/triage), run once per archive when the Findings page shows. */
+  triage: Load<TriageResult>;
+  runTriage(): Promise<void>;
+  /** Follow an evidence pointer: the process, its VMA or bytes in the hex view, its socket, fd or file. */
+  openEvidence(e: EvidencePointer): Promise<void>;
+}
+
 export interface DetailsSlice {
   rootfs: Load<RootfsTree>;
   sockets: Load<SocketInfo[]>;
@@ -178,7 +186,7 @@ export interface CaseSlice {
   writeReport(format: 'html' | 'pdf' | 'json'): Promise<void>;
 }
 
-export type KensaState = ArchiveSlice & ProcessSlice & MemorySlice & YaraSlice & DetailsSlice & TerminalSlice & UiSlice & CaseSlice & {
+export type KensaState = ArchiveSlice & ProcessSlice & MemorySlice & YaraSlice & TriageSlice & DetailsSlice & TerminalSlice & UiSlice & CaseSlice & {
   /** The API client the store talks to (also used by views that fetch bytes outside the store). */
   readonly client: KensaClient;
 };

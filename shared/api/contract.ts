@@ -521,7 +521,8 @@ export type NoteTarget =
   | { kind: 'yara-match'; pid: number; address: Hex64; length: number; rule: string; string: string }
   | { kind: 'file'; member: string }
   | { kind: 'socket'; pid?: number; inode: number }
-  | { kind: 'python-frame'; pid: number; tid: number; frame: Hex64; function: string; file: string; line?: number };
+  | { kind: 'python-frame'; pid: number; tid: number; frame: Hex64; function: string; file: string; line?: number }
+  | FindingBookmark;
 
 export interface NoteRequest {
   text: string;
@@ -603,6 +604,24 @@ export interface TriageResult {
   summary: TriageSummary;
 }
 
+export interface TriageRequest extends TaskRequest {
+  /** Show secret values in full (default: redacted, as `kensa triage` without --show-secrets). */
+  showSecrets?: boolean;
+}
+
+/** What a bookmarked finding keeps: enough to list it in the report with its evidence pointers. */
+export interface FindingBookmark {
+  kind: 'triage-finding';
+  id: string;
+  severity: Severity;
+  technique: string;
+  technique_name: string;
+  title: string;
+  pid?: number;
+  /** The evidence pointers' labels (at most 32). */
+  evidence: string[];
+}
+
 // ---------------------------------------------------------------------------------------------------------
 // The interface
 
@@ -632,6 +651,8 @@ export interface KensaApi {
   search(req: SearchRequest): Promise<Result<SearchResult>>;
   /** YARA rules over the open checkpoint (progress + cancel); recorded in the open case. */
   yaraScan(req: YaraScanRequest): Promise<Result<YaraScanResult>>;
+  /** Every triage rule over the open archive (main/core/triage), run once per archive and kept: progress + cancel. */
+  triage(req?: TriageRequest): Promise<Result<TriageResult>>;
 
   fds(req: { pid: number }): Promise<Result<FdInfo[]>>;
   rootfsTree(): Promise<Result<RootfsTree>>;
@@ -667,7 +688,7 @@ export type ApiValue<M extends ApiMethod> = Awaited<ReturnType<KensaApi[M]>> ext
 /** Every method name once; the record type makes the compiler reject a missing or extra name. */
 const METHOD_TABLE: Record<ApiMethod, true> = {
   hello: true, openArchive: true, closeArchive: true, pickArchive: true, session: true, overview: true, hashEvidence: true, cancel: true,
-  processes: true, threads: true, vmas: true, readMemory: true, search: true, yaraScan: true,
+  processes: true, threads: true, vmas: true, readMemory: true, search: true, yaraScan: true, triage: true,
   fds: true, rootfsTree: true, readFile: true, sockets: true, mounts: true, namespaces: true, cgroups: true, logs: true,
   writeCore: true, gdbStart: true, gdbInput: true, gdbResize: true, gdbKill: true,
   caseStatus: true, caseOpen: true, caseAddEvidence: true, caseVerify: true, addNote: true, writeReport: true,

@@ -43,6 +43,8 @@ test('Threads panel: the Python stack of the selected thread, and a frame\'s loc
     const problems: string[] = [];
     page.on('pageerror', (e) => problems.push(e.message));
     await page.goto(url);
+    await page.waitForSelector('[data-testid=panel-findings]'); // the first page after opening (issue 11)
+    await page.keyboard.press('1');
     await page.waitForSelector('[data-testid=panel-overview] [data-testid=overview-container]');
     await page.click('nav [data-panel=processes]');
     await page.click('[data-testid=process-table] tr[data-pid="1"]');

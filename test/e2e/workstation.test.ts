@@ -23,7 +23,7 @@ declare const document: { querySelector(s: string): { textContent: string | null
 
 const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACTS = path.join(REPO, 'test', 'artifacts');
-const PANELS = ['overview', 'processes', 'threads', 'memory', 'files', 'network', 'mounts', 'namespaces', 'cgroups', 'logs', 'terminal', 'case'];
+const PANELS = ['findings', 'overview', 'processes', 'threads', 'memory', 'files', 'network', 'mounts', 'namespaces', 'cgroups', 'logs', 'terminal', 'case'];
 const HOSTILE_COMM = '<img src=x onerror=alert(1)>';
 
 let context: BrowserContext;
@@ -68,6 +68,8 @@ async function openPage(url: string): Promise<Watched> {
   });
   page.on('requestfailed', (r) => problems.push(`request failed: ${r.url()}`));
   await page.goto(url);
+  await page.waitForSelector('[data-testid=panel-findings]'); // the first page after opening (issue 11)
+  await page.keyboard.press('1');
   await page.waitForSelector('[data-testid=panel-overview] [data-testid=overview-container]');
   return { page, requests, problems };
 }
@@ -236,7 +238,7 @@ for (const f of FIXTURES) {
 
       assertOnlyOwnOrigin(w, served.origin);
       assert.deepEqual(w.problems, []);
-      assert.equal(PANELS.length, 12);
+      assert.equal(PANELS.length, 13);
     } finally {
       cp.close();
       await w?.page.close();

@@ -46,6 +46,8 @@ test('YARA panel: rules from a file and typed, matches listed and opened in the 
   });
   try {
     await page.goto(served.url);
+    await page.waitForSelector('[data-testid=panel-findings]'); // the first page after opening (issue 11)
+    await page.keyboard.press('1');
     await page.waitForSelector('[data-testid=panel-overview] [data-testid=overview-container]');
     await page.keyboard.press('y');
     await page.waitForSelector('nav [data-panel=yara][aria-selected=true]');

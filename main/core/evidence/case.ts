@@ -30,6 +30,7 @@ import { resolveCacheDir } from '../cache';
 import { fileKind } from '../io/byte-source';
 import { isInside, realOrSelf, realTarget, writeNewFile } from '../io/output';
 import { CUSTODY_FILE, HEAD_FILE, LOCK_FILE } from './custody';
+import { SEVERITIES, type FindingBookmark } from '../../../shared/api/contract';
 
 export const CASE_FILE = 'case.json';
 export const DERIVED_DIR = 'derived';
@@ -41,6 +42,8 @@ export const CASE_FORMAT_VERSION = 1;
 export const MAX_NOTE_TEXT = 64 * 1024;
 /** Largest memory range a bookmark may cover (its bytes are hashed at bookmark time and shown in reports). */
 export const MAX_NOTE_RANGE = 16 * 1024 * 1024;
+/** Evidence pointers a finding bookmark keeps (the Findings page sends at most this many). */
+export const MAX_FINDING_EVIDENCE = 32;
 /** Bytes of a bookmarked Python frame hashed: CPython 3.11's _PyInterpreterFrame before its localsplus array. */
 export const PYTHON_FRAME_CAPTURE = 72;
 
@@ -102,7 +105,9 @@ export type NoteTarget =
   | { kind: 'file'; member: string }
   | { kind: 'socket'; pid?: number; inode: number }
   /** A Python frame (kensa py, the Threads panel): the interpreter frame's address and what it showed. */
-  | { kind: 'python-frame'; pid: number; tid: number; frame: string; function: string; file: string; line?: number };
+  | { kind: 'python-frame'; pid: number; tid: number; frame: string; function: string; file: string; line?: number }
+  /** A triage finding (kensa triage, the Findings page): its id, rating and evidence pointers as shown. */
+  | FindingBookmark;
 
 export interface NoteInput {
   evidenceId?: string;
@@ -248,6 +253,20 @@ export function normaliseTarget(t: NoteTarget): NoteTarget {
       if (t.line !== undefined) out.line = positiveInt(t.line, 'line');
       return out;
     }
+    case 'triage-finding': {
+      const text = (v: unknown, what: string, max: number): string => {
+        if (typeof v !== 'string' || v.length === 0 || v.length > max) throw usage(`a finding bookmark needs its ${what} (1 to ${max} characters)`);
+        return v;
+      };
+      if (!SEVERITIES.includes(t.severity)) throw usage(`a finding's severity is one of ${SEVERITIES.join(', ')}`);
+      if (!Array.isArray(t.evidence) || t.evidence.length > MAX_FINDING_EVIDENCE) throw usage(`a finding bookmark lists at most ${MAX_FINDING_EVIDENCE} evidence pointers`);
+      const out: NoteTarget = {
+        kind: 'triage-finding', id: text(t.id, 'id', 64), severity: t.severity, technique: text(t.technique, 'technique', 32), technique_name: text(t.technique_name, 'technique name', 200),
+        title: text(t.title, 'title', 4096), evidence: t.evidence.map((e) => text(e, 'evidence pointer', 4096)),
+      };
+      if (t.pid !== undefined) out.pid = positiveInt(t.pid, 'pid');
+      return out;
+    }
     default:
       throw usage(`unknown bookmark target ${JSON.stringify((t as { kind?: unknown })?.kind)}`);
   }
@@ -272,6 +291,8 @@ export function describeTarget(t: NoteTarget): string {
       return `socket inode ${t.inode}${t.pid !== undefined ? ` of process ${t.pid}` : ''}`;
     case 'python-frame':
       return `Python frame ${t.function} (${t.file}:${t.line ?? '?'}) in thread ${t.tid} of process ${t.pid}`;
+    case 'triage-finding':
+      return `finding ${t.id} (${t.severity}, ${t.technique}): ${t.title}`;
   }
 }
 
@@ -809,6 +830,10 @@ export function checkTarget(cp: Checkpoint, t: NoteTarget): NoteRecord['capture'
       if (!p.tids.includes(t.tid)) throw usage(`process ${t.pid} has no thread ${t.tid} (threads: ${p.tids.join(', ')})`);
       return undefined;
     }
+    case 'triage-finding':
+      // The finding's own evidence pointers were checked when it was made; its process must be in this archive.
+      if (t.pid !== undefined) needProcess(t.pid);
+      return undefined;
     case 'python-frame': {
       const p = needProcess(t.pid);
       if (!p.tids.includes(t.tid)) throw usage(`process ${t.pid} has no thread ${t.tid} (threads: ${p.tids.join(', ')})`);

@@ -10,6 +10,7 @@ import type { ReportModel, ReportEvidence, ReportFinding } from './report-model'
 import { caseFacts, containerFacts } from './report-model';
 import { pythonFrameLines, pythonThreadTitle } from './report-python';
 import { yaraMatchLine, yaraScanLine, type ReportYara } from './report-yara';
+import { triageFindingLine, triageRunLine, type ReportTriage } from './report-triage';
 
 const CSS = `
 :root { color-scheme: light; }
@@ -132,6 +133,24 @@ function evidenceSection(ev: ReportEvidence): string {
   return out.join('\n');
 }
 
+function triageHtml(r: ReportTriage): string {
+  const out: string[] = ['<h2>Triage findings</h2>'];
+  if (r.bookmarked.length) {
+    out.push('<p>Bookmarked findings, with their evidence pointers:</p>');
+    for (const b of r.bookmarked) {
+      out.push(`<p class="finding-${t(b.finding.severity)}">${t(b.note)}  ${t(triageFindingLine(b.finding))}</p>`);
+      out.push(`<pre class="mono">${b.finding.evidence.map((e) => t(e)).join('\n') || '(no pointer)'}</pre>`);
+    }
+  }
+  const run = r.lastRun;
+  if (run) {
+    out.push(`<h3>Last triage recorded</h3><p>${t(triageRunLine(run))}</p>`);
+    out.push(run.findings.length ? `<pre class="mono">${run.findings.map((f) => [triageFindingLine(f), ...f.evidence.map((e) => '    ' + e)].map((l) => t(l)).join('\n')).join('\n')}</pre>` : '<p class="muted">No finding.</p>');
+    if (run.total > run.findings.length) out.push(`<p class="muted">The first ${run.findings.length} of ${run.total} findings.</p>`);
+  }
+  return out.join('\n');
+}
+
 function yaraHtml(y: ReportYara): string {
   const out: string[] = ['<h2>YARA</h2>'];
   if (y.bookmarked.length) {
@@ -200,6 +219,7 @@ export function renderHtml(m: ReportModel): string {
   if (m.findings.length === 0) parts.push('<p class="muted">No bookmarks.</p>');
   for (const f of m.findings) parts.push(findingSection(f));
 
+  if (m.triage) parts.push(triageHtml(m.triage));
   if (m.yara) parts.push(yaraHtml(m.yara));
 
   parts.push('<h2>Derived artifacts</h2>');

@@ -19,6 +19,7 @@ import { resolveCacheDir } from '../cache';
 import type { Rootfs } from '../rootfs/rootfs';
 import { bookmarkedPythonStacks, type ReportPythonProcess } from './report-python';
 import { yaraSection, type ReportYara } from './report-yara';
+import { triageSection, type ReportTriage } from './report-triage';
 
 export const REPORT_FORMAT = 'kensa-report';
 export const REPORT_FORMAT_VERSION = 1;
@@ -195,6 +196,8 @@ export interface ReportModel {
   derived: DerivedRecord[];
   /** YARA matches: bookmarked ones and the last scan recorded in the case (report-yara.ts). */
   yara?: ReportYara;
+  /** Triage findings: bookmarked ones and the last run recorded in the case (report-triage.ts). */
+  triage?: ReportTriage;
   custody: {
     /** The report covers log entries 1..throughSeq. */
     throughSeq: number;
@@ -438,6 +441,13 @@ function findingOf(note: NoteRecord, cp: Checkpoint | undefined, openError: stri
         if (!found) throw new KensaError('missing', `no socket with inode ${t.inode}`);
         break;
       }
+      case 'triage-finding': {
+        if (t.pid !== undefined) processContext(t.pid);
+        f.context.push({ label: 'triage finding', value: `${t.id}: ${t.severity}, ${t.technique} ${t.technique_name}` });
+        f.context.push({ label: 'finding', value: t.title });
+        for (const e of t.evidence) f.context.push({ label: 'evidence', value: e });
+        break;
+      }
       case 'python-frame': {
         processContext(t.pid);
         f.context.push({ label: 'Python frame', value: `${t.function} (${t.file}:${t.line ?? '?'}) in thread ${t.tid}, frame at ${t.frame}` });
@@ -507,6 +517,7 @@ export async function buildReportModel(c: EvidenceCase, opts: BuildReportOptions
     });
     const last = entries[entries.length - 1];
     const yara = yaraSection(entries, c.notes());
+    const triage = triageSection(entries, c.notes());
     return {
       format: REPORT_FORMAT,
       version: REPORT_FORMAT_VERSION,
@@ -518,6 +529,7 @@ export async function buildReportModel(c: EvidenceCase, opts: BuildReportOptions
       findings,
       derived: c.derived(),
       ...(yara ? { yara } : {}),
+      ...(triage ? { triage } : {}),
       custody: {
         throughSeq,
         headHash: last?.hash ?? '',

@@ -18,6 +18,7 @@ import type { ReportEvidence, ReportFinding, ReportModel } from './report-model'
 import { caseFacts, containerFacts } from './report-model';
 import { pythonFrameLines, pythonThreadTitle } from './report-python';
 import { yaraMatchLine, yaraScanLine, type ReportYara } from './report-yara';
+import { triageFindingLine, triageRunLine, type ReportTriage } from './report-triage';
 
 const PAGE_MARGIN = 50;
 const LABEL_WIDTH = 125;
@@ -192,6 +193,28 @@ function evidencePdf(w: PdfWriter, ev: ReportEvidence): void {
   }
 }
 
+function triagePdf(w: PdfWriter, r: ReportTriage): void {
+  w.h2('Triage findings');
+  if (r.bookmarked.length) {
+    w.muted('Bookmarked findings, with their evidence pointers:');
+    for (const b of r.bookmarked) {
+      w.para(pdfText(`${b.note}  ${triageFindingLine(b.finding)}`));
+      for (const e of b.finding.evidence) w.para(pdfText(e), { indent: 14, font: 'Courier', size: SMALL });
+    }
+  }
+  const run = r.lastRun;
+  if (run) {
+    w.h3('Last triage recorded');
+    w.para(pdfText(triageRunLine(run)));
+    if (!run.findings.length) w.muted('No finding.');
+    for (const f of run.findings) {
+      w.para(pdfText(triageFindingLine(f)), { font: 'Courier', size: SMALL });
+      for (const e of f.evidence) w.para(pdfText(e), { indent: 14, font: 'Courier', size: SMALL });
+    }
+    if (run.total > run.findings.length) w.muted(`The first ${run.findings.length} of ${run.total} findings.`);
+  }
+}
+
 function yaraPdf(w: PdfWriter, y: ReportYara): void {
   w.h2('YARA');
   if (y.bookmarked.length) {
@@ -286,6 +309,7 @@ export function renderPdf(m: ReportModel): Promise<Buffer> {
   if (m.findings.length === 0) w.muted('No bookmarks.');
   for (const f of m.findings) findingPdf(w, f);
 
+  if (m.triage) triagePdf(w, m.triage);
   if (m.yara) yaraPdf(w, m.yara);
 
   w.h2('Derived artifacts');

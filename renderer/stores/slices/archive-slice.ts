@@ -10,6 +10,7 @@ export function sessionReset(): Partial<KensaState> {
     selectedPid: null, selectedTid: null, threads: IDLE, vmas: IDLE, fds: IDLE, cgroups: IDLE,
     view: null, search: { status: 'idle' },
     rootfs: IDLE, sockets: IDLE, mounts: IDLE, namespaces: IDLE, logs: IDLE, openMember: null,
+    triage: IDLE,
   };
 }
 
@@ -72,6 +73,8 @@ export const archiveSlice = (client: KensaClient): StateCreator<KensaState, [], 
       loading = null;
       return;
     }
+    // The first page after opening an archive: what looks wrong in it (issue 11).
+    set({ panel: 'findings' });
     const promise = (async () => {
       set({ overview: { status: 'loading' }, processes: { status: 'loading' } });
       const [overview, processes] = await Promise.all([client.overview(), client.processes()]);

@@ -6,7 +6,7 @@ import { newTaskId } from './util';
 let noticeId = 0;
 
 export const uiSlice = (client: KensaClient): StateCreator<KensaState, [], [], UiSlice> => (set, get) => ({
-  panel: 'overview',
+  panel: 'findings',
   theme: 'dark',
   tasks: [],
   notices: [],
