@@ -492,7 +492,7 @@ export interface YaraMatchInfo {
   origin: ByteOriginName | 'file';
   member?: string;
   memberOffset?: Hex64;
-  /** Lowercase hex of the matched bytes (at most 1 KiB of them). */
+  /** Lowercase hex of the matched bytes (at most 512 of them). */
   data: string;
 }
 

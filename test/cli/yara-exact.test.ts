@@ -1,7 +1,7 @@
 /**
- * `kensa yara` is exact (issue 12): for every fixture (with its rootfs when ../shared has it, so file pages
- * are scanned too), each mapping's known bytes are dumped run by run and Debian's `yara -s` runs on each dump
- * with the same context variables (-d); Kensa's matches are the same (rule, string, address) set, no more,
+ * `kensa yara` is exact (issue 12): for every fixture (with its rootfs, so file pages are scanned too),
+ * each mapping's known bytes are dumped run by run and Debian's `yara -s` runs on each dump with the same
+ * context variables (-d); Kensa's matches are the same (rule, string, address) set, no more,
  * no fewer. The rules (test/fixtures/yara/exactness.yar) use literals, nocase, hex strings with wildcards,
  * jumps and alternatives, regexes, wide strings, conditions on offsets, counts and filesize, and every
  * context variable.

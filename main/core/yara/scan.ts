@@ -91,8 +91,8 @@ export const DEFAULT_TIMEOUT_MS = 10 * 60 * 1000;
  * a cancelled scan holds its worker thread until then at most. A rule needing a minute for 16 MiB is hostile.
  */
 export const PIECE_TIMEOUT_MS = 60_000;
-/** Matched bytes kept per match (the length is always exact). */
-export const MAX_MATCH_DATA = 1024;
+/** Matched bytes kept per match, as libyara keeps them (YR_MAX_MATCH_DATA); the length is always exact. */
+export const MAX_MATCH_DATA = 512;
 
 /** A region to scan: bytes [start, end) read from `extents` (memory) or from `source` (a file). */
 interface Region {
