@@ -148,7 +148,7 @@ function YaraResults({ open }: { open: (index: number) => Promise<void> }) {
                 style={{ position: 'absolute', top: 0, left: 0, right: 0, height: ROW_HEIGHT, transform: `translateY(${v.start}px)` }}
                 onClick={() => void open(v.index)}
                 onKeyDown={(e) => e.key === 'Enter' && void open(v.index)}
-                title={m.pid !== undefined ? 'Show in the hex view' : 'A file: open it in the Files panel'}
+                title={m.pid !== undefined ? 'Show in the hex view' : 'Show the file in the Files panel'}
               >
                 <span className="mono">{visible(m.rule)}</span>
                 <span className="mono">{m.string || '(condition)'}</span>

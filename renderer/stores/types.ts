@@ -96,7 +96,7 @@ export interface YaraSlice {
   yara: YaraState;
   runYara(request: YaraScanRequest): Promise<void>;
   cancelYara(): Promise<void>;
-  /** Show a memory match in the hex view (Memory panel), its bytes selected. */
+  /** Show a memory match in the hex view (Memory panel), its bytes selected; a file match in the Files panel. */
   openYaraMatch(index: number): Promise<void>;
 }
 

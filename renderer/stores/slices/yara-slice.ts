@@ -24,8 +24,14 @@ export const yaraSlice = (client: KensaClient): StateCreator<KensaState, [], [],
 
   async openYaraMatch(index) {
     const m = get().yara.result?.matches[index];
-    if (!m || m.pid === undefined) return;
+    if (!m) return;
     set({ yara: { ...get().yara, activeMatch: index } });
+    if (m.pid === undefined) {
+      // A file: a changed file opens in the Files panel's viewer; a deleted file is listed there.
+      if (m.file?.startsWith('rootfs-diff.tar/')) get().openFile(m.file);
+      get().setPanel('files');
+      return;
+    }
     const r = await get().jumpTo(m.pid, BigInt(m.address), m.string ? m.length : 0);
     if (!r.ok) {
       get().pushError('Opening the YARA match', r.error);
