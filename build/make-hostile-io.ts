@@ -8,7 +8,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
-import { readBase, replace, tar } from './make-hostile';
+import { readBase, replace, tar, tarMember } from './make-hostile';
 
 /** mm_entry.mm_saved_auxv is field 13, a repeated uint64 (CRIU mm.proto): a packed run is tag 13<<3|2. */
 const MM_SAVED_AUXV_PACKED_TAG = (13 << 3) | 2;
@@ -42,6 +42,7 @@ export const HOSTILE_IO_NAMES = [
   'gzip-bad-crc.tar.gz',
   'gzip-cut.tar.gz',
   'zstd-trailing.tar.zst',
+  'nested-gzip-bomb.tar',
 ] as const;
 
 /** Deterministic non-zero filler (not a gzip or zstd magic). */
@@ -81,6 +82,20 @@ export function makeHostileIo(outDir: string): string[] {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { Compressor } = require('zstd-napi') as typeof import('zstd-napi');
   write('zstd-trailing.tar.zst', Buffer.concat([new Compressor().compress(whole), garbage(17)]));
+
+  // 5. A nested bomb: rootfs-diff.tar gzip-compressed as containerd writes it, holding one file of 512 MiB of
+  // zeros: ~530 KB of gzip members (concatenated members are one gzip file, RFC 1952 §2.2; each 16 MiB of
+  // zeros deflates ~1030:1) inside a plain tar.
+  const zeros = zlib.gzipSync(Buffer.alloc(16 * 1024 * 1024), { level: 9 });
+  const head = tarMember({ name: 'home/app/zeros', data: Buffer.alloc(0) }).subarray(0, 512);
+  const big = Buffer.from(head);
+  big.write((512 * 1024 * 1024).toString(8).padStart(11, '0') + '\0', 124, 'latin1'); // ustar size field (octal)
+  let sum = 0;
+  big.fill(0x20, 148, 156); // the checksum is computed with its own field as spaces
+  for (const b of big) sum += b;
+  big.write(sum.toString(8).padStart(6, '0') + '\0 ', 148, 'latin1');
+  const nested = Buffer.concat([zlib.gzipSync(big), ...Array.from({ length: 32 }, () => zeros), zlib.gzipSync(Buffer.alloc(1024))]);
+  write('nested-gzip-bomb.tar', tar(replace(base, 'rootfs-diff.tar', nested)));
   return written;
 }
 

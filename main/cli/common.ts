@@ -22,6 +22,7 @@ export const COMMON_OPTIONS: OptionSpec = {
   'max-image': { type: 'string' },
   'max-depth': { type: 'string' },
   'max-values': { type: 'string' },
+  'max-name': { type: 'string' },
 };
 
 export const PID_OPTIONS: OptionSpec = {
@@ -75,6 +76,8 @@ export function openOptions(ctx: CommandContext): CheckpointOpenOptions {
   if (ratio !== undefined) limits.maxRatio = ratio;
   const members = sizeOpt(ctx, 'max-members');
   if (members !== undefined) limits.maxMembers = members;
+  const name = sizeOpt(ctx, 'max-name');
+  if (name !== undefined) limits.maxNameRecord = name;
   const image = sizeOpt(ctx, 'max-image');
   if (image !== undefined) {
     limits.maxImageBytes = image;
@@ -141,7 +144,8 @@ export async function openRootfsOption(ctx: CommandContext): Promise<Rootfs | un
   const p = ctx.opts.rootfs;
   if (p === undefined) return undefined;
   if (typeof p !== 'string' || p === '') throw new UsageError('--rootfs takes a folder, a tar / tar.gz / tar.zst, or an OCI image layout folder');
-  return openRootfs(p, { cacheDir: typeof ctx.opts.cache === 'string' ? ctx.opts.cache : undefined });
+  // the limits the flags set bound the rootfs too (its messages name the same flags)
+  return openRootfs(p, { cacheDir: typeof ctx.opts.cache === 'string' ? ctx.opts.cache : undefined, limits: openOptions(ctx).limits ?? {} });
 }
 
 /** The dump statistics `show` and `inspect` print (the page-pipe and irmap counters say little to a responder). */

@@ -21,7 +21,7 @@ function help(): string {
     'Commands:',
     ...COMMANDS.map((c) => `  ${c.name.padEnd(10)} ${c.summary}`),
     '',
-    'Common options: --json, --cache DIR, --debug, --max-unpacked SIZE, --max-ratio N, --max-members N, --max-image SIZE, --max-values N',
+    'Common options: --json, --cache DIR, --debug, --max-unpacked SIZE, --max-ratio N, --max-members N, --max-image SIZE, --max-values N, --max-name SIZE',
     'Run `kensa COMMAND --help` for a command\'s usage. Exit codes: 0 done, 1 usage, 2 bad input, 3 partial,',
     '4 verification failed, 5 missing external program.',
   ];

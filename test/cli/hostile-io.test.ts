@@ -294,3 +294,26 @@ test('cat of a member the archive ends inside writes what is there, says so with
   const lines = r.stderr.toString().split('\n').filter(Boolean);
   assert.match(lines[0]!, /cut-short\.tar!checkpoint\/pages-2\.img @5000: member is cut short: 5000 of its \d+ bytes are in the archive/);
 });
+
+test('a gzip rootfs-diff.tar bomb is inflated as a stream under the archive limits, and the hint names the flag that applies', () => {
+  const archive = input('nested-gzip-bomb.tar');
+  const unpacked = /^kensa: warning: .*nested-gzip-bomb\.tar: rootfs-diff\.tar @16777728: member inflates past 16777216 bytes \(raise with --max-unpacked\)$/;
+  for (const args of [['ls', archive, 'rootfs-diff.tar'], ['ps', archive], ['mem', archive], ['show', archive]]) {
+    const r = bounded([...args, '--max-unpacked', '16M']);
+    assertEndsBounded(r, args[0]!);
+    assert.equal(r.status, 3, `${args[0]}: the rest of the checkpoint is read, rootfs-diff.tar is named as damage\n${r.stderr}`);
+    assert.ok(r.lines.some((l) => unpacked.test(l)), r.stderr);
+  }
+  const cat = bounded(['cat', archive, 'rootfs-diff.tar/home/app/zeros', '--max-unpacked', '16M']);
+  assert.equal(cat.status, 2, cat.stderr);
+  assert.match(cat.lines[0]!, /^kensa: error: .*nested-gzip-bomb\.tar!rootfs-diff\.tar @16777728: member inflates past 16777216 bytes \(raise with --max-unpacked\)$/);
+  // the ratio limit applies to the member as to the archive (from 64 MiB out: 100:1 of ~530 KB is passed at once)
+  const ratio = bounded(['ls', archive, 'rootfs-diff.tar', '--max-ratio', '100']);
+  assert.equal(ratio.status, 3, ratio.stderr);
+  assert.match(ratio.lines[0]!, /rootfs-diff\.tar @\d+: member inflates more than 100:1 \(\d+ bytes to over \d+\); a decompression bomb\? \(raise with --max-ratio\)$/);
+  // raising the flag the hint names lets it through (512 MiB of zeros, streamed to the cache)
+  const raised = bounded(['ls', archive, 'rootfs-diff.tar', '--max-ratio', '2000', '--json']);
+  assert.equal(raised.status, 0, raised.stderr);
+  const rows = JSON.parse(raised.stdout) as Array<{ name?: string; path?: string; size: number }>;
+  assert.ok(rows.some((r) => (r.name ?? r.path ?? '').endsWith('home/app/zeros') && r.size === 512 * 1024 * 1024), raised.stdout.slice(0, 500));
+});

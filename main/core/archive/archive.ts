@@ -9,12 +9,13 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { BufferSource, FileSource, SliceSource, type ByteSource } from '../io/byte-source';
-import { FormatError, KensaError, LimitError } from '../errors';
+import { FileSource, SliceSource, type ByteSource } from '../io/byte-source';
+import { CancelledError, describeLocation, FormatError, KensaError, LimitError } from '../errors';
 import { escapeText } from '../../../shared/format';
 import { DEFAULT_TAR_LIMITS, indexTar, normaliseMemberName, type MemberType, type TarIndex, type TarLimits } from './tar-index';
-import { DEFAULT_DECOMPRESS_LIMITS, decompressToCache, gunzipBounded, sniffCompression, type DecompressLimits, type ProgressFn } from './decompress';
-import { resolveCacheDir } from '../cache';
+import { DEFAULT_DECOMPRESS_LIMITS, decompressToCache, inflateToCache, sniffCompression, type DecompressLimits, type ProgressFn } from './decompress';
+import * as crypto from 'node:crypto';
+import { ensureDir, resolveCacheDir } from '../cache';
 import { DEFAULT_IMAGE_VALUES, DEFAULT_TOTAL_VALUES } from '../criu/protobuf-codec';
 
 export type ArchiveFormat = 'tar' | 'tar.gz' | 'tar.zst' | 'folder' | 'image-folder';
@@ -83,6 +84,8 @@ export class CheckpointArchive {
   /** Parts that could not be read (cut short, corrupt stream): the result is partial. */
   readonly damage: string[];
   private rootfsDiffIndex: { index: TarIndex; source: ByteSource; gzip: boolean } | null | undefined;
+  /** A gzip rootfs-diff.tar inflated into the cache when the archive was opened, or why it could not be. */
+  private inflatedDiff?: { source: ByteSource } | { error: KensaError };
 
   private constructor(
     /** The path as the user gave it (used in messages). */
@@ -122,7 +125,7 @@ export class CheckpointArchive {
     if (st.isDirectory()) {
       const backing = folderBacking(file, limits, opts.flatFolder ? 0 : MAX_FOLDER_DEPTH);
       const format: ArchiveFormat = backing.entries.has('checkpoint') ? 'folder' : 'image-folder';
-      return new CheckpointArchive(file, format, backing, limits);
+      return new CheckpointArchive(file, format, backing, limits).prepared(opts);
     }
     const src = new FileSource(file);
     if (src.size === 0) {
@@ -131,7 +134,7 @@ export class CheckpointArchive {
     }
     const kind = sniffCompression(src.read(0, Math.min(8, src.size)));
     if (kind === 'none') {
-      return new CheckpointArchive(file, 'tar', tarBacking(src, limits, file), limits);
+      return new CheckpointArchive(file, 'tar', tarBacking(src, limits, file), limits).prepared(opts);
     }
     src.close();
     const dec = await decompressToCache(file, kind, resolveCacheDir(opts.cacheDir), limits, opts.onProgress, opts.signal);
@@ -143,7 +146,39 @@ export class CheckpointArchive {
       backing.truncated = true;
     }
     if (dec.trailing) backing.warnings.unshift(dec.trailing);
-    return new CheckpointArchive(file, format, backing, limits, dec.sha256, dec.tarPath);
+    return new CheckpointArchive(file, format, backing, limits, dec.sha256, dec.tarPath).prepared(opts);
+  }
+
+  /**
+   * containerd writes rootfs-diff.tar gzip-compressed. It is inflated like the archive itself: streamed into
+   * the cache (keyed by its SHA-256) under --max-unpacked and --max-ratio, never whole in memory; a limit
+   * or a corrupt stream makes rootfs-diff.tar unavailable and is named as damage when it is first used, so
+   * the rest of the checkpoint stays readable.
+   */
+  private async prepared(opts: OpenOptions): Promise<CheckpointArchive> {
+    const e = this.backing.entries.get(ROOTFS_DIFF);
+    if (!e || e.type !== 'file' || e.size === 0) return this;
+    const src = this.backing.open(e);
+    const where = { source: this.source, member: ROOTFS_DIFF };
+    try {
+      if (sniffCompression(src.read(0, Math.min(8, src.size))) !== 'gzip') return this;
+      const dir = ensureDir(path.join(resolveCacheDir(opts.cacheDir), 'archives'));
+      const dec = await inflateToCache({ where, size: src.size, chunks: () => sourceChunks(src) }, sha256OfSource(src), 'gzip', dir, this.limits, opts.onProgress, opts.signal);
+      if (dec.incomplete) {
+        this.damage.push(`${ROOTFS_DIFF}: ${dec.incomplete}`);
+      }
+      if (dec.trailing) this.warnings.push(`${ROOTFS_DIFF}: ${dec.trailing}`);
+      this.inflatedDiff = { source: new FileSource(dec.tarPath) };
+    } catch (err) {
+      if (!(err instanceof KensaError) || err instanceof CancelledError) {
+        this.close();
+        throw err;
+      }
+      this.inflatedDiff = { error: err.within(where) };
+    } finally {
+      src.close();
+    }
+    return this;
   }
 
   entries(): ArchiveEntry[] {
@@ -186,6 +221,7 @@ export class CheckpointArchive {
     if (norm.startsWith(ROOTFS_DIFF + '/')) {
       const inner = norm.slice(ROOTFS_DIFF.length + 1);
       const diff = this.rootfsDiff();
+      if (!diff && this.inflatedDiff && 'error' in this.inflatedDiff) throw this.inflatedDiff.error;
       // A name holding bytes that are not UTF-8 or invisible characters cannot be typed: it is also found by the
       // text `kensa ls` prints for it (cli-conventions: MEMBER names a file as ls prints it).
       const m = diff?.index.byName.get(inner) ?? diff?.index.members.find((x) => x.name !== inner && escapeText(x.name) === inner);
@@ -240,9 +276,15 @@ export class CheckpointArchive {
     if (!e || e.type !== 'file' || e.size === 0) return (this.rootfsDiffIndex = null);
     let src = this.backing.open(e);
     let gzip = false;
-    if (sniffCompression(src.read(0, Math.min(8, src.size))) === 'gzip') {
+    if (this.inflatedDiff) {
       gzip = true;
-      src = new BufferSource(gunzipBounded(src.read(0, src.size), this.limits.maxImageBytes, { source: this.source, member: ROOTFS_DIFF }));
+      if ('error' in this.inflatedDiff) {
+        // the rest of the checkpoint stays readable; what rootfs-diff.tar would have given is missing (exit 3)
+        const { member, offset } = this.inflatedDiff.error.location;
+        this.damage.push(describeLocation({ member, offset }) + this.inflatedDiff.error.message);
+        return (this.rootfsDiffIndex = null);
+      }
+      src = this.inflatedDiff.source;
     }
     try {
       const index = indexTar(src, this.limits, ROOTFS_DIFF);
@@ -257,7 +299,22 @@ export class CheckpointArchive {
 
   close(): void {
     this.backing.close();
+    if (this.inflatedDiff && 'source' in this.inflatedDiff) this.inflatedDiff.source.close();
   }
+}
+
+/** A source's bytes in 1 MiB pieces. */
+async function* sourceChunks(src: ByteSource): AsyncGenerator<Buffer> {
+  const step = 1 << 20;
+  for (let off = 0; off < src.size; off += step) yield src.read(off, Math.min(step, src.size - off));
+}
+
+/** SHA-256 (hex) of a source's bytes, read in 1 MiB pieces. */
+function sha256OfSource(src: ByteSource): string {
+  const hash = crypto.createHash('sha256');
+  const step = 1 << 20;
+  for (let off = 0; off < src.size; off += step) hash.update(src.read(off, Math.min(step, src.size - off)));
+  return hash.digest('hex');
 }
 
 /**

@@ -13,7 +13,7 @@ import * as zlib from 'node:zlib';
 import * as crypto from 'node:crypto';
 import { Readable, Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { CancelledError, FormatError, KensaError, LimitError } from '../errors';
+import { CancelledError, FormatError, KensaError, LimitError, type ErrorLocation } from '../errors';
 import { sha256File } from '../io/hash';
 import { ensureDir } from '../cache';
 import { openReadOnly } from '../io/byte-source';
@@ -135,7 +135,7 @@ class LimitMeter extends Transform {
   constructor(
     private readonly inputSize: number,
     private readonly limits: DecompressLimits,
-    private readonly source: string,
+    private readonly where: ErrorLocation,
     private readonly onProgress?: ProgressFn,
   ) {
     super();
@@ -143,15 +143,19 @@ class LimitMeter extends Transform {
   override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
     this.out += chunk.length;
     if (this.out > this.limits.maxUnpackedBytes) {
-      done(new LimitError(`archive inflates past ${this.limits.maxUnpackedBytes} bytes`, '--max-unpacked', { source: this.source, offset: this.out }));
+      done(new LimitError(`${this.what()} inflates past ${this.limits.maxUnpackedBytes} bytes`, '--max-unpacked', { ...this.where, offset: this.out }));
       return;
     }
     if (this.out > this.limits.ratioFloorBytes && this.out > this.inputSize * this.limits.maxRatio) {
-      done(new LimitError(`archive inflates more than ${this.limits.maxRatio}:1 (${this.inputSize} bytes to over ${this.out}); a decompression bomb?`, '--max-ratio', { source: this.source, offset: this.out }));
+      done(new LimitError(`${this.what()} inflates more than ${this.limits.maxRatio}:1 (${this.inputSize} bytes to over ${this.out}); a decompression bomb?`, '--max-ratio', { ...this.where, offset: this.out }));
       return;
     }
     this.onProgress?.(this.out, 0, 'decompressing');
     done(null, chunk);
+  }
+
+  private what(): string {
+    return this.where.member === undefined ? 'archive' : 'member';
   }
 }
 
@@ -197,6 +201,31 @@ export async function decompressToCache(
     sha = (await sha256File(file, { onProgress: onProgress && ((done, total) => onProgress(done, total, 'hashing')), signal })).sha256;
     replaceFile(memo, sha + '\n');
   }
+  return inflateToCache({ where: { source: file }, size: st.size, chunks: () => evidenceStream(file) }, sha, kind, dir, limits, onProgress, signal);
+}
+
+/** Compressed bytes to inflate: where they are (for messages), how many, and a fresh stream of them. */
+export interface CompressedInput {
+  where: ErrorLocation;
+  size: number;
+  chunks(): AsyncIterable<Buffer>;
+}
+
+/**
+ * Inflates `input` (whose SHA-256 is `sha`) into `${dir}/<sha>.tar` unless already there, with the limits of
+ * decompressToCache: the outer archive and a compressed member inside it (containerd's gzip rootfs-diff.tar)
+ * are bounded alike (--max-unpacked, --max-ratio) and streamed to a file, never held whole in memory.
+ */
+export async function inflateToCache(
+  input: CompressedInput,
+  sha: string,
+  kind: Compression,
+  dir: string,
+  limits: DecompressLimits = DEFAULT_DECOMPRESS_LIMITS,
+  onProgress?: ProgressFn,
+  signal?: AbortSignal,
+): Promise<DecompressedArchive> {
+  const file = input.where.source ?? '';
   const tarPath = path.join(dir, `${sha}.tar`);
   const trailingPath = path.join(dir, `${sha}.trailing.txt`);
   const trailingNote = (): { trailing?: string } => (fs.existsSync(trailingPath) ? { trailing: fs.readFileSync(trailingPath, 'utf8') } : {});
@@ -208,7 +237,7 @@ export async function decompressToCache(
   }
 
   const partial = tempBeside(tarPath);
-  const meter = new LimitMeter(st.size, limits, file, onProgress);
+  const meter = new LimitMeter(input.size, limits, input.where, onProgress);
   // A cut or corrupt compressed stream ends the decompression stage cleanly, so everything decompressed
   // before the break still reaches the file (a partial view beats none); the error is kept for the note.
   let streamError: Error | undefined;
@@ -228,18 +257,18 @@ export async function decompressToCache(
     }
   };
   try {
-    await pipeline(evidenceStream(file), tolerant, meter, fs.createWriteStream('', { fd: createExclusive(partial) }), signal ? { signal } : {});
+    await pipeline(input.chunks(), tolerant, meter, fs.createWriteStream('', { fd: createExclusive(partial) }), signal ? { signal } : {});
   } catch (e) {
     fs.rmSync(partial, { force: true });
     if (signal?.aborted) throw cancelled(file);
     if (e instanceof KensaError) throw e;
-    throw new FormatError(`cannot decompress: ${(e as Error).message || String(e)}`, { source: file, offset: meter.out });
+    throw new FormatError(`cannot decompress: ${(e as Error).message || String(e)}`, { ...input.where, offset: meter.out });
   }
   if (streamError) {
     const msg = streamError.message || String(streamError);
     if (meter.out === 0) {
       fs.rmSync(partial, { force: true });
-      throw new FormatError(`${kind} stream is corrupt: ${msg}`, { source: file, offset: 0 });
+      throw new FormatError(`${kind} stream is corrupt: ${msg}`, { ...input.where, offset: 0 });
     }
     const where = streamError instanceof GzipStreamError ? `, compressed offset ${streamError.offset}` : '';
     const note = `${kind} stream ends or breaks after ${meter.out} decompressed bytes (${msg}${where}); members after that point are missing`;
@@ -250,17 +279,4 @@ export async function decompressToCache(
   if (trailing) replaceFile(trailingPath, trailing);
   moveIntoPlace(partial, tarPath);
   return { tarPath, sha256: sha, reused: false, ...(trailing ? { trailing } : {}) };
-}
-
-/** Inflate a small gzip member (containerd's rootfs-diff.tar) in memory, bounded. */
-export function gunzipBounded(data: Buffer, maxBytes: number, where: { source?: string; member?: string }): Buffer {
-  try {
-    return zlib.gunzipSync(data, { maxOutputLength: maxBytes });
-  } catch (e) {
-    const err = e as NodeJS.ErrnoException;
-    if (err.code === 'ERR_BUFFER_TOO_LARGE' || /Cannot create a Buffer larger|maxOutputLength/.test(err.message)) {
-      throw new LimitError(`gzip member inflates past ${maxBytes} bytes`, '--max-unpacked', where);
-    }
-    throw new FormatError(`gzip stream is corrupt: ${err.message}`, where);
-  }
 }

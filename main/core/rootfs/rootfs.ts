@@ -31,7 +31,7 @@ export interface Rootfs extends FileContentResolver {
 
 export interface RootfsOpenOptions {
   cacheDir?: string;
-  limits?: Partial<DecompressLimits> & { maxMembers?: number };
+  limits?: Partial<DecompressLimits> & { maxMembers?: number; maxNameRecord?: number };
 }
 
 /** OCI image layout media types (image-spec v1.1, media-types.md) and the Docker ones registries still serve. */
