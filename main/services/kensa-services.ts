@@ -617,7 +617,9 @@ export class KensaServices implements KensaApi {
    */
   private derivedPath(name: string): string {
     const s = this.need();
-    if (this.caseObj) return this.caseObj.derivedPath(name);
+    // Only the case's own evidence derives into the case: a file from an archive the case does not hold
+    // would otherwise be recorded against the case's (only) evidence.
+    if (this.caseObj && this.evidenceId() !== undefined) return this.caseObj.derivedPath(name);
     if (!s.derivedDir) {
       const stamp = new Date().toISOString().replace(/[:.]/g, '-');
       s.derivedDir = ensureDir(path.join(this.cacheDir, 'derived', `${path.basename(s.cp.source).replace(/[^A-Za-z0-9._-]/g, '_')}-${stamp}`));
@@ -654,7 +656,8 @@ export class KensaServices implements KensaApi {
       const result = await this.tasks.run(taskId, 'writing the core', (task) =>
         writeCore(cp, { pid, outPath, signal: task.signal, onProgress: (done, total) => task.progress(done, total, 'writing core') }),
       );
-      if (this.caseObj) await this.caseObj.recordDerivedAsync(result.path, `workstation: ELF core of pid ${pid}`, this.evidenceId());
+      const coreEvidence = this.evidenceId();
+      if (this.caseObj && coreEvidence) await this.caseObj.recordDerivedAsync(result.path, `workstation: ELF core of pid ${pid}`, coreEvidence);
       return ok({ pid: result.pid, path: result.path, size: result.size, sha256: result.sha256 ?? '', threads: result.threads, segments: result.segments, missing: result.missing });
     } catch (e) {
       return fail(e);
@@ -674,7 +677,8 @@ export class KensaServices implements KensaApi {
         task.progress(0, 0, 'writing core');
         return prepareGdb(s.cp, pid, { ...(s.rootfs ? { rootfs: s.rootfs } : {}), outDir, cacheDir: this.cacheDir });
       });
-      if (this.caseObj) await this.caseObj.recordDerivedAsync(launch.corePath, `workstation: ELF core of pid ${pid} for gdb`, this.evidenceId());
+      const coreEvidence = this.evidenceId();
+      if (this.caseObj && coreEvidence) await this.caseObj.recordDerivedAsync(launch.corePath, `workstation: ELF core of pid ${pid} for gdb`, coreEvidence);
       const sessionId = this.gdb.start({ file: launch.gdb, args: launch.args, cwd: launch.cwd }, { cols, rows });
       this.logToCase('gdb-session', { pid, core: launch.corePath, argv: [launch.gdb, ...launch.args] });
       return ok({ sessionId, pid, argv: [launch.gdb, ...launch.args], corePath: launch.corePath, ...(launch.sysroot ? { sysroot: launch.sysroot } : {}) });
@@ -719,6 +723,8 @@ export class KensaServices implements KensaApi {
       evidence: c.evidence().map((e) => jsonSafe(e) as Record<string, unknown>),
       notes: c.notes().map((n) => jsonSafe(n) as Record<string, unknown>),
       archiveInCase: this.evidenceId() !== undefined,
+      ...(this.evidenceId() ? { archiveEvidenceId: this.evidenceId() } : {}),
+      ...(this.current ? { archive: this.current.cp.source } : {}),
     };
   }
 
@@ -776,11 +782,25 @@ export class KensaServices implements KensaApi {
       if (!c) throw new RequestError('no case is open: open or create a case to add notes to the report');
       const text = str(r.text, 'text', 64 * 1024);
       const target = noteTarget(r.target);
-      const evidenceId = this.evidenceId();
+      const evidenceId = this.noteEvidence(c, optStr(r.evidenceId, 'evidenceId', 100));
       // With the checkpoint, the case checks the target and hashes the bookmarked bytes.
-      const rec = c.addNote({ ...(evidenceId ? { evidenceId } : {}), text, target }, evidenceId ? this.current?.cp : undefined);
+      const rec = c.addNote({ evidenceId, text, target }, this.current?.cp);
       return jsonSafe(rec) as Record<string, unknown>;
     });
+  }
+
+  /**
+   * The evidence a note is about: always the open archive's record in the case. A note on an archive the
+   * case does not hold is refused (the case would otherwise file it under its only evidence), and so is
+   * one drafted on another archive than the one open now (`evidenceId` as the UI saw it).
+   */
+  private noteEvidence(c: EvidenceCase, drafted: string | undefined): string {
+    const s = this.current;
+    if (!s) throw new RequestError('no archive is open: a note is about the evidence open in the workstation');
+    const id = this.evidenceId();
+    if (id === undefined) throw new RequestError(`the open archive ${s.cp.source} is not evidence in case ${c.id}: add it to the case first (Case › Add the open archive)`);
+    if (drafted !== undefined && drafted !== id) throw new RequestError(`this note was written about evidence ${drafted}, but the open archive is evidence ${id}: the note was not saved`);
+    return id;
   }
 
   async writeReport(req: ReportRequest): Promise<Result<{ path: string; sha256: string }>> {

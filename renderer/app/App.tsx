@@ -71,7 +71,7 @@ function TopBar() {
           if (path.trim()) void openArchive(path.trim(), rootfs.trim() || undefined);
         }}
       >
-        <input type="text" aria-label="Archive path" placeholder={session ? visible(session.archive) : 'checkpoint archive or image folder (path on this machine)'} value={path} onChange={(e) => setPath(e.target.value)} data-testid="open-path" />
+        <input type="text" aria-label="Archive path" placeholder={session ? 'open another archive or image folder (path)' : 'checkpoint archive or image folder (path on this machine)'} value={path} onChange={(e) => setPath(e.target.value)} data-testid="open-path" />
         <input type="text" aria-label="Root file system (optional)" placeholder="--rootfs (optional)" value={rootfs} onChange={(e) => setRootfs(e.target.value)} style={{ flex: '0 1 170px' }} />
         <button type="submit" disabled={!path.trim()}>
           Open
@@ -100,6 +100,24 @@ function TopBar() {
         {theme === 'dark' ? '☀' : '☾'}
       </button>
     </header>
+  );
+}
+
+/** What is loaded, in full: the archive path as opened, its layout, and the root file system given (or none). */
+function LoadedLine() {
+  const session = useKensa((s) => s.session);
+  if (!session) return null;
+  return (
+    <div className="banner loaded" data-testid="loaded-archive">
+      <span>
+        Open: <span className="mono" title={visible(session.archive)}>{visible(session.archive)}</span>
+      </span>
+      <span>{session.layout}</span>
+      <span>{session.processes} processes</span>
+      <span data-testid="loaded-rootfs">
+        rootfs: {session.rootfs ? <span className="mono">{visible(session.rootfs)}</span> : <span className="muted">none given (files show the checkpoint's rootfs-diff only)</span>}
+      </span>
+    </div>
   );
 }
 
@@ -204,6 +222,7 @@ export function App({ bridge }: { bridge?: PreloadBridge }) {
       onDrop={onDrop}
     >
       <TopBar />
+      <LoadedLine />
       <CaseBanner />
       <div className="main">
         <Nav />

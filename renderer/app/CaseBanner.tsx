@@ -8,7 +8,9 @@ function verifiedOk(v: Record<string, unknown> | undefined): boolean | undefined
 
 /** One line under the top bar: the case the work is recorded in, and whether it verified. */
 export function CaseBanner() {
-  const { caseInfo, verification, setPanel, verifyCase, available } = useKensaShallow((s) => ({
+  const { caseInfo, verification, setPanel, verifyCase, addEvidence, session, available } = useKensaShallow((s) => ({
+    addEvidence: s.addEvidence,
+    session: s.session,
     caseInfo: s.caseInfo,
     verification: s.verification,
     setPanel: s.setPanel,
@@ -31,8 +33,22 @@ export function CaseBanner() {
   return (
     <div className={'banner' + (ok === true ? ' ok' : ok === false ? ' bad' : '')} data-testid="case-banner">
       Case <span className="mono">{c.id}</span> in <span className="mono">{visible(c.dir)}</span> · {c.evidence.length} evidence · {c.notes.length} notes
-      {c.archiveInCase ? ' · open archive recorded' : ' · open archive not in the case'}
-      {ok === true ? ' · verified' : ok === false ? ' · VERIFICATION FAILED' : ''}
+      {!session ? (
+        ' · no archive open'
+      ) : c.archiveEvidenceId ? (
+        <span data-testid="banner-evidence">
+          {' · open archive: evidence '}
+          <strong className="mono">{c.archiveEvidenceId}</strong>
+        </span>
+      ) : (
+        <span className="danger" data-testid="banner-evidence">
+          {' · the open archive is not in this case: notes about it cannot be saved '}
+          <button className="link" onClick={() => void addEvidence()}>
+            Add it to the case
+          </button>
+        </span>
+      )}
+      {ok === true ? ' · case verified' : ok === false ? ' · VERIFICATION FAILED' : ''}
       <button className="link" onClick={() => void verifyCase()}>
         Verify
       </button>

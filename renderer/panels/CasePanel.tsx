@@ -4,6 +4,7 @@ import { PanelTitle } from '../components/PanelTitle';
 import { ErrorMessage } from '../components/ErrorMessage';
 import { KeyValue } from '../components/KeyValue';
 import { visible, visibleLines } from '../util/text';
+import { noteTargetText } from '../util/note-target';
 
 type Item = { id?: unknown; path?: unknown; ok?: unknown; problems?: unknown };
 
@@ -119,8 +120,8 @@ export function CasePanel() {
           <table className="data">
             <tbody>
               {c.evidence.map((e, i) => (
-                <tr key={i}>
-                  <td className="mono">{visible(String(e.id ?? ''))}</td>
+                <tr key={i} className={e.id === c.archiveEvidenceId ? 'sel' : undefined} data-evidence={visible(String(e.id ?? ''))}>
+                  <td className="mono">{visible(String(e.id ?? ''))}{e.id === c.archiveEvidenceId ? ' (open)' : ''}</td>
                   <td className="mono wrap">{visible(String(e.path ?? ''))}</td>
                   <td className="mono wrap">{visible(String(e.sha256 ?? ''))}</td>
                 </tr>
@@ -133,7 +134,8 @@ export function CasePanel() {
               {c.notes.map((n, i) => (
                 <tr key={i}>
                   <td className="mono">{visible(String(n.id ?? ''))}</td>
-                  <td className="mono wrap">{visible(JSON.stringify(n.target ?? {}))}</td>
+                  <td className="mono" title="the evidence this note is about">{visible(String(n.evidenceId ?? ''))}</td>
+                  <td className="wrap">{noteTargetText(n.target)}</td>
                   <td className="wrap">{visible(String(n.text ?? ''))}</td>
                 </tr>
               ))}

@@ -161,7 +161,11 @@ export interface UiSlice {
   theme: 'light' | 'dark';
   tasks: TaskView[];
   notices: Notice[];
-  noteDraft: { target: NoteTarget; label: string } | null;
+  /**
+   * The note being written: its target, the evidence it is about (the open archive's id in the case when it
+   * was begun; undefined when that archive is not in the case) and its text so far (kept across panel switches).
+   */
+  noteDraft: { target: NoteTarget; label: string; archive: string | undefined; evidenceId: string | undefined; text: string } | null;
   setPanel(panel: PanelId): void;
   setTheme(theme: 'light' | 'dark'): void;
   pushError(context: string, error: ApiError): void;
@@ -171,6 +175,7 @@ export interface UiSlice {
   runTask<T>(label: string, work: (taskId: string) => Promise<Result<T>>): Promise<Result<T>>;
   cancelTask(taskId: string): Promise<void>;
   beginNote(target: NoteTarget, label: string): void;
+  setNoteText(text: string): void;
   cancelNote(): void;
 }
 

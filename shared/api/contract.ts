@@ -527,6 +527,8 @@ export type NoteTarget =
 export interface NoteRequest {
   text: string;
   target: NoteTarget;
+  /** The evidence the note was written about (the case's id of the archive open then); refused if another is open now. */
+  evidenceId?: string;
 }
 
 export interface CaseInfo {
@@ -538,6 +540,10 @@ export interface CaseInfo {
   notes: Record<string, unknown>[];
   /** Whether the archive open now is one of the case's evidence records. */
   archiveInCase: boolean;
+  /** The case's evidence id of the archive open now (absent when it is not in the case). */
+  archiveEvidenceId?: string;
+  /** The archive open now, as opened. */
+  archive?: string;
 }
 
 export interface CaseOpenRequest {

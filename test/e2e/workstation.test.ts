@@ -216,9 +216,9 @@ for (const f of FIXTURES) {
         await page.fill('[aria-label="Case folder"]', caseDir);
         await page.fill('[aria-label="Analyst"]', 'e2e');
         await page.click('[data-testid=panel-case] form button[type=submit]');
-        await page.waitForSelector('[data-testid=case-banner]:has-text("open archive not in the case")');
+        await page.waitForSelector('[data-testid=case-banner]:has-text("not in this case")');
         await page.click('text=Add the open archive (hash it)');
-        await page.waitForSelector('[data-testid=case-banner]:has-text("open archive recorded")');
+        await page.waitForSelector('[data-testid=case-banner]:has-text("open archive: evidence E1")');
         await showPanel(page, 'processes');
         await page.click('[data-testid=process-table] tr[data-pid="6"] .note-btn');
         await page.fill('[role=dialog] textarea', 'counter holds the key');

@@ -69,6 +69,8 @@ export const archiveSlice = (client: KensaClient): StateCreator<KensaState, [], 
       return loading.promise;
     }
     set({ session, ...sessionReset() });
+    // Whether the new archive is evidence in the open case (and which) changes with it.
+    void get().refreshCase();
     if (!session) {
       loading = null;
       return;

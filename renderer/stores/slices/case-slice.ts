@@ -24,7 +24,11 @@ export const caseSlice = (client: KensaClient): StateCreator<KensaState, [], [],
 
   async addEvidence() {
     const r = await get().runTask('Adding the archive to the case (hashing)', (taskId) => client.caseAddEvidence({ taskId }));
-    if (r.ok) set({ caseInfo: { status: 'ready', value: r.value } });
+    if (!r.ok) return;
+    set({ caseInfo: { status: 'ready', value: r.value } });
+    // A note begun before the archive was added is about this evidence now.
+    const d = get().noteDraft;
+    if (d && d.archive === get().session?.archive && r.value.archiveEvidenceId) set({ noteDraft: { ...d, evidenceId: r.value.archiveEvidenceId } });
   },
 
   async verifyCase() {
@@ -36,7 +40,8 @@ export const caseSlice = (client: KensaClient): StateCreator<KensaState, [], [],
   async saveNote(text) {
     const draft = get().noteDraft;
     if (!draft) return false;
-    const r = await client.addNote({ text, target: draft.target });
+    // The evidence as it was when the note was begun: the host refuses the note if another archive is open now.
+    const r = await client.addNote({ text, target: draft.target, ...(draft.evidenceId ? { evidenceId: draft.evidenceId } : {}) });
     if (!r.ok) {
       get().pushError('Adding to the report', r.error);
       return false;

@@ -54,7 +54,13 @@ export const uiSlice = (client: KensaClient): StateCreator<KensaState, [], [], U
   },
 
   beginNote(target, label) {
-    set({ noteDraft: { target, label } });
+    const c = get().caseInfo.value;
+    set({ noteDraft: { target, label, archive: get().session?.archive, evidenceId: c?.archiveEvidenceId, text: '' } });
+  },
+
+  setNoteText(text) {
+    const d = get().noteDraft;
+    if (d) set({ noteDraft: { ...d, text } });
   },
 
   cancelNote() {
