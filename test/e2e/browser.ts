@@ -27,8 +27,8 @@ export interface WatchedPage {
   problems: string[];
 }
 
-/** A page on `url` once the overview is shown, recording page errors, console errors and dialogs. */
-export async function openWatched(context: BrowserContext, url: string, waitFor = '[data-testid=panel-overview] [data-testid=overview-container]'): Promise<WatchedPage> {
+/** A page on `url` once the overview is shown (after the Findings page, the first after opening), recording page errors, console errors and dialogs. */
+export async function openWatched(context: BrowserContext, url: string): Promise<WatchedPage> {
   const page = await context.newPage();
   const problems: string[] = [];
   page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
@@ -40,7 +40,9 @@ export async function openWatched(context: BrowserContext, url: string, waitFor 
     void d.dismiss();
   });
   await page.goto(url);
-  await page.waitForSelector(waitFor);
+  await page.waitForSelector('[data-testid=panel-findings]');
+  await page.keyboard.press('1');
+  await page.waitForSelector('[data-testid=panel-overview] [data-testid=overview-container]');
   return { page, problems };
 }
 
