@@ -40,8 +40,11 @@ const INTERPRETERS = /^(?:python[\d.]*|perl[\d.]*|ruby[\d.]*|php[\d.]*(?:-cli)?|
 export const RELAYS = /^(?:nc|ncat|netcat|nc\.traditional|nc\.openbsd|socat|cryptcat|pwncat)$/;
 /** Processes that only start and watch the real workload (the container's main process is their child). */
 const WRAPPERS = /^(?:tini|tini-static|docker-init|dumb-init|catatonit|s6-svscan|s6-supervise|runsvdir|runsv|supervisord|init|systemd|gosu|su-exec|conmon|pause)$/;
-/** Servers that take requests from the network (a shell they spawn may be a web shell's command). */
-const SERVER_NAMES = /^(?:nginx|httpd|apache2?|lighttpd|caddy|php-fpm[\d.]*|uwsgi|gunicorn|unicorn|puma|node|java|tomcat|jetty|python[\d.]*|ruby[\d.]*|perl|dotnet|traefik|haproxy|envoy)$/;
+/**
+ * Web servers and application servers that take requests from the network (a shell they spawn may be a web
+ * shell's command). General interpreters (python, node, java) count only when they listen themselves.
+ */
+const SERVER_NAMES = /^(?:nginx|httpd|apache2?|lighttpd|caddy|php-fpm[\d.]*|php-cgi[\d.]*|uwsgi|gunicorn|unicorn|puma|tomcat|jetty|traefik|haproxy|envoy)$/;
 /**
  * Servers and schedulers whose job includes running shell commands (postgres archive_command, cron jobs,
  * sshd sessions, supervisors, build tools): an inline shell under them is normal.
@@ -57,7 +60,7 @@ const RUNS_SHELLS = /^(?:postgres|postmaster|cron|crond|anacron|sshd|supervisord
 const JIT_MARKERS: [RegExp, string][] = [
   [/\/libjvm\.so$|\/java$/, 'the JVM'],
   [/\/node$|\/nodejs$|\/libnode\.so|\/libv8[^/]*\.so|\/electron$|\/chrome$|\/deno$|\/bun$/, 'V8 (Node.js / Chromium)'],
-  [/\/libcoreclr\.so$|\/libclrjit\.so$|\/dotnet$/, '.NET (CoreCLR)'],
+  [/\/libcoreclr\.so$|\/libclrjit\.so$|\/dotnet$|^\/memfd:doublemapper/, '.NET (CoreCLR)'],
   [/\/libmono[^/]*\.so|\/mono$/, 'Mono'],
   [/luajit|libluajit/, 'LuaJIT'],
   [/\/libpcre2?-?8?\.so|\/libpcre2-8\.so|\/libpcre\.so/, "PCRE's JIT"],
@@ -154,6 +157,8 @@ export class TriageContext {
     const paths = new Set<string>();
     if (p.exe) paths.add(p.exe);
     for (const v of p.vmas) if (v.file?.path) paths.add(v.file.path);
+    // .NET single-file apps carry the runtime inside their own executable; their W^X memfd names it.
+    for (const v of p.vmas) if (v.kind === 'memfd') paths.add(v.name);
     for (const [re, name] of JIT_MARKERS) for (const path of paths) if (re.test(path)) return name;
     return undefined;
   }
@@ -192,7 +197,7 @@ export function isTempPath(path: string): boolean {
 }
 
 /** Hidden folders that hold ordinary tool state (caches, package managers, virtualenvs). */
-const ORDINARY_HIDDEN = /^\.(?:cache|local|config|npm|yarn|pnpm-store|m2|gradle|cargo|rustup|venv|virtualenvs|pyenv|nvm|rbenv|bundle|gem|conda|dotnet|nuget|java|sdkman|deno|bun|X11-unix|ICE-unix|font-unix|XIM-unix|Test-unix|well-known|git|ssh)$/;
+const ORDINARY_HIDDEN = /^\.(?:cache|local|config|npm|yarn|pnpm|pnpm-store|store|bin|m2|gradle|cargo|rustup|venv|virtualenvs|tox|nox|poetry|pyenv|nvm|volta|fnm|asdf|rbenv|bundle|gem|conda|dotnet|net|nuget|java|sdkman|deno|bun|julia|ghcup|stack|opam|pub-cache|krew|terraform|terraform\.d|tflint\.d|vscode-server|vscode-remote|cursor-server|X11-unix|ICE-unix|font-unix|XIM-unix|Test-unix|well-known|git|github|husky|ssh)$/;
 
 /** A path with a hidden folder (or a hidden file name) that is not ordinary tool state. */
 export function isHiddenPath(path: string): boolean {

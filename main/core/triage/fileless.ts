@@ -22,7 +22,7 @@ const BENIGN_MEMFDS: [RegExp, string][] = [
 ];
 
 /** Libraries that runtimes unpack to a temporary folder, load and delete (JNI libraries, PyInstaller). */
-export const UNPACKED_LIBRARY = /\/(?:_MEI[^/]*\/|jna[^/]*\/|jna\d+\.tmp|libnetty[^/]*\.so|snappy-[^/]*\.so|libsnappy[^/]*\.so|sqlite-[^/]*\.so|liblz4[^/]*\.so|libzstd-jni[^/]*\.so|ffi[A-Za-z0-9]{6})/;
+export const UNPACKED_LIBRARY = /\/(?:_MEI[^/]*\/|jna[^/]*\/|jna\d+\.tmp|libnetty[^/]*\.so|snappy-[^/]*\.so|libsnappy[^/]*\.so|sqlite-[^/]*\.so|liblz4[^/]*\.so|libzstd-jni[^/]*\.so|ffi[A-Za-z0-9]{6}|\.net\/|go-build\d+\/)/;
 
 /** Shared anonymous memory, which CRIU keeps as a memfd named /dev/zero (criu-format.md §1.4). */
 export function isSharedAnon(v: Vma): boolean {

@@ -16,6 +16,12 @@ import type { RuleFamily } from './rule';
 import type { EvidencePointer } from '../../../shared/api/contract';
 
 const FAMILY = 'hijack';
+/**
+ * Libraries every program loads or that guard logins: replaced in a running container they are a rootkit
+ * (apt and pip do not rewrite them at run time; a modified site-packages module is only medium).
+ */
+const CORE_LIBRARY = /^\/(?:usr\/)?lib(?:32|64)?\/(?:[^/]+-linux-gnu\/)?(?:libc|ld-linux[^/]*|ld-musl[^/]*|libpthread|libdl|libpam[^/]*|libnss_[^/]*|libcrypt|libaudit|libselinux|libkeyutils|libsystemd|libutil)[.-][^/]*$|^\/(?:usr\/)?lib(?:32|64)?\/(?:[^/]+-linux-gnu\/)?security\/pam_[^/]+\.so$/;
+
 const BENIGN_PRELOADS = /\/lib(?:jemalloc|tcmalloc(?:_minimal)?|mimalloc|nss_wrapper|fakeroot(?:-sysv)?|faketime(?:MT)?|stdbuf|asan|tsan|ubsan|lsan|vgpreload_[a-z]+|eatmydata|SegFault|profiler|gtk3-nocsd|uv_preload|sandbox)[^/]*\.so(?:\.[\d.]+)?$/;
 
 function envValue(env: string[] | undefined, name: string): string | undefined {
@@ -83,7 +89,7 @@ function mappedLibraries(ctx: TriageContext): Finding[] {
       const modified = changed.has(path);
       if (!temp && !hidden && !modified) continue;
       const unpacked = UNPACKED_LIBRARY.test(path);
-      const severity = unpacked ? 'low' : hidden || path.startsWith('/dev/shm/') ? 'high' : modified && isSystemPath(path) ? 'high' : 'medium';
+      const severity = unpacked ? 'low' : hidden || path.startsWith('/dev/shm/') ? 'high' : modified && CORE_LIBRARY.test(path) ? 'high' : 'medium';
       out.push(finding({
         severity, technique: 'T1574.006', family: FAMILY, rule: 'odd-library', key: `${p.pid}:${path}`, pid: p.pid,
         evidence: [vmaPointer(p.pid, v), ...(modified ? [{ kind: 'file' as const, path, member: `rootfs-diff.tar${path}`, label: `${path} (changed in the container: rootfs-diff.tar${path})` }] : []), processPointer(p.pid, p.comm)],

@@ -51,7 +51,7 @@ function systemNameFromOddPlace(p: ProcFacts): Finding[] {
 }
 
 function commMismatch(ctx: TriageContext, p: ProcFacts): Finding[] {
-  if (!p.exe || !p.comm || KERNEL_THREAD.test(p.comm)) return [];
+  if (!p.exe || p.exeMemfd || !p.comm || KERNEL_THREAD.test(p.comm)) return [];
   const exeName = baseName(p.exe);
   if (exeName === 'busybox' || exeName.startsWith('busybox')) return []; // every applet is busybox
   const candidates = [exeName, baseName(p.argv[0]), (p.argv[0] ?? '').split(/[\s:]/)[0], baseName((p.argv[0] ?? '').split(/[\s:]/)[0]), baseName(p.argv[1]), baseName(p.argv[2])];

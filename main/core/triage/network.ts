@@ -13,10 +13,13 @@ import type { SocketRecord } from '../model/checkpoint';
 const FAMILY = 'network';
 /** Peers listed in one connections finding; the title gives the full count. */
 const MAX_PEERS = 32;
-/** Ports that offensive tooling defaults to (Metasploit 4444, 1337/31337, IRC bots 6666-6669, Tor 9001/9050). */
-const OFFENSIVE_PORTS = new Set([4444, 4445, 1337, 31337, 6666, 6667, 6668, 6669, 9001, 9050, 12345, 54321]);
+/**
+ * Ports offensive tooling defaults to and services rarely use: Metasploit's 4444/4445, 1337 and 31337, IRC
+ * botnet control 6666-6669. (Tor's 9001 is also MinIO's console, 12345 and 54321 are application defaults.)
+ */
+const OFFENSIVE_PORTS = new Set([4444, 4445, 1337, 31337, 6666, 6667, 6668, 6669]);
 /** Programs that need raw or packet sockets for their job (DHCP clients, ping, capture, VRRP). */
-const RAW_USERS = /^(?:dhclient|dhcpcd|udhcpc|ping6?|traceroute6?|tcpdump|tshark|dumpcap|keepalived|arping|fping|mtr(?:-packet)?|cilium.*|bird6?|zebra|ospfd)$/;
+const RAW_USERS = /^(?:dhclient|dhcpcd|udhcpc|ping6?|traceroute6?|tcpdump|tshark|dumpcap|keepalived|arping|fping|mtr(?:-packet)?|cilium.*|bird6?|zebra|ospfd|bgpd|suricata|Suricata-Main|snort|zeek|arpwatch|p0f|ntopng|lldpd|pmacctd|nprobe)$/;
 
 function inheritedFromAncestor(ctx: TriageContext, p: ProcFacts, s: SocketRecord): boolean {
   if (!s.inode) return false;

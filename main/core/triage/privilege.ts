@@ -14,7 +14,7 @@ import type { RuleFamily } from './rule';
 
 const FAMILY = 'privilege';
 /** Programs installed setuid root to do their job. */
-const SETUID_PROGRAMS = /^(?:su|sudo|passwd|newgrp|chsh|chfn|gpasswd|mount|umount|fusermount3?|ping6?|unix_chkpwd|pkexec|ssh-keysign|Xorg|crontab|at)$/;
+const SETUID_PROGRAMS = /^(?:su|sudo|sudoedit|doas|passwd|newgrp|chsh|chfn|chage|expiry|gpasswd|mount|umount|mount\.nfs|fusermount3?|ping6?|traceroute6?|unix_chkpwd|pkexec|polkit-agent-he|ssh-keysign|Xorg|crontab|at|exim4?|sendmail|newuidmap|newgidmap|dbus-daemon-lau|procmail)$/;
 /** Capability bits up to CAP_CHECKPOINT_RESTORE (40, Linux 5.9): all of them is a privileged container. */
 const ALL_CAPS = (1n << 41n) - 1n;
 /** seccomp_mode 2 = SECCOMP_MODE_FILTER (include/uapi/linux/seccomp.h). */

@@ -58,8 +58,19 @@ const KINDS: Record<string, { what: string; severity: Finding['severity']; keep:
   jwt: { what: 'JSON Web Token', severity: 'info', keep: 8 },
 };
 
+interface Group {
+  pattern: string;
+  pid: number;
+  value: string;
+  copies: EvidencePointer[];
+  count: number;
+}
+
+/** Distinct secrets of one kind in one process listed one by one; more make one finding. */
+const MAX_DISTINCT = 4;
+
 function memory({ ctx, hits, showSecrets }: RuleInput): Finding[] {
-  const groups = new Map<string, { pattern: string; pid: number; value: string; copies: EvidencePointer[]; count: number }>();
+  const groups = new Map<string, Group>();
   for (const { pattern, hit } of hits) {
     const kind = KINDS[pattern];
     if (!kind) continue;
@@ -76,16 +87,39 @@ function memory({ ctx, hits, showSecrets }: RuleInput): Finding[] {
     }
     groups.set(k, g);
   }
-  return [...groups.values()].map((g) => {
-    const kind = KINDS[g.pattern];
-    const comm = ctx.proc(g.pid)?.comm ?? '?';
-    const shown = redact(g.value, showSecrets, kind.keep);
-    return finding({
-      severity: kind.severity, technique: 'T1552.001', family: FAMILY, rule: `mem-${g.pattern}`, key: `${g.pid}:${fingerprint(g.value)}`, pid: g.pid, evidence: g.copies,
-      title: `${kind.what} in the memory of pid ${g.pid} (${comm}): ${shown}${g.count > 1 ? ` (${g.count} copies)` : ''}`,
-      explanation: `A ${kind.what} in a process's memory is in this checkpoint for anyone who reads it. Programs that use one hold it (a TLS server its key, a client its token): that is normal, and the reason to protect the archive and rotate the secret if it leaked. A key in a process that has no use for it is worth a look.`,
-    });
-  });
+  // A busy server holds many tokens (one per session): past a few distinct values of one kind in one process,
+  // one finding lists them instead of one finding each.
+  const byProcessKind = new Map<string, Group[]>();
+  for (const g of groups.values()) {
+    const k = `${g.pid}\0${g.pattern}`;
+    const list = byProcessKind.get(k) ?? [];
+    list.push(g);
+    byProcessKind.set(k, list);
+  }
+  const out: Finding[] = [];
+  for (const list of byProcessKind.values()) {
+    const { pid, pattern } = list[0];
+    const kind = KINDS[pattern];
+    const comm = ctx.proc(pid)?.comm ?? '?';
+    const why = `A ${kind.what} in a process's memory is in this checkpoint for anyone who reads it. Programs that use one hold it (a TLS server its key, a client its token): that is normal, and the reason to protect the archive and rotate the secret if it leaked. A key in a process that has no use for it is worth a look.`;
+    if (list.length > MAX_DISTINCT) {
+      out.push(finding({
+        severity: kind.severity, technique: 'T1552.001', family: FAMILY, rule: `mem-${pattern}-many`, key: `${pid}`, pid, evidence: list.slice(0, MAX_COPIES).map((g) => g.copies[0]),
+        title: `${list.length} distinct ${kind.what}s in the memory of pid ${pid} (${comm}), e.g. ${redact(list[0].value, showSecrets, kind.keep)}`,
+        explanation: why,
+      }));
+      continue;
+    }
+    for (const g of list) {
+      const shown = redact(g.value, showSecrets, kind.keep);
+      out.push(finding({
+        severity: kind.severity, technique: 'T1552.001', family: FAMILY, rule: `mem-${g.pattern}`, key: `${g.pid}:${fingerprint(g.value)}`, pid: g.pid, evidence: g.copies,
+        title: `${kind.what} in the memory of pid ${g.pid} (${comm}): ${shown}${g.count > 1 ? ` (${g.count} copies)` : ''}`,
+        explanation: why,
+      }));
+    }
+  }
+  return out;
 }
 
 export const secrets = {

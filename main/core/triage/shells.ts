@@ -42,11 +42,14 @@ function stdioSockets(ctx: TriageContext, p: ProcFacts): Finding[] {
 
 function devTcp(p: ProcFacts): Finding[] {
   const line = p.argv.join(' ');
-  if (!/\/dev\/(?:tcp|udp)\/[^\s/]+\/\d+/.test(line)) return [];
+  const targets = [...line.matchAll(/\/dev\/(?:tcp|udp)\/([^\s/]+)\/\d+/g)].map((m) => m[1]);
+  if (!targets.length) return [];
+  // Health checks test a local port this way (`echo > /dev/tcp/localhost/5432`); a remote host is a reverse shell.
+  const local = targets.every((h) => /^(?:localhost|127\.\d+\.\d+\.\d+|::1|0\.0\.0\.0)$/.test(h));
   return [finding({
-    severity: 'high', technique: 'T1059.004', family: FAMILY, rule: 'dev-tcp', key: `${p.pid}`, pid: p.pid, evidence: [processPointer(p.pid, p.comm)],
+    severity: local ? 'low' : 'high', technique: 'T1059.004', family: FAMILY, rule: 'dev-tcp', key: `${p.pid}`, pid: p.pid, evidence: [processPointer(p.pid, p.comm)],
     title: `pid ${p.pid} (${p.comm}) command line opens a connection through /dev/tcp: ${line.slice(0, 200)}`,
-    explanation: "bash's /dev/tcp/HOST/PORT redirection connects a shell to a remote machine without any network tool: the classic one-line reverse shell. Legitimate scripts rarely use it (a health check might).",
+    explanation: `bash's /dev/tcp/HOST/PORT redirection connects a shell to a machine without any network tool: the classic one-line reverse shell. ${local ? 'Here the host is this machine, as in a health check that tests a local port.' : 'Health checks use it against localhost; this one names another host.'}`,
   })];
 }
 

