@@ -74,9 +74,9 @@ export interface YaraScanResult {
 }
 
 /**
- * 16 MiB pieces. Measured on the 1 GiB benchmark (test/bench/yara.bench.ts): 16 MiB scanned fastest; 32 and
- * 64 MiB were 2-3x slower (the piece no longer stays in the CPU cache between the read and the scan), 4 MiB
- * pays the engine's per-scan cost more often.
+ * 16 MiB pieces. Measured on the 1 GiB benchmark (interleaved rounds on a loaded machine): 4, 8 and 16 MiB
+ * scanned within noise of each other; 32 and 64 MiB were 2-3x slower (the piece no longer stays in the CPU
+ * cache between the read and the scan). 16 MiB keeps the 256 KiB overlap at 1.5% of the bytes.
  */
 export const SCAN_CHUNK = 16 << 20;
 /**
