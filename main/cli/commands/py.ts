@@ -76,12 +76,32 @@ export function renderStacks(cmdline: string, r: PyProcessStacks, withLocals: bo
     if (t.warning) lines.push(`    ... ${escapeText(t.warning)}`);
     lines.push('');
   }
+  for (const task of r.tasks) {
+    const title = `asyncio task ${task.name !== undefined ? `"${escapeText(task.name)}"` : task.address}${task.thread !== undefined ? ` on thread ${escapeText(task.thread)}` : ''}`;
+    if (task.state === 'running') lines.push(`${title} (running: its frames are on the thread's stack above)`);
+    else lines.push(`${title} (${task.state}${task.state === 'suspended' ? ", not on any thread's stack" : ''}), innermost first:`);
+    if (task.awaiting) lines.push(`    awaiting ${reprText(task.awaiting.repr ?? `<${task.awaiting.type} object at ${task.awaiting.address}>`)}`);
+    for (const f of task.frames) {
+      lines.push(`    ${escapeText(f.function)} (${escapeText(f.file)}:${f.line ?? '?'})`);
+      if (withLocals) for (const l of f.locals ?? []) if (l.value) lines.push(`        ${renderLocal(l)}`);
+    }
+    if (task.warning) lines.push(`    ... ${escapeText(task.warning)}`);
+    lines.push('');
+  }
   return lines.join('\n');
 }
 
 function renderLocal(l: PyLocal): string {
   const v = l.value;
   if (!v) return `${escapeText(l.name)}: (unbound)`;
-  return `${escapeText(l.name)}: ${escapeText(v.type)} = ${escapeText(v.repr ?? `<${v.type} object at ${v.address}>`)}`;
+  return `${escapeText(l.name)}: ${escapeText(v.type)} = ${reprText(v.repr ?? `<${v.type} object at ${v.address}>`)}`;
+}
+
+/**
+ * A Python repr for the terminal: the reader already wrote control characters as Python escapes, so a
+ * backslash there starts an escape and is kept single; anything else invisible is still escaped.
+ */
+function reprText(repr: string): string {
+  return repr.split('\\').map(escapeText).join('\\');
 }
 

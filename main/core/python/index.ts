@@ -7,7 +7,7 @@ import type { Checkpoint } from '../model/checkpoint';
 import { KensaError } from '../errors';
 import { findInterpreter, pythonByName } from './interpreter';
 
-export { pythonStacks, walkStacks, NotReadableAsPython, type PyProcessStacks, type PyThread, type PyFrame, type PyLocal, type StackOptions } from './stacks';
+export { pythonStacks, walkStacks, NotReadableAsPython, type PyProcessStacks, type PyThread, type PyFrame, type PyLocal, type PyTask, type StackOptions } from './stacks';
 export type { PyValue, PreviewLimits } from './objects';
 export { findInterpreter, type PythonInterpreter } from './interpreter';
 export { supportedVersions } from './layouts';

@@ -47,6 +47,16 @@ export interface PythonLayout {
   module: { dict: number };
   cell: { ref: number };
   function: { qualname: number };
+  /** Generators and coroutines (_PyGenObject_HEAD): frame state, and the frame embedded in the object. */
+  gen: { frameState: number; iframe: number };
+  /** gi_frame_state values (pycore_frame.h enum _framestate). */
+  frameStates: { created: number; suspended: number; executing: number };
+  /** RESUME and its specialised form: an await / yield from is suspended before one with oparg >= 2. */
+  resumeOpcodes: number[];
+  set: { mask: number; table: number };
+  weakref: { object: number };
+  /** The C Task of _asyncio (TaskObj in Modules/_asynciomodule.c): its loop, coroutine and name. */
+  task: { loop: number; coro: number; name: number };
   /** Frame owners (pycore_frame.h enum _frameowner). */
   ownedByGenerator: number;
   /** Py_TPFLAGS_MANAGED_DICT (object.h): the instance dict sits before the object, at -3 words; values at -4. */
@@ -109,6 +119,22 @@ const V3_11: PythonLayout = {
   cell: { ref: 16 },
   // PyFunctionObject: COMMON_FIELDS(func_) = globals 16, builtins 24, name 32, qualname 40, code 48, ….
   function: { qualname: 40 },
+  // _PyGenObject_HEAD: gi_code 16, gi_weakreflist 24, gi_name 32, gi_qualname 40, gi_exc_state (2 pointers)
+  // 48, gi_origin_or_finalizer 64, chars hooks_inited 72, closed 73, running_async 74, int8 frame_state 75,
+  // gi_iframe 80.
+  gen: { frameState: 75, iframe: 80 },
+  frameStates: { created: -2, suspended: -1, executing: 0 },
+  // RESUME is 151; RESUME_QUICK (its quickened form) is 150: the fixture binary's _PyOpcode_Deopt table maps
+  // exactly these two to 151.
+  resumeOpcodes: [151, 150],
+  // PySetObject: fill 16, used 24, mask 32, table 40 (entries {key, hash} of 16 bytes).
+  set: { mask: 32, table: 40 },
+  // PyWeakReference: wr_object 16.
+  weakref: { object: 16 },
+  // FutureObj_HEAD(3.11): fut_loop 16, callback0 24, context0 32, callbacks 40, exception 48, exception_tb 56,
+  // result 64, source_tb 72, cancel_msg 80, state 88, log_tb 92, blocking 96, dict 104, weakreflist 112,
+  // cancelled_exc 120; then task_fut_waiter 128, task_coro 136, task_name 144.
+  task: { loop: 16, coro: 136, name: 144 },
   ownedByGenerator: 1,
   managedDictFlag: 1n << 4n,
 };

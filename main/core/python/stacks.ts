@@ -11,8 +11,10 @@ import { KensaError } from '../errors';
 import { findInterpreter, type PythonInterpreter } from './interpreter';
 import type { PythonLayout } from './layouts';
 import { MemoryFault, RemoteMemory } from './remote-memory';
+import { asyncioTasks, type PyTask } from './asyncio-tasks';
 import { FrameReader, hex, MAX_FRAMES, MAX_INTERPRETERS, MAX_THREADS, type PyFrame, type StackOptions } from './frames';
 
+export type { PyTask } from './asyncio-tasks';
 export { MAX_FRAMES, MAX_INTERPRETERS, MAX_READS, MAX_THREADS, type PyFrame, type PyLocal, type StackOptions } from './frames';
 
 export interface PyThread {
@@ -36,6 +38,8 @@ export interface PyProcessStacks {
   pid: number;
   interpreter: { binary: string; origin: string; version: string; hexversion?: string; runtime: string; bias: string };
   threads: PyThread[];
+  /** asyncio tasks (asyncio.tasks._all_tasks): a suspended one is on no thread's stack. */
+  tasks: PyTask[];
   /** Problems met while walking: each one means the result is partial. */
   warnings: string[];
 }
@@ -142,6 +146,7 @@ export function walkStacks(
   const w = new Walker(mem, L, opts);
   const runtime = interp.runtime ?? 0n;
   const out: PyThread[] = [];
+  const tasks: PyTask[] = [];
   const tids = new Set(threads.map((t) => t.tid));
   const seenInterps = new Set<bigint>();
   const pending: { thread: PyThread; ident: bigint }[] = [];
@@ -200,6 +205,13 @@ export function walkStacks(
         const n = names.get(p.ident);
         if (n !== undefined) p.thread.name = n;
       }
+      try {
+        const modules = mem.u64(ip + BigInt(L.interp.modules), 'interp->modules');
+        if (modules && w.objects.typeName(modules) === 'dict') tasks.push(...asyncioTasks(w, modules, names));
+      } catch (e) {
+        if (!(e instanceof MemoryFault)) throw e;
+        w.warnings.push(`interpreter ${interpId}: asyncio tasks not read: ${e.message}`);
+      }
       ip = mem.u64(ip + BigInt(L.interp.next), 'PyInterpreterState.next');
     }
   } catch (e) {
@@ -219,6 +231,7 @@ export function walkStacks(
       bias: hex(interp.bias),
     },
     threads: out,
-    warnings: w.warnings,
+    tasks,
+    warnings: [...w.warnings, ...tasks.filter((t) => t.warning).map((t) => `asyncio task ${t.name ?? t.address}: ${t.warning}; its await chain is partial`)],
   };
 }

@@ -152,3 +152,17 @@ test('a synthetic address space: a thread state that is its own successor and it
   assert.ok(r.warnings.some((w) => /interpreter list loops/.test(w)));
   assert.ok(r.warnings.some((w) => /thread 42: .*not in the checkpoint/.test(w)));
 });
+
+test('an await chain that loops back: the task is listed once per coroutine, with a warning', async () => {
+  const { got } = await patchedWalk((b) => {
+    // sleep's frame awaits the FutureIter on top of its stack; make it await handle_client's coroutine instead.
+    const task = b.tasks[0];
+    const sleep = BigInt(task.frames[0].frame);
+    const outer = BigInt(task.frames[task.frames.length - 1].frame) - BigInt(L.gen.iframe);
+    return new Map([[sleep + BigInt(L.frame.localsplus) + 5n * 8n, outer]]);
+  });
+  const task = got.tasks[0];
+  assert.deepEqual(task.frames.map((f) => f.function), ['sleep', 'read_frame', 'handle_client']);
+  assert.match(task.warning ?? '', /await chain loops back/);
+  assert.ok(got.warnings.some((w) => /asyncio task client-7: .*partial/.test(w)));
+});

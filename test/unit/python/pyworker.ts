@@ -33,7 +33,13 @@ export interface TruthThread {
   is_main: boolean;
   frames_outermost_first: TruthFrame[];
 }
+export interface TruthTask {
+  name: string;
+  id: string;
+  coroutine_chain_outermost_first: (TruthFrame & { coroutine_id?: string; awaiting?: string; type?: string; id?: string })[];
+}
 export interface Truth {
+  asyncio_loop: { thread: string; tasks: TruthTask[] };
   python_version: string;
   hexversion: string;
   executable: string;

@@ -154,3 +154,34 @@ test('.dynsym of the stripped interpreter: the symbols nm -D lists, at its addre
     close();
   }
 });
+
+test('the suspended asyncio task: name, loop thread, await chain (function, file, line) and locals as the truth has them', async () => {
+  const { cp, close } = await openPyworker();
+  try {
+    const r = pythonStacks(cp, 1, { locals: true });
+    const want = truth().asyncio_loop;
+    assert.equal(r.tasks.length, want.tasks.length);
+    const task = r.tasks[0];
+    const w = want.tasks[0];
+    assert.deepEqual([task.name, task.address, task.state, task.thread], [w.name, w.id, 'suspended', want.thread]);
+    const chain = w.coroutine_chain_outermost_first;
+    const coroutines = chain.filter((f) => f.function !== undefined).reverse();
+    assert.deepEqual(
+      task.frames.map((f) => ({ function: f.function, file: f.file, line: f.line, firstLine: f.firstLine })),
+      coroutines.map((f) => ({ function: f.qualname, file: f.file, line: f.line, firstLine: f.code_firstlineno })),
+    );
+    // Each coroutine's frame is embedded in the coroutine object (gi_iframe at 80 in 3.11).
+    task.frames.forEach((f, i) => assert.equal(BigInt(f.frame) - 80n, BigInt(coroutines[i].coroutine_id!)));
+    const last = chain[chain.length - 1];
+    assert.equal(task.awaiting?.type, last.type);
+    assert.equal(BigInt(task.awaiting!.address), BigInt(last.id!));
+    for (const [i, f] of coroutines.entries()) {
+      for (const [name, l] of Object.entries(f.locals ?? {})) {
+        const got = task.frames[i].locals?.find((x) => x.name === name)?.value;
+        assert.deepEqual([got?.type, got?.repr, got && BigInt(got.address)], [l.type, l.repr, BigInt(l.id)], `${f.qualname} ${name}`);
+      }
+    }
+  } finally {
+    close();
+  }
+});
