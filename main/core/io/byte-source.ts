@@ -91,6 +91,28 @@ function statOrUndefined(path: string): fs.Stats | undefined {
   }
 }
 
+/**
+ * A small input file (an OCI index, a rule file) read whole through openReadOnly, so a FIFO or device is
+ * refused instead of blocking; more than `maxBytes` is a KensaError before anything is read.
+ */
+export function readSmallFile(path: string, maxBytes: number, what = 'file'): Buffer {
+  const fd = openReadOnly(path);
+  try {
+    const size = fs.fstatSync(fd).size;
+    if (size > maxBytes) throw new KensaError('format', `${what} is ${size} bytes, more than the ${maxBytes} it may have`, { source: path });
+    const buf = Buffer.allocUnsafe(size);
+    let done = 0;
+    while (done < size) {
+      const n = fs.readSync(fd, buf, done, size - done, done);
+      if (n === 0) break;
+      done += n;
+    }
+    return buf.subarray(0, done);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
 /** A file opened read-only (O_RDONLY): evidence is never opened for writing. */
 export class FileSource implements ByteSource {
   readonly size: number;

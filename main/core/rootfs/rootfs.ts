@@ -12,7 +12,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as crypto from 'node:crypto';
-import { FileSource, SliceSource, type ByteSource } from '../io/byte-source';
+import { FileSource, readSmallFile, SliceSource, type ByteSource } from '../io/byte-source';
 import { FormatError, KensaError } from '../errors';
 import { DEFAULT_TAR_LIMITS, indexTar, type TarIndex, type TarMember } from '../archive/tar-index';
 import { DEFAULT_DECOMPRESS_LIMITS, decompressToCache, sniffCompression, type DecompressLimits } from '../archive/decompress';
@@ -303,7 +303,7 @@ const OciRootfs = {
       try {
         const st = fs.statSync(file);
         if (st.size > MAX_OCI_JSON) throw new FormatError(`${what} is ${st.size} bytes; more than ${MAX_OCI_JSON} is not an OCI ${what}`, { source: dir });
-        text = fs.readFileSync(file, 'utf8');
+        text = readSmallFile(file, MAX_OCI_JSON, what).toString('utf8');
       } catch (e) {
         if (e instanceof KensaError) throw e;
         throw new KensaError('missing', `OCI layout: cannot read ${what}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, { source: dir, member: path.relative(dir, file) });

@@ -11,6 +11,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { KensaError } from '../errors';
+import { readSmallFile } from '../io/byte-source';
 
 /** The part of the binding's API Kensa uses (index.d.ts of @litko/yara-x-linux-x64-gnu 0.7.2). */
 export interface NativeMatch {
@@ -142,7 +143,7 @@ export function readRuleSources(paths: string[]): RuleSource[] {
   return files.map((f) => {
     const size = fs.statSync(f).size;
     if (size > MAX_RULE_FILE_BYTES) throw new KensaError('usage', `the rule file ${f} has ${size} bytes, more than the ${MAX_RULE_FILE_BYTES} a rule file may have`);
-    return { name: f, text: fs.readFileSync(f, 'utf8') };
+    return { name: f, text: readSmallFile(f, MAX_RULE_FILE_BYTES, 'the rule file').toString('utf8') };
   });
 }
 
