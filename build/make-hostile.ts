@@ -72,7 +72,7 @@ export function replace(members: Member[], name: string, data: Buffer): Member[]
   return out;
 }
 
-function editImage(members: Member[], name: string, edit: (entries: Record<string, unknown>[]) => void): Member[] {
+export function editImage(members: Member[], name: string, edit: (entries: Record<string, unknown>[]) => void): Member[] {
   const m = members.find((x) => x.name === name)!;
   const img = decodeImage(m.data, { member: name });
   const entries = img.entries.map((e) => ({ ...(e as Record<string, unknown>) }));
