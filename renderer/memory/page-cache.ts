@@ -12,7 +12,7 @@ export const MAX_CHUNKS = 2048;
 /** Origin codes per byte: index into ORIGIN_NAMES. */
 export const ORIGIN_NAMES: readonly ByteOriginName[] = [
   'pages', 'shmem', 'parent', 'rootfs-diff', 'rootfs', 'zero', 'not-dumped', 'missing-parent', 'missing-lazy', 'missing-file', 'missing-pages', 'unmapped',
-  'ghost-file',
+  'ghost-file', 'past-eof',
 ];
 const ORIGIN_CODE = new Map(ORIGIN_NAMES.map((n, i) => [n, i]));
 /** Whether the byte with this origin code is content (shared/byte-origins.ts); others show as `--`. */

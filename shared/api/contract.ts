@@ -234,6 +234,8 @@ export type ByteOriginName =
   | 'ghost-file'
   | 'zero'
   | 'not-dumped'
+  /** File pages wholly past the end of the mapped file: SIGBUS in the live process, no content. */
+  | 'past-eof'
   | 'missing-parent'
   | 'missing-lazy'
   | 'missing-file'

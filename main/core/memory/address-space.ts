@@ -14,6 +14,7 @@
  * - the same for a file deleted while mapped: its path may name another file now, so only the content CRIU
  *   kept in a ghost-file-<id>.img ("ghost-file", criu-format.md §1.3) is used; without one, or past the
  *   point where a cut ghost image ends -> "missing-file";
+ * - file pages wholly past the end of the file (rootfs or ghost): "past-eof", no content (SIGBUS when read);
  * - anonymous private pages not dumped were never touched: zero, as the kernel would write them;
  * - vvar, guard and uprobes areas are never dumped ("not-dumped", zero like the kernel's own core).
  *
@@ -272,9 +273,11 @@ export class AddressSpace {
       }
       const fileOffset = vma.pgoff + (start - vma.start);
       const size = BigInt(f.src.size);
-      // Pages wholly past the end of the file cannot be touched (SIGBUS): they read as zero like the tail
-      // of the last partial page.
-      push(out, { start, end, origin: f.origin, vma, src: f.src, srcOffset: Number(fileOffset < size ? fileOffset : size), srcLimit: f.src.size, member: f.member ?? vma.file.path });
+      // The tail of the file's last page reads as zeros (content, as in the kernel's page cache); pages wholly
+      // past it cannot be touched (SIGBUS), so they are not content (see pastEof).
+      const cut = this.eofCut(vma, size, start, end);
+      push(out, { start, end: cut, origin: f.origin, vma, src: f.src, srcOffset: Number(fileOffset < size ? fileOffset : size), srcLimit: f.src.size, member: f.member ?? vma.file.path });
+      push(out, { start: cut, end, origin: 'past-eof', vma });
       return;
     }
     if (vma.kind === 'vsyscall') {
@@ -308,8 +311,23 @@ export class AddressSpace {
     const cutFrom = from > known ? from : known;
     const cutTo = to < size ? to : size;
     if (cutFrom < cutTo) push(out, { start: cutFrom - base, end: cutTo - base, origin: 'missing-file', vma });
+    const cut = this.eofCut(vma, size, start, end);
     const eofFrom = from > size ? from : size;
-    if (eofFrom < to) push(out, { start: eofFrom - base, end, origin: 'ghost-file', vma, member: g.member });
+    if (eofFrom < cut + base) push(out, { start: eofFrom - base, end: cut, origin: 'ghost-file', vma, member: g.member });
+    push(out, { start: cut, end, origin: 'past-eof', vma });
+  }
+
+  /**
+   * Where the pages wholly past the end of a mapped file of `size` bytes begin in [start, end] (clamped).
+   * A read there is SIGBUS in the live process: those addresses are `past-eof`, with nothing to search,
+   * compare or write (a 1 TiB mapping of a 10-byte file holds one page of content). The tail of the file's
+   * last page reads as zeros and is content, as in the kernel's page cache.
+   */
+  private eofCut(vma: Vma, size: bigint, start: bigint, end: bigint): bigint {
+    const ps = BigInt(this.pageSize);
+    const eofPage = ((size + ps - 1n) / ps) * ps; // file offset of the first page holding no byte of the file
+    const cut = eofPage - vma.pgoff + vma.start;
+    return cut < start ? start : cut > end ? end : cut;
   }
 
   private openFile(path: string): { src: ByteSource; origin: 'rootfs-diff' | 'rootfs'; member?: string } | undefined {

@@ -235,10 +235,10 @@ const COMPARE_CHUNK = 4 << 20;
 
 type Side = 'known' | 'unknown' | 'skip';
 
-/** What an extent says about its pages: content known, missing, or never dumped (vvar: not compared). */
+/** What an extent says about its pages: content known, missing, or never dumped (vvar, past a file's end: not compared). */
 function sideOf(e: Extent): Side {
   if (isContentOrigin(e.origin)) return 'known';
-  return e.origin === 'not-dumped' ? 'skip' : 'unknown';
+  return e.origin === 'not-dumped' || e.origin === 'past-eof' ? 'skip' : 'unknown';
 }
 
 /**

@@ -50,9 +50,12 @@ export function contiguousRuns(extents: Iterable<Extent>, keep: (e: Extent) => b
   return out;
 }
 
-/** True when the extent is zero without reading anything (untouched anonymous memory, shmem holes). */
+/**
+ * True when the extent is content that is zero without reading anything: untouched anonymous memory, shmem
+ * holes, the holes of a sparse ghost file and the zero tail of a file's last page.
+ */
 export function isPlainZero(e: Extent): boolean {
-  return e.origin === 'zero' && e.src === undefined;
+  return e.src === undefined && CONTENT_ORIGINS.has(e.origin);
 }
 
 /** Index of the extent holding `addr` in an address-sorted, contiguous list (the last one if beyond). */

@@ -11,6 +11,7 @@ export const ORIGIN_LABELS: [string, string][] = [
   ['ghost-file', 'deleted file (ghost)'],
   ['zero', 'zero / not dumped'],
   ['missing-lazy', 'missing'],
+  ['past-eof', 'past end of file'],
   ['unmapped', 'unmapped'],
 ];
 

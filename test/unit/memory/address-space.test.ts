@@ -11,11 +11,11 @@ import { Checkpoint } from '../../../main/core/model/checkpoint';
 import { fixture, TEST_CACHE } from '../../helpers';
 import { makeSpace, PAGE, vma } from './space';
 
-function fileSpace(deleted: boolean): AddressSpace {
-  const v = vma(0x400000n, 0x403000n, { kind: 'file-private', prot: 1, name: '/bin/tool' });
+function fileSpace(deleted: boolean, size = 0x2800, end = 0x403000n): AddressSpace {
+  const v = vma(0x400000n, end, { kind: 'file-private', prot: 1, name: '/bin/tool' });
   v.pgoff = 0x1000n;
-  v.file = { path: '/bin/tool', fileId: 7, size: 0x2800n, deleted };
-  const file = Buffer.alloc(0x2800, 0x46);
+  v.file = { path: '/bin/tool', fileId: 7, size: BigInt(size), deleted };
+  const file = Buffer.alloc(size, 0x46);
   file.write('FILE-PAGE-1', 0x1000, 'latin1');
   const files: FileContentResolver = { open: (p) => (p === '/bin/tool' ? { src: new BufferSource(file), origin: 'rootfs', member: 'rootfs:/bin/tool' } : undefined) };
   const cow = Buffer.alloc(PAGE, 0x43);
@@ -31,7 +31,7 @@ function fileSpace(deleted: boolean): AddressSpace {
   });
 }
 
-test('file pages: the resolver for pages never copied, the checkpoint for copied ones, zero past the end of the file', () => {
+test('file pages: the resolver for pages never copied, the checkpoint for copied ones, nothing past the end of the file', () => {
   const space = fileSpace(false);
   const r = space.read(0x400000n, 3 * PAGE);
   assert.deepEqual(
@@ -39,12 +39,30 @@ test('file pages: the resolver for pages never copied, the checkpoint for copied
     [
       ['400000', '401000', 'rootfs', 'rootfs:/bin/tool', 0x1000],
       ['401000', '402000', 'pages', 'checkpoint/pages-2.img', 0],
-      ['402000', '403000', 'rootfs', 'rootfs:/bin/tool', 0x2800], // file offset 0x3000 is past its 0x2800 bytes
+      // File offset 0x3000 is a page wholly past its 0x2800 bytes: SIGBUS in the live process, no content.
+      ['402000', '403000', 'past-eof', undefined, undefined],
     ],
   );
   assert.equal(r.data.subarray(0, 11).toString('latin1'), 'FILE-PAGE-1', 'pgoff 0x1000 maps file offset 0x1000');
   assert.equal(r.data[PAGE], 0x43, 'the copied page comes from the checkpoint');
-  assert.ok(r.data.subarray(2 * PAGE).every((b) => b === 0), 'past the end of the file: zero');
+  assert.ok(r.data.subarray(2 * PAGE).every((b) => b === 0), 'read() still gives zeros there; extents say they are not content');
+});
+
+test('a mapping far longer than its file (1 TiB over 0x3400 bytes): the last page\'s tail is content, the rest is one past-eof extent', () => {
+  const end = 0x400000n + (1n << 40n);
+  const space = fileSpace(false, 0x3400, end);
+  const ex = space.extents(0x400000n, end);
+  assert.deepEqual(
+    ex.map((e) => [e.start.toString(16), e.end.toString(16), e.origin]),
+    [
+      ['400000', '401000', 'rootfs'],
+      ['401000', '402000', 'pages'],
+      ['402000', '403000', 'rootfs'], // file bytes 0x3000-0x3400, then zeros to the end of that page
+      ['403000', end.toString(16), 'past-eof'],
+    ],
+  );
+  const tail = space.read(0x402000n, PAGE).data;
+  assert.ok(tail.subarray(0, 0x400).every((b) => b === 0x46) && tail.subarray(0x400).every((b) => b === 0));
 });
 
 test('a deleted file is never read by its path: its pages not in the checkpoint are missing-file', () => {
