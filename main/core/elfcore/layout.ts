@@ -20,13 +20,17 @@
  * - a PROT_NONE anonymous VMA with no page in the images was never touched (no anon_vma): no file data;
  * - everything else byte for byte from the AddressSpace: private pages, shared memory, parent images,
  *   rootfs-diff.tar, the image rootfs, zeros for untouched anonymous memory. Bytes found nowhere
- *   (missing-*) are left out of the file, splitting the VMA into several PT_LOADs, and reported.
+ *   (missing-*) are left out of the file, splitting the VMA into several PT_LOADs, and reported;
+ * - file pages wholly past the end of the mapped file (past-eof) are left out without a report, and long runs
+ *   of untouched zero get no file data (SPARSE_ZERO_RUN): a core's cost follows the pages the checkpoint holds,
+ *   not the sizes its mappings claim.
  */
 import type { Checkpoint, ThreadRecord } from '../model/checkpoint';
 import type { Msg } from '../model/images';
 import { AddressSpace, type ByteOrigin, type Extent } from '../memory/address-space';
 import { isContentOrigin } from '../../../shared/byte-origins';
 import type { Vma } from '../memory/vma';
+import { isPlainZero } from '../memory/ranges';
 import { PROT_EXEC, PROT_READ, PROT_WRITE } from '../memory/vma';
 import { FormatError, KensaError } from '../errors';
 import { EHDR_SIZE, NT, OWNER_CORE, PF_R, PF_W, PF_X, PHDR_SIZE, PN_XNUM, SHDR_SIZE, noteSize } from './elf';
@@ -39,8 +43,30 @@ import { AARCH64 } from './arch-aarch64';
 const ARCHES: Record<number, ArchLayout> = { 1: X86_64, 3: AARCH64 };
 const MARCH_NAMES: Record<number, string> = { 0: 'UNKNOWN', 1: 'X86_64', 2: 'ARM', 3: 'AARCH64', 4: 'PPC64', 5: 'S390', 6: 'MIPS', 7: 'LOONGARCH64', 8: 'RISCV64' };
 
-/** Address range planned per extents() call, so planning memory does not grow with the size of a VMA. */
+/**
+ * Address range planned per extents() call at first, so planning memory does not grow with the size of a VMA;
+ * a window that comes back nearly empty doubles the next one, so a sparse 64 TiB reservation takes a few dozen
+ * calls instead of 262,144.
+ */
 const PLAN_WINDOW = 256n << 20n;
+const SPARSE_WINDOW_EXTENTS = 4;
+
+/**
+ * Untouched memory (zero with nothing in the checkpoint: anonymous pages never written, shmem and ghost-file
+ * holes; ranges.ts isPlainZero) gets no
+ * file data when a run of it is at least this long: the PT_LOAD ends its p_filesz before the run (ELF allows
+ * p_filesz < p_memsz; gdb reads zeros there, "core file sections with no contents"), and data after it starts
+ * a new PT_LOAD. 16 MiB is above a default 8 MiB thread stack, so ordinary processes keep the kernel's
+ * layout (zeros written as file holes, p_filesz = the whole VMA) and a 16 GiB ASan shadow or JVM heap
+ * reservation costs nothing to write or hash.
+ */
+export const SPARSE_ZERO_RUN = 16n << 20n;
+/**
+ * Shorter zero runs are written (as holes, but hashed) only up to this many bytes per core; past it every
+ * zero run gets no file data, so a crafted map of 200k just-short runs cannot make the hash cost grow with
+ * the claimed size either. Far above the fixtures' few tens of MiB.
+ */
+export const ZERO_FILE_BUDGET = 256n << 20n;
 
 export interface SegmentPlan {
   vaddr: bigint;
@@ -191,13 +217,14 @@ export function planCore(cp: Checkpoint, pid: number): CorePlan {
   const bytes = new Map<ByteOrigin | OmittedReason, bigint>();
   const missing: MissingRange[] = [];
   const segments: SegmentPlan[] = [];
+  const zeros = { budget: ZERO_FILE_BUDGET };
   for (const vma of space.vmas) {
     if (vma.end <= vma.start) {
       // A crafted or damaged vma_entry: nothing is mapped there; say so rather than write a negative size.
       cp.images.note(cp.archive.imageMember(`mm-${pid}.img`), `VMA ${vma.index} ends (0x${vma.end.toString(16)}) before it starts (0x${vma.start.toString(16)}); left out of the core`);
       continue;
     }
-    planVma(space, vma, segments, bytes, missing);
+    planVma(space, vma, segments, bytes, missing, zeros);
   }
 
   const phnum = 1 + segments.length;
@@ -258,7 +285,14 @@ function addMissing(missing: MissingRange[], e: Extent): void {
   missing.push(r);
 }
 
-function planVma(space: AddressSpace, vma: Vma, segments: SegmentPlan[], bytes: Map<ByteOrigin | OmittedReason, bigint>, missing: MissingRange[]): void {
+function planVma(
+  space: AddressSpace,
+  vma: Vma,
+  segments: SegmentPlan[],
+  bytes: Map<ByteOrigin | OmittedReason, bigint>,
+  missing: MissingRange[],
+  zeros: { budget: bigint },
+): void {
   if (vma.kind === 'guard') return; // CRIU's description of MADV_GUARD ranges, not a mapping
   const flags = pflags(vma.prot);
   const whole = (): SegmentPlan => ({ vaddr: vma.start, memsz: vma.end - vma.start, filesz: 0n, flags, offset: 0n });
@@ -272,29 +306,58 @@ function planVma(space: AddressSpace, vma: Vma, segments: SegmentPlan[], bytes: 
   const localBytes = new Map<ByteOrigin | OmittedReason, bigint>();
   const localMissing: MissingRange[] = [];
   let cur: SegmentPlan | undefined;
-  for (let w = vma.start; w < vma.end; w += PLAN_WINDOW) {
-    const wEnd = w + PLAN_WINDOW < vma.end ? w + PLAN_WINDOW : vma.end;
-    for (const e of space.extents(w, wEnd)) {
+  const data = (start: bigint, len: bigint): void => {
+    // Data may only follow data inside one segment: after a hole, a new PT_LOAD starts.
+    if (!cur || cur.memsz > cur.filesz) {
+      cur = { vaddr: start, memsz: 0n, filesz: 0n, flags, offset: 0n };
+      local.push(cur);
+    }
+    cur.filesz += len;
+    cur.memsz += len;
+  };
+  const hole = (start: bigint, len: bigint): void => {
+    if (!cur) {
+      cur = { vaddr: start, memsz: 0n, filesz: 0n, flags, offset: 0n };
+      local.push(cur);
+    }
+    cur.memsz += len;
+  };
+  // A run of untouched zero is decided whole (it may span planning windows): file holes, or no file data.
+  let zeroStart = 0n;
+  let zeroLen = 0n;
+  const flushZeros = (): void => {
+    if (zeroLen === 0n) return;
+    if (zeroLen >= SPARSE_ZERO_RUN || zeroLen > zeros.budget) hole(zeroStart, zeroLen);
+    else {
+      zeros.budget -= zeroLen;
+      data(zeroStart, zeroLen);
+    }
+    zeroLen = 0n;
+  };
+  let window = PLAN_WINDOW;
+  for (let w = vma.start; w < vma.end; ) {
+    const wEnd = vma.end - w > window ? w + window : vma.end;
+    const extents = space.extents(w, wEnd);
+    for (const e of extents) {
       const len = e.end - e.start;
       add(localBytes, e.origin, len);
-      if (isWrittenOrigin(e.origin)) {
-        // Data may only follow data inside one segment: after a hole, a new PT_LOAD starts.
-        if (!cur || cur.memsz > cur.filesz) {
-          cur = { vaddr: e.start, memsz: 0n, filesz: 0n, flags, offset: 0n };
-          local.push(cur);
-        }
-        cur.filesz += len;
-        cur.memsz += len;
-      } else {
-        if (!cur) {
-          cur = { vaddr: e.start, memsz: 0n, filesz: 0n, flags, offset: 0n };
-          local.push(cur);
-        }
-        cur.memsz += len;
-        addMissing(localMissing, e);
+      if (isPlainZero(e)) {
+        if (zeroLen === 0n) zeroStart = e.start;
+        zeroLen += len;
+        continue;
+      }
+      flushZeros();
+      if (isWrittenOrigin(e.origin)) data(e.start, len);
+      else {
+        hole(e.start, len);
+        // Pages past the end of a mapped file are not missing: nothing was ever there (SIGBUS).
+        if (e.origin !== 'past-eof') addMissing(localMissing, e);
       }
     }
+    w = wEnd;
+    if (extents.length <= SPARSE_WINDOW_EXTENTS && window < 1n << 62n) window *= 2n;
   }
+  flushZeros();
   const anonymous = vma.kind === 'anon-private' || vma.kind === 'heap' || vma.kind === 'stack';
   const touched = (localBytes.get('pages') ?? 0n) + (localBytes.get('parent') ?? 0n) > 0n;
   if (anonymous && vma.prot === 0 && !touched && localMissing.length === 0) {

@@ -16,6 +16,7 @@ import { openRootfs } from '../../../main/core/rootfs/rootfs';
 import { writeCore } from '../../../main/core/elfcore/write-core';
 import { xsaveComponents, xstateSizeFor } from '../../../main/core/elfcore/arch-x86_64';
 import { buildNtFile, buildPrpsinfo, ntFileSize } from '../../../main/core/elfcore/notes';
+import { spawnSync } from 'node:child_process';
 import { tempDir } from '../../helpers';
 import { page, writeSyntheticCheckpoint, type SyntheticProcess } from './synthetic';
 import { readCoreFile } from './elf-reader';
@@ -209,7 +210,8 @@ describe('what goes into the file', () => {
     const dir = tempDir('kensa-bighash-');
     const base = 0x7f0000000000n;
     const size = 96n << 20n; // above WORKER_THRESHOLD: hashed in the shared ring by a worker thread
-    const runs = [0n, 5n << 20n, 64n << 20n, size - 4096n].map((off, i) => ({ vaddr: base + off, pages: 1, data: page(P, `DATA-${i}`, 0x5a) }));
+    // Data every 8 MiB: the zero runs between are written as holes (runs of SPARSE_ZERO_RUN and more get no file data).
+    const runs = [...Array.from({ length: 12 }, (_, i) => BigInt(i) * (8n << 20n)), size - 4096n].map((off, i) => ({ vaddr: base + off, pages: 1, data: page(P, `DATA-${i}`, 0x5a) }));
     const images = writeSyntheticCheckpoint(path.join(dir, 'images'), [proc({ vmas: [{ start: base, end: base + size, prot: 3, flags: 0x22, status: 0x201 }], runs })]);
     const cp = await Checkpoint.open(images, { cacheDir: path.join(dir, 'cache') });
     const r = await writeCore(cp, { pid: 1, outPath: path.join(dir, 'core.1') });
@@ -219,15 +221,17 @@ describe('what goes into the file', () => {
     const core = readCoreFile(r.path);
     for (const [i, run] of runs.entries()) {
       const off = core.loads[0].offset + Number(run.vaddr - base);
-      assert.equal(bytes.toString('latin1', off, off + 6), `DATA-${i}`);
+      assert.equal(bytes.toString('latin1', off, off + `DATA-${i}`.length), `DATA-${i}`);
     }
-    assert.ok(fs.statSync(r.path).blocks * 512 < 8 << 20, 'untouched memory is a hole, not written zeros');
+    // Each 1 MiB chunk holding a data page is written whole (13 of them); the rest are holes.
+    assert.ok(fs.statSync(r.path).blocks * 512 < 24 << 20, 'untouched memory is a hole, not written zeros');
     cp.close();
   });
 
   test('cancelled: no core and no partial file left behind', async () => {
     const dir = tempDir('kensa-abort-');
-    const images = writeSyntheticCheckpoint(path.join(dir, 'images'), [proc({ vmas: [{ start: 0x400000n, end: 0x2400000n, prot: 3, flags: 0x22, status: 0x201 }], runs: [{ vaddr: 0x400000n, pages: 1, data: page(P, 'x') }] })]);
+    const runs = [0x400000n, 0x23ff000n].map((vaddr) => ({ vaddr, pages: 1, data: page(P, 'x') }));
+    const images = writeSyntheticCheckpoint(path.join(dir, 'images'), [proc({ vmas: [{ start: 0x400000n, end: 0x2400000n, prot: 3, flags: 0x22, status: 0x201 }], runs })]);
     const cp = await Checkpoint.open(images, { cacheDir: path.join(dir, 'cache') });
     const ac = new AbortController();
     fs.mkdirSync(path.join(dir, 'out'));
@@ -236,6 +240,31 @@ describe('what goes into the file', () => {
     await assert.rejects(p, (e: Error) => e.name === 'AbortError');
     assert.deepEqual(fs.readdirSync(path.join(dir, 'out')), []);
     cp.close();
+  });
+
+  test('untouched memory costs nothing: a 64 TiB reservation with a page at each end writes two pages, and gdb reads zeros between', async (t) => {
+    const dir = tempDir('kensa-sparse-');
+    const base = 0x100000000000n;
+    const size = 64n << 40n;
+    const runs = [base, base + size - 4096n].map((vaddr, i) => ({ vaddr, pages: 1, data: page(P, `EDGE-${i}`) }));
+    const images = writeSyntheticCheckpoint(path.join(dir, 'images'), [proc({ vmas: [{ start: base, end: base + size, prot: 3, flags: 0x22, status: 0x201 }], runs })]);
+    const cp = await Checkpoint.open(images, { cacheDir: path.join(dir, 'cache') });
+    const r = await writeCore(cp, { pid: 1, outPath: path.join(dir, 'core.1') });
+    assert.deepEqual(r.bytes, { pages: 2 * P, zero: Number(size) - 2 * P }, 'every byte is still accounted for');
+    const core = readCoreFile(r.path);
+    const loads = core.loads.map((l) => [l.vaddr.toString(16), l.filesz, l.memsz.toString(16)]);
+    // p_filesz stops before the untouched run (p_memsz covers it); the page after it starts a new PT_LOAD.
+    assert.deepEqual(loads, [
+      [base.toString(16), P, (size - 4096n).toString(16)],
+      [(base + size - 4096n).toString(16), P, '1000'],
+    ]);
+    assert.ok(r.size < 64 * 1024, `core of ${r.size} bytes`);
+    assert.equal(r.sha256, crypto.createHash('sha256').update(fs.readFileSync(r.path)).digest('hex'));
+    cp.close();
+    const gdb = spawnSync('gdb', ['-batch', '-nx', '-c', r.path, '-ex', `x/2gx 0x${(base + (1n << 40n)).toString(16)}`, '-ex', `x/s 0x${(base + size - 4096n).toString(16)}`], { encoding: 'utf8' });
+    if (gdb.error) return t.skip('gdb is not installed (Debian package gdb)');
+    assert.match(gdb.stdout, /:\s+0x0000000000000000\s+0x0000000000000000/, 'zeros in the reservation, not "Cannot access memory"');
+    assert.match(gdb.stdout, /"EDGE-1"/);
   });
 });
 
