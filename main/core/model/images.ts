@@ -32,9 +32,20 @@ export interface Problem {
   text: string;
 }
 
+/**
+ * Problems listed one by one; past this many they are only counted, in one last line. A crafted pstree of
+ * 40k orphans gives 40k distinct problems: nobody reads them all, and printing them costs more than the rest.
+ */
+export const MAX_LISTED_PROBLEMS = 1000;
+
 export class ImageStore {
   private readonly cache = new Map<string, DecodedImage | null>();
   readonly problems: Problem[] = [];
+  /** Texts already listed (de-duplication in constant time per problem). */
+  private readonly seen = new Set<string>();
+  /** The closing "N more" line once the list is full, updated in place. */
+  private overflow?: Problem;
+  private omitted = 0;
 
   constructor(readonly archive: CheckpointArchive) {}
 
@@ -77,7 +88,19 @@ export class ImageStore {
 
   report(member: string, err: KensaError): void {
     const text = err.describe();
-    if (!this.problems.some((p) => p.text === text)) this.problems.push({ member, message: err.message, text });
+    if (this.seen.has(text)) return;
+    if (this.seen.size >= MAX_LISTED_PROBLEMS) {
+      // Distinct problems past the cap are counted, not kept: memory stays bounded too.
+      this.omitted++;
+      const message = `${this.omitted} more problem${this.omitted === 1 ? '' : 's'} not listed (the first ${MAX_LISTED_PROBLEMS} are)`;
+      if (!this.overflow) {
+        this.overflow = { member: '', message, text: `${this.archive.source}: ${message}` };
+        this.problems.push(this.overflow);
+      } else Object.assign(this.overflow, { message, text: `${this.archive.source}: ${message}` });
+      return;
+    }
+    this.seen.add(text);
+    this.problems.push({ member, message: err.message, text });
   }
 
   /** Record a problem found while building the model (e.g. a pstree cycle). */
