@@ -6,6 +6,8 @@
  *   untouched anonymous page). Search, strings and diff read only these; the hex views show them as bytes.
  * - not-dumped (vvar, vsyscall: CRIU never dumps them, the live process saw kernel data there) is NOT
  *   content: its bytes are unknown and shown as `--`, like every missing-* origin and `unmapped`.
+ * - past-eof (file pages wholly past the end of the mapped file: SIGBUS in the live process) is not content
+ *   either, and not missing: nothing was ever there.
  * - present: the memory the checkpoint itself holds as memory (pages, shmem, parent pages). File content
  *   it carries as files (rootfs-diff.tar, ghost images) is counted by origin only.
  * - missing: content the checkpoint should give and does not (parent, lazy, file or pages missing).

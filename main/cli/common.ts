@@ -3,7 +3,7 @@
  * one-line error / warning format of cli-conventions.md.
  */
 import * as fs from 'node:fs';
-import { Checkpoint, type CheckpointOpenOptions } from '../core/model/checkpoint';
+import { Checkpoint, MAX_TREE_DEPTH, type CheckpointOpenOptions } from '../core/model/checkpoint';
 import { KensaError } from '../core/errors';
 import { DEFAULT_IMAGE_VALUES, DEFAULT_TOTAL_VALUES } from '../core/criu';
 import { openRootfs, type Rootfs } from '../core/rootfs/rootfs';
@@ -89,6 +89,7 @@ export function openOptions(ctx: CommandContext): CheckpointOpenOptions {
     limits.maxTotalValues = values * (DEFAULT_TOTAL_VALUES / DEFAULT_IMAGE_VALUES);
   }
   const depth = sizeOpt(ctx, 'max-depth');
+  if (depth !== undefined && (depth < 1 || depth > MAX_TREE_DEPTH)) throw new UsageError(`--max-depth takes a depth from 1 to ${MAX_TREE_DEPTH}`);
   const progress = ctx.interactive
     ? (done: number, _total: number, phase: string) => ctx.err(`\r${phase} ${(done / 1048576).toFixed(0)} MiB\x1b[K`)
     : undefined;
@@ -134,7 +135,9 @@ export function finish(ctx: CommandContext, cp: { problems: { text: string }[]; 
 /** Left-aligned table like checkpointctl's: header, dashes, rows; cells escaped. */
 export function table(headers: string[], rows: (string | number | undefined)[][]): string {
   const cells = rows.map((r) => r.map((c) => escapeText(c === undefined ? '' : String(c))));
-  const widths = headers.map((h, i) => Math.max(h.length, ...cells.map((r) => [...(r[i] ?? '')].length)));
+  // A loop, not Math.max(...cells): 150k rows would be 150k arguments (a stack overflow).
+  const widths = headers.map((h) => h.length);
+  for (const r of cells) r.forEach((c, i) => (widths[i] = Math.max(widths[i] ?? 0, [...c].length)));
   const line = (r: string[]): string => r.map((c, i) => (i === r.length - 1 ? c : c + ' '.repeat(widths[i] - [...c].length))).join('   ').trimEnd();
   return [line(headers), line(headers.map((h) => '-'.repeat(h.length))), ...cells.map(line)].join('\n') + '\n';
 }

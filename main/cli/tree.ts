@@ -8,13 +8,18 @@ export interface TreeNode {
 
 export function renderTree(root: TreeNode): string {
   const lines: string[] = [escapeText(root.label)];
-  const walk = (nodes: TreeNode[], prefix: string): void => {
-    nodes.forEach((n, i) => {
-      const last = i === nodes.length - 1;
-      lines.push(prefix + (last ? '└── ' : '├── ') + escapeText(n.label));
-      if (n.children?.length) walk(n.children, prefix + (last ? '    ' : '│   '));
-    });
-  };
-  walk(root.children ?? [], '');
+  // Depth-first with an explicit stack (a deep process chain must not overflow the call stack).
+  const stack: { nodes: TreeNode[]; prefix: string; i: number }[] = [{ nodes: root.children ?? [], prefix: '', i: 0 }];
+  while (stack.length) {
+    const top = stack[stack.length - 1];
+    if (top.i >= top.nodes.length) {
+      stack.pop();
+      continue;
+    }
+    const n = top.nodes[top.i++];
+    const last = top.i === top.nodes.length;
+    lines.push(top.prefix + (last ? '└── ' : '├── ') + escapeText(n.label));
+    if (n.children?.length) stack.push({ nodes: n.children, prefix: top.prefix + (last ? '    ' : '│   '), i: 0 });
+  }
   return lines.join('\n') + '\n';
 }

@@ -8,6 +8,7 @@ import { finish, openRootfsOption, openCheckpoint, printJson, table, UsageError 
 import { diffCheckpoints, diffJson, printable, type CheckpointDiff, type Excerpt } from '../../core/memory/diff';
 import type { Checkpoint } from '../../core/model/checkpoint';
 import { escapeText, formatBytes, hex, parseNumber } from '../../../shared/format';
+import { pushAll } from '../../../shared/arrays';
 
 function signedBytes(n: number): string {
   return n === 0 ? '0' : `${n > 0 ? '+' : '-'}${formatBytes(Math.abs(n))}`;
@@ -87,7 +88,7 @@ function printHuman(ctx: CommandContext, d: CheckpointDiff): void {
       mem.push(
         `    ${hex(v.start)}-${hex(v.end)} ${v.perms} ${v.name || `[${v.kind}]`}${status}: ${v.pagesChanged} changed, ${v.pagesAppeared} appeared, ${v.pagesVanished} vanished${v.pagesUnknown ? `, ${v.pagesUnknown} not comparable` : ''}`,
       );
-      for (const e of v.excerpts) mem.push(...excerptLines(e));
+      for (const e of v.excerpts) pushAll(mem, excerptLines(e));
       if (v.excerpts.length < v.pagesChanged) mem.push(`      (${v.pagesChanged - v.excerpts.length} more changed pages; raise --excerpts)`);
     }
   }

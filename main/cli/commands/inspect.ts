@@ -129,11 +129,22 @@ export const inspect: Command = {
               return { label: `[${x.protocol} (${d.state})]  ${d.src}:${d.src_port} -> ${d.dst}:${d.dst_port}${buf}` };
             }),
           });
-        children.push(...p.children.map(node));
         const state = p.task_state !== 'Alive' ? ` (${p.task_state})` : '';
         return { label: `[${p.pid}]  ${sections.cmd && p.cmdline !== undefined ? p.cmdline : p.command}${state}`, children };
       };
-      kids.push({ label: 'Process tree', children: (Array.isArray(tree) ? tree : [tree]).map(node) });
+      // Converted with a queue, not recursion (the tree may be --max-depth deep); children after the details.
+      const tops = Array.isArray(tree) ? tree : [tree];
+      const converted = tops.map(node);
+      const queue: [ProcessNodeJson, TreeNode][] = tops.map((t, i) => [t, converted[i]]);
+      for (let i = 0; i < queue.length; i++) {
+        const [p, n] = queue[i];
+        for (const c of p.children) {
+          const cn = node(c);
+          n.children!.push(cn);
+          queue.push([c, cn]);
+        }
+      }
+      kids.push({ label: 'Process tree', children: converted });
     }
     ctx.out(`Displaying container checkpoint tree view from ${ctx.args[0]}\n\n` + renderTree(root));
     return finish(ctx, cp);

@@ -9,6 +9,7 @@ import { finish, onePid, PID_OPTIONS, UsageError } from '../common';
 import { extractStrings } from '../../core/memory/strings';
 import { escapeText, hex, jsonText, parseNumber } from '../../../shared/format';
 import { openForMemory, outputBackpressure } from './mem';
+import { maxOf } from '../../../shared/arrays';
 
 /** Output is written in pieces of about this many characters. */
 const FLUSH = 64 * 1024;
@@ -66,7 +67,7 @@ export const strings: Command = {
         }
         emit(first ? ']\n' : '\n]\n');
       } else {
-        const width = Math.max(8, ...space.vmas.filter((v) => v.kind !== 'vsyscall').map((v) => v.end.toString(16).length));
+        const width = maxOf(space.vmas.filter((v) => v.kind !== 'vsyscall').map((v) => v.end.toString(16).length), 8);
         for (const s of found) {
           emit(`${s.address.toString(16).padStart(width, '0')} ${escapeText(s.text)}\n`);
           if (flushes >= 16) {

@@ -38,6 +38,7 @@ import { buildAuxv, buildNtFile, note, ntFileSize, PRSTATUS_REG_OFFSET, prpsinfo
 import type { ArchLayout } from './arch';
 import { X86_64 } from './arch-x86_64';
 import { AARCH64 } from './arch-aarch64';
+import { pushAll } from '../../../shared/arrays';
 
 /** core_entry.march values Kensa writes cores for (criu-format.md §2.3). */
 const ARCHES: Record<number, ArchLayout> = { 1: X86_64, 3: AARCH64 };
@@ -160,8 +161,13 @@ export function planCore(cp: Checkpoint, pid: number): CorePlan {
   if (!space) throw new KensaError('missing', `process ${pid} (${proc.comm}) has no memory images (a zombie or dead task): no core to write`, { source: cp.source, member: cp.archive.imageMember(`mm-${pid}.img`) });
   const all = cp.threads(pid);
   if (all.length === 0) throw new KensaError('missing', `process ${pid} has no core-<tid>.img with registers`, { source: cp.source, member: cp.archive.imageMember(`core-${pid}.img`) });
-  for (const tid of proc.tids) {
-    if (!all.some((t) => t.tid === tid)) cp.images.note(cp.archive.imageMember(`core-${tid}.img`), `thread ${tid} of pid ${pid} has no core image: it is not in the core`);
+  // One problem for all the threads without a core image (a crafted pstree may list a million tids).
+  const have = new Set(all.map((t) => t.tid));
+  const lacking = proc.tids.filter((tid) => !have.has(tid));
+  if (lacking.length === 1) cp.images.note(cp.archive.imageMember(`core-${lacking[0]}.img`), `thread ${lacking[0]} of pid ${pid} has no core image: it is not in the core`);
+  else if (lacking.length > 1) {
+    const shown = lacking.slice(0, 8).join(', ');
+    cp.images.note(cp.archive.imageMember(`core-${lacking[0]}.img`), `${lacking.length} threads of pid ${pid} have no core image (${shown}${lacking.length > 8 ? ', ...' : ''}): they are not in the core`);
   }
   const threads = [...all.filter((t) => t.tid === pid), ...all.filter((t) => t.tid !== pid)];
   const arch = archOf(cp, threads);
@@ -209,9 +215,9 @@ export function planCore(cp: Checkpoint, pid: number): CorePlan {
       notes.push(note(OWNER_CORE, NT.AUXV, (auxv.length + 1) * 16, () => buildAuxv(auxv)));
       if (maps.length) notes.push(note(OWNER_CORE, NT.FILE, ntFileSize(maps), () => buildNtFile(maps, pageSize)));
     }
-    notes.push(...regs.notes);
+    pushAll(notes, regs.notes);
   });
-  notes.push(...arch.trailingNotes(leader.core));
+  pushAll(notes, arch.trailingNotes(leader.core));
 
   // PT_LOAD segments.
   const bytes = new Map<ByteOrigin | OmittedReason, bigint>();
@@ -365,7 +371,7 @@ function planVma(
     add(bytes, 'prot-none', vma.end - vma.start);
     return;
   }
-  segments.push(...local);
+  pushAll(segments, local);
   for (const [k, v] of localBytes) add(bytes, k, v);
-  missing.push(...localMissing);
+  pushAll(missing, localMissing);
 }

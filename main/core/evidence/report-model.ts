@@ -20,6 +20,7 @@ import type { Rootfs } from '../rootfs/rootfs';
 import { bookmarkedPythonStacks, type ReportPythonProcess } from './report-python';
 import { yaraSection, type ReportYara } from './report-yara';
 import { triageSection, type ReportTriage } from './report-triage';
+import { pushAll } from '../../../shared/arrays';
 
 export const REPORT_FORMAT = 'kensa-report';
 export const REPORT_FORMAT_VERSION = 1;
@@ -323,15 +324,22 @@ function describeEvidence(cp: Checkpoint, ev: EvidenceRecord, out: ReportEvidenc
   }
   // Depth-first in tree order so indentation reads as a tree.
   const byPid = new Map(processes.map((p) => [p.pid, p]));
+  // A Set, not ordered.includes() (quadratic for 150k processes), and an explicit stack, not recursion.
   const ordered: ReportProcess[] = [];
-  const visit = (pid: number): void => {
-    const p = byPid.get(pid);
-    if (!p || ordered.includes(p)) return;
-    ordered.push(p);
-    for (const c of cp.process(pid)?.children ?? []) visit(c);
-  };
-  for (const r of cp.roots()) visit(r.pid);
-  for (const p of processes) if (!ordered.includes(p)) ordered.push(p);
+  const placed = new Set<ReportProcess>();
+  for (const r of cp.roots()) {
+    const stack = [r.pid];
+    while (stack.length) {
+      const pid = stack.pop()!;
+      const p = byPid.get(pid);
+      if (!p || placed.has(p)) continue;
+      placed.add(p);
+      ordered.push(p);
+      const children = cp.process(pid)?.children ?? [];
+      for (let i = children.length - 1; i >= 0; i--) stack.push(children[i]);
+    }
+  }
+  for (const p of processes) if (!placed.has(p)) ordered.push(p);
   out.processes = ordered;
   out.sockets = cp.processList().flatMap((p) =>
     cp.sockets(p.pid).map((s) => {
@@ -503,7 +511,7 @@ export async function buildReportModel(c: EvidenceCase, opts: BuildReportOptions
         describeEvidence(cp, ev, out);
         const python = bookmarkedPythonStacks(cp, c.notes().filter((n) => n.evidenceId === ev.id));
         if (python.length) out.pythonStacks = python;
-        out.problems.push(...cp.problems.map((p) => p.text));
+        pushAll(out.problems, cp.problems.map((p) => p.text));
       } catch (e) {
         const msg = e instanceof KensaError ? e.describe() : String((e as Error)?.message ?? e);
         opened.set(ev.id, { error: msg });

@@ -319,11 +319,25 @@ interface VmaPair {
 function pairVmas(a: Vma[], b: Vma[]): VmaPair[] {
   const pairs: VmaPair[] = [];
   const usedA = new Set<Vma>();
+  // A's VMAs by start with the running maximum of their ends: each B VMA looks only at the A VMAs that can
+  // overlap it (binary search), not at all of them (200k VMAs on both sides was 4e10 comparisons).
+  const sortedA = [...a].sort((x, y) => (x.start < y.start ? -1 : x.start > y.start ? 1 : 0));
+  const maxEnd: bigint[] = [];
+  let m = 0n;
+  for (const va of sortedA) maxEnd.push((m = va.end > m ? va.end : m));
   for (const vb of b) {
     let best: Vma | undefined;
     let bestOverlap = 0n;
-    for (const va of a) {
-      if (va.end <= vb.start || va.start >= vb.end) continue;
+    let lo = 0;
+    let hi = sortedA.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (maxEnd[mid] <= vb.start) lo = mid + 1;
+      else hi = mid;
+    }
+    for (let i = lo; i < sortedA.length && sortedA[i].start < vb.end; i++) {
+      const va = sortedA[i];
+      if (va.end <= vb.start) continue;
       const s = va.start > vb.start ? va.start : vb.start;
       const e = va.end < vb.end ? va.end : vb.end;
       if (e - s > bestOverlap) {

@@ -7,6 +7,7 @@
  * and matched as byte sequences.
  */
 import { KensaError } from '../errors';
+import { maxOf } from '../../../shared/arrays';
 
 /**
  * `anchors` (regex only, for callers that know their pattern): every match holds one of these strings,
@@ -93,6 +94,8 @@ export interface CompiledPattern {
   matchesZeros: boolean;
   /** How the pattern reads in messages and JSON. */
   describe: string;
+  /** A regex the user wrote (`--regex`): it may backtrack without end, so it runs in a worker (regex-scan.ts). */
+  userRegex?: boolean;
 }
 
 function usage(message: string): KensaError {
@@ -276,9 +279,12 @@ function makeRegex(source: string, flags: string): RegExp {
   }
 }
 
-/** Whether the regex matches anything (even an empty string) within a long run of zero bytes. */
-function regexMatchesZeros(source: string, flags: string): boolean {
-  return makeRegex(source, flags.replace('g', '')).test('\0'.repeat(2 * REGEX_MAX_MATCH + 1));
+/**
+ * Whether the regex matches anything (even an empty string) within a long run of zero bytes. Running a user's
+ * regex may backtrack without end, so for `--regex` this is asked in the regex worker (regex-scan.ts).
+ */
+export function regexMatchesZeros(regex: RegExp): boolean {
+  return new RegExp(regex.source, regex.flags.replace('g', '')).test('\0'.repeat(2 * REGEX_MAX_MATCH + 1));
 }
 
 export function compilePattern(p: SearchPattern): CompiledPattern {
@@ -296,7 +302,7 @@ export function compilePattern(p: SearchPattern): CompiledPattern {
     const source = caseInsensitiveSource(p.text, utf16);
     // Every case variant of a character encodes to the same number of bytes here only for ASCII; allow
     // the longest (UTF-8 variants may differ in length: 'ſ' vs 's').
-    const maxLen = [...p.text].reduce((n, ch) => n + Math.max(...[ch, ch.toLowerCase(), ch.toUpperCase()].map((v) => Buffer.byteLength(v, utf16 ? 'utf16le' : 'utf8'))), 0);
+    const maxLen = [...p.text].reduce((n, ch) => n + maxOf([ch, ch.toLowerCase(), ch.toUpperCase()].map((v) => Buffer.byteLength(v, utf16 ? 'utf16le' : 'utf8'))), 0);
     return { kind: 'regex', regex: makeRegex(source, 'g'), overlap: Math.max(maxLen - 1, 0), matchesZeros: false, describe };
   }
   if ('regex' in p) {
@@ -313,8 +319,10 @@ export function compilePattern(p: SearchPattern): CompiledPattern {
       prefilter,
       finder: prefilter ? new LiteralFinder(prefilter) : undefined,
       overlap: REGEX_MAX_MATCH,
-      matchesZeros: regexMatchesZeros(source, flags),
+      // Not known until the worker has tried (regex-scan.ts); assume the worst meanwhile.
+      matchesZeros: true,
       describe: `regex /${p.regex}/${p.ignoreCase ? 'i' : ''}`,
+      userRegex: true,
     };
   }
   throw usage('a search pattern needs text, hex or regex');

@@ -5,6 +5,7 @@
  */
 import { AddressSpace, type Extent } from './address-space';
 import { isContentOrigin } from '../../../shared/byte-origins';
+import { pushAll } from '../../../shared/arrays';
 
 
 /** A run of consecutive addresses whose bytes are all known, with the extents that hold them (clipped). */
@@ -26,7 +27,7 @@ export interface Window {
  */
 export function contentRanges(space: AddressSpace, windows: Window[]): ContentRange[] {
   const extents: Extent[] = [];
-  for (const w of windows) if (w.end > w.start) extents.push(...space.extents(w.start, w.end));
+  for (const w of windows) if (w.end > w.start) pushAll(extents, space.extents(w.start, w.end));
   return contiguousRuns(extents, (e) => isContentOrigin(e.origin));
 }
 
@@ -55,7 +56,7 @@ export function contiguousRuns(extents: Iterable<Extent>, keep: (e: Extent) => b
  * holes, the holes of a sparse ghost file and the zero tail of a file's last page.
  */
 export function isPlainZero(e: Extent): boolean {
-  return e.src === undefined && CONTENT_ORIGINS.has(e.origin);
+  return e.src === undefined && isContentOrigin(e.origin);
 }
 
 /** Index of the extent holding `addr` in an address-sorted, contiguous list (the last one if beyond). */

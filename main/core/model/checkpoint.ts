@@ -180,7 +180,13 @@ export interface CheckpointOpenOptions extends OpenOptions {
   parent?: string;
 }
 
-const DEFAULT_MAX_TREE_DEPTH = 4096;
+/**
+ * Deepest process tree walked by default (`--max-depth` raises it up to MAX_TREE_DEPTH). Real trees are a few
+ * levels deep; the nested JSON of `inspect --json` (checkpointctl's process_tree) grows with depth squared
+ * once indented, and JSON.stringify itself overflows V8's stack near 2,500 levels.
+ */
+const DEFAULT_MAX_TREE_DEPTH = 512;
+export const MAX_TREE_DEPTH = 2000;
 
 function num(v: unknown, fallback = 0): number {
   if (typeof v === 'number') return v;
@@ -366,33 +372,54 @@ export class Checkpoint {
       if (p.ppid !== 0 && parent && parent !== p) parent.children.push(p.pid);
       else if (p.ppid !== 0 && !parent) this.images.note(this.archive.imageMember('pstree.img'), `pid ${p.pid} names parent ${p.ppid}, which is not in the tree`);
     }
+    // Walked with an explicit stack (a 4000-deep chain must not overflow the call stack), children in order.
     const seen = new Set<number>();
-    const walk = (pid: number, depth: number, path: Set<number>): void => {
-      const p = map.get(pid)!;
-      seen.add(pid);
-      p.depth = depth;
-      if (depth >= this.maxTreeDepth) {
-        this.images.note(this.archive.imageMember('pstree.img'), `process tree deeper than ${this.maxTreeDepth} at pid ${pid} (raise with --max-depth)`);
-        p.children = [];
-        return;
-      }
-      path.add(pid);
-      p.children = p.children.filter((c) => {
-        if (path.has(c) || seen.has(c)) {
-          this.images.note(this.archive.imageMember('pstree.img'), `process tree has a cycle through pid ${c}; the link from ${pid} is ignored`);
-          return false;
+    const cutByDepth = new Set<number>();
+    const walk = (rootPid: number): void => {
+      const onPath = new Set<number>();
+      const stack: { pid: number; depth: number; next: number }[] = [];
+      const enter = (pid: number, depth: number): void => {
+        const p = map.get(pid)!;
+        seen.add(pid);
+        p.depth = depth;
+        if (depth >= this.maxTreeDepth) {
+          this.images.note(this.archive.imageMember('pstree.img'), `process tree deeper than ${this.maxTreeDepth} at pid ${pid}; its children are listed as roots (raise with --max-depth)`);
+          for (const c of p.children) cutByDepth.add(c);
+          p.children = [];
+          return;
         }
-        return true;
-      });
-      for (const c of p.children) walk(c, depth + 1, path);
-      path.delete(pid);
+        p.children = p.children.filter((c) => {
+          if (onPath.has(c) || seen.has(c)) {
+            this.images.note(this.archive.imageMember('pstree.img'), `process tree has a cycle through pid ${c}; the link from ${pid} is ignored`);
+            return false;
+          }
+          return true;
+        });
+        onPath.add(pid);
+        stack.push({ pid, depth, next: 0 });
+      };
+      enter(rootPid, 0);
+      while (stack.length) {
+        const top = stack[stack.length - 1];
+        const children = map.get(top.pid)!.children;
+        if (top.next < children.length) {
+          const c = children[top.next++];
+          // A child seen since the filter ran (reached twice through one parent listed twice): drop the link.
+          if (seen.has(c)) children.splice(--top.next, 1);
+          else enter(c, top.depth + 1);
+        } else {
+          onPath.delete(top.pid);
+          stack.pop();
+        }
+      }
     };
     const roots = [...map.values()].filter((p) => p.ppid === 0 || !map.has(p.ppid) || p.ppid === p.pid);
-    for (const r of roots) if (!seen.has(r.pid)) walk(r.pid, 0, new Set());
-    // Nodes only reachable through a cycle: walk them as roots so they are still listed.
-    for (const p of map.values()) if (!seen.has(p.pid)) {
-      this.images.note(this.archive.imageMember('pstree.img'), `pid ${p.pid} is only reachable through a cycle; listed as a root`);
-      walk(p.pid, 0, new Set());
+    for (const r of roots) if (!seen.has(r.pid)) walk(r.pid);
+    // Subtrees below the depth limit, then nodes only reachable through a cycle: walked as roots so they are still listed.
+    for (const p of map.values()) {
+      if (seen.has(p.pid)) continue;
+      if (!cutByDepth.has(p.pid)) this.images.note(this.archive.imageMember('pstree.img'), `pid ${p.pid} is only reachable through a cycle; listed as a root`);
+      walk(p.pid);
     }
     this.processCache = map;
     return map;

@@ -108,11 +108,22 @@ export function processTree(cp: Checkpoint, opts: { cmd?: boolean; env?: boolean
     const creds = cp.creds(p.pid);
     if (creds) node.uid = creds.uid;
     if (opts.env) node.environment_variables = environmentMap(cp.environ(p.pid));
-    node.children = p.children.map((c) => build(cp.process(c)!));
     return node;
   };
   const roots = opts.rootPid !== undefined ? [cp.process(opts.rootPid)].filter((p): p is ProcessRecord => !!p) : cp.roots();
-  return roots.map(build);
+  // Built with an explicit queue, not recursion: the tree may be as deep as --max-depth allows.
+  const out = roots.map(build);
+  const queue: [ProcessRecord, ProcessNodeJson][] = roots.map((r, i) => [r, out[i]]);
+  for (let i = 0; i < queue.length; i++) {
+    const [p, node] = queue[i];
+    for (const c of p.children) {
+      const child = cp.process(c)!;
+      const n = build(child);
+      node.children.push(n);
+      queue.push([child, n]);
+    }
+  }
+  return out;
 }
 
 /** A ghost in JSON: the member holding a deleted file's content and the file's size (`known_size` when cut short). */
