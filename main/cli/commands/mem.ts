@@ -45,6 +45,7 @@ export const MEM_OPTIONS = {
   context: { type: 'string', short: 'C' },
   vma: { type: 'string', multiple: true },
   'max-hits': { type: 'string' },
+  'regex-timeout': { type: 'string' },
   rootfs: { type: 'string' },
   parent: { type: 'string' },
 } as const;
@@ -350,6 +351,8 @@ async function runSearch(ctx: CommandContext, cp: Checkpoint, pattern: SearchPat
   for (const pid of pids ?? []) if (!cp.process(pid)) throw new UsageError(`no process ${pid} in this checkpoint (kensa ps lists them)`);
   const context = intOption(ctx, 'context', 4096) ?? 0;
   const maxHits = intOption(ctx, 'max-hits', 100_000_000) ?? DEFAULT_MAX_HITS;
+  const regexTimeout = ctx.opts['regex-timeout'] === undefined ? undefined : Number(ctx.opts['regex-timeout']);
+  if (regexTimeout !== undefined && (!('regex' in pattern) || !(regexTimeout > 0 && regexTimeout <= 86_400))) throw new UsageError('--regex-timeout takes seconds (more than 0, at most 86400) and goes with --regex');
   const vma = ((ctx.opts.vma as string[] | undefined) ?? []).map(String);
   const started = Date.now();
   const progress = ctx.interactive
@@ -364,6 +367,7 @@ async function runSearch(ctx: CommandContext, cp: Checkpoint, pattern: SearchPat
     ...(vma.length ? { vma } : {}),
     context,
     maxHits: maxHits + 1,
+    ...(regexTimeout !== undefined ? { regexTimeout } : {}),
     onProgress: (done, total) => {
       scanned = done;
       progress?.(done, total);
@@ -393,7 +397,7 @@ export const mem: Command = {
   summary: 'Process memory: sizes, VMA maps, hex dumps, and search (text, hex, regex) across all processes',
   usage:
     'mem ARCHIVE [--pid N ...] [--json]  |  mem ARCHIVE --pid N --maps  |  mem ARCHIVE --pid N --dump ADDR [--len N] [--raw]  |  ' +
-    'mem ARCHIVE [--pid N ...] (--search TEXT | --hex BYTES | --regex RE) [--utf16] [--ignore-case] [--context N] [--vma FILTER ...] [--max-hits N]  ' +
+    'mem ARCHIVE [--pid N ...] (--search TEXT | --hex BYTES | --regex RE [--regex-timeout S]) [--utf16] [--ignore-case] [--context N] [--vma FILTER ...] [--max-hits N]  ' +
     '(all: [--rootfs PATH] [--parent ARCHIVE])',
   options: MEM_OPTIONS,
   async run(ctx) {

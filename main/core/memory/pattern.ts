@@ -319,10 +319,11 @@ export function compilePattern(p: SearchPattern): CompiledPattern {
       prefilter,
       finder: prefilter ? new LiteralFinder(prefilter) : undefined,
       overlap: REGEX_MAX_MATCH,
-      // Not known until the worker has tried (regex-scan.ts); assume the worst meanwhile.
-      matchesZeros: true,
+      // A user regex is not run here (it may backtrack without end): the worker finds this out (regex-scan.ts).
+      matchesZeros: anchors ? regexMatchesZeros(regex) : true,
       describe: `regex /${p.regex}/${p.ignoreCase ? 'i' : ''}`,
-      userRegex: true,
+      // Anchored patterns come from Kensa's own rules (triage), tried only where an anchor is: run in place.
+      ...(anchors ? {} : { userRegex: true }),
     };
   }
   throw usage('a search pattern needs text, hex or regex');

@@ -20,9 +20,11 @@ import { KensaError } from '../errors';
 import type { AddressSpace, ByteOrigin, Extent } from './address-space';
 import { isFileMapping, isSharedMapping, type Vma } from './vma';
 import { compilePattern, REGEX_LOOKBEHIND, type CompiledPattern, type SearchPattern } from './pattern';
+import { DEFAULT_REGEX_CHUNK_SECONDS, RegexWorker, scanRegex } from './regex-scan';
 import { contentRanges, extentIndex, fillFromExtents, isPlainZero, type ContentRange, type Window } from './ranges';
 import { hex } from '../../../shared/format';
 import type { SearchHitInfo } from '../../../shared/api/contract';
+import { pushAll } from '../../../shared/arrays';
 
 export type { SearchPattern } from './pattern';
 export { compilePattern } from './pattern';
@@ -35,6 +37,8 @@ export interface SearchOptions {
   maxHits?: number;
   signal?: AbortSignal;
   onProgress?: (doneBytes: number, totalBytes: number) => void;
+  /** Seconds a user regex may spend on one chunk before the search stops (regex-scan.ts); default 10. */
+  regexTimeout?: number;
 }
 
 export interface SearchHit {
@@ -57,13 +61,6 @@ export interface SearchHit {
  * the read and the scan; 16 MiB was ~40% slower on the 1 GiB benchmark) and keeps memory flat.
  */
 export const SEARCH_CHUNK = 4 << 20;
-
-/**
- * Latin1 strings for the regex engine are made per window of this size: a one-byte string above ~128 KiB
- * lands in V8's large-object space and costs a major GC each (measured on 1 GiB: 16 MiB strings 1.7 s,
- * 96 KiB windows 0.65 s).
- */
-const REGEX_WINDOW = 96 * 1024;
 
 /** A range to scan: contiguous addresses with known bytes (a ContentRange, or part of one around zeros). */
 interface Segment {
@@ -231,36 +228,7 @@ function scanBuffer(p: CompiledPattern, buf: Buffer, from: number, acceptEnd: nu
     return lastEnd;
   }
   if (p.starts) return scanAtStarts(p, buf, from, acceptEnd, hit);
-  const re = p.regex!;
-  const back = lookbehindOf(p);
-  let pos = from;
-  while (pos < acceptEnd) {
-    const ws = Math.max(0, pos - back);
-    const we = Math.min(buf.length, ws + REGEX_WINDOW);
-    // Matches starting before winAccept fit in the window; later ones are left to the next window.
-    const winAccept = we === buf.length ? acceptEnd : Math.min(acceptEnd, we - p.overlap);
-    if (p.finder && p.finder.find(we === buf.length ? buf : buf.subarray(0, we), ws) === -1) {
-      pos = Math.max(pos, winAccept);
-      continue;
-    }
-    const text = buf.toString('latin1', ws, we);
-    re.lastIndex = pos - ws;
-    let next = winAccept;
-    for (let m = re.exec(text); m; m = re.exec(text)) {
-      const start = ws + m.index;
-      if (start >= winAccept) break;
-      const len = m[0].length;
-      if (len === 0) {
-        re.lastIndex++;
-        continue;
-      }
-      lastEnd = start + len;
-      if (lastEnd > next) next = lastEnd;
-      if (!hit(start, len)) return lastEnd;
-    }
-    pos = Math.max(next, pos + 1);
-  }
-  return lastEnd;
+  return scanRegex(p, buf, from, acceptEnd, hit);
 }
 
 /**
@@ -297,7 +265,7 @@ function yieldToLoop(): Promise<void> {
 /** Scan plan for one process: its segments, or nothing when it has no memory. */
 function planProcess(space: AddressSpace, p: CompiledPattern, filter: VmaFilter | undefined): Segment[] {
   const windows: Window[] = [];
-  for (const vma of space.vmas) windows.push(...vmaWindows(vma, filter));
+  for (const vma of space.vmas) pushAll(windows, vmaWindows(vma, filter));
   const skipZeros = !p.matchesZeros;
   const margin = p.overlap;
   return contentRanges(space, windows).flatMap((r) => segmentsOf(r, skipZeros, margin));
@@ -330,6 +298,7 @@ function contextBytes(n: number | undefined): number {
  */
 export async function searchMemory(cp: Checkpoint, opts: SearchOptions): Promise<SearchHit[]> {
   const pattern = compilePattern(opts.pattern);
+  const engine = await startEngine(opts.pattern, pattern, opts);
   const filter = opts.vma && opts.vma.length ? parseVmaFilters(opts.vma) : undefined;
   const context = contextBytes(opts.context);
   const maxHits = opts.maxHits ?? Infinity;
@@ -346,7 +315,30 @@ export async function searchMemory(cp: Checkpoint, opts: SearchOptions): Promise
     for (const s of segments) total += Number(s.end - s.start);
     plans.push({ pid, space, segments });
   }
-  return runSearch(plans, pattern, { context, maxHits, signal: opts.signal, onProgress: opts.onProgress, total });
+  return runSearch(plans, pattern, { context, maxHits, signal: opts.signal, onProgress: opts.onProgress, total, engine });
+}
+
+/** The buffer chunks are read into, and for a user regex the worker that scans it (shared with it). */
+interface Engine {
+  buf: Buffer;
+  worker?: RegexWorker;
+}
+
+async function startEngine(source: SearchPattern, pattern: CompiledPattern, opts: { signal?: AbortSignal; regexTimeout?: number }): Promise<Engine> {
+  const size = SEARCH_CHUNK + pattern.overlap + lookbehindOf(pattern);
+  if (!pattern.userRegex) return { buf: Buffer.allocUnsafe(size) };
+  const seconds = opts.regexTimeout ?? DEFAULT_REGEX_CHUNK_SECONDS;
+  if (!(seconds > 0)) throw new KensaError('usage', '--regex-timeout takes a positive number of seconds');
+  const buf = Buffer.from(new SharedArrayBuffer(size));
+  const worker = new RegexWorker(source, buf, seconds * 1000);
+  try {
+    // Planning skips zero runs only when the regex cannot match zeros; finding that out runs the regex too.
+    pattern.matchesZeros = await worker.matchesZeros(opts.signal);
+  } catch (e) {
+    worker.close();
+    throw e;
+  }
+  return { buf, worker };
 }
 
 /** Search one address space (the same engine; for callers that hold an AddressSpace, and for tests). */
@@ -354,6 +346,7 @@ export async function searchAddressSpace(space: AddressSpace, pattern: SearchPat
   const compiled = compilePattern(pattern);
   const filter = opts.vma && opts.vma.length ? parseVmaFilters(opts.vma) : undefined;
   if (opts.maxHits !== undefined && opts.maxHits <= 0) return [];
+  const engine = await startEngine(pattern, compiled, opts);
   const segments = planProcess(space, compiled, filter);
   const total = segments.reduce((n, s) => n + Number(s.end - s.start), 0);
   return runSearch([{ pid: space.pid, space, segments }], compiled, {
@@ -362,18 +355,31 @@ export async function searchAddressSpace(space: AddressSpace, pattern: SearchPat
     signal: opts.signal,
     onProgress: opts.onProgress,
     total,
+    engine,
   });
 }
 
 async function runSearch(
   plans: { pid: number; space: AddressSpace; segments: Segment[] }[],
   pattern: CompiledPattern,
-  o: { context: number; maxHits: number; signal?: AbortSignal; onProgress?: (done: number, total: number) => void; total: number },
+  o: { context: number; maxHits: number; signal?: AbortSignal; onProgress?: (done: number, total: number) => void; total: number; engine: Engine },
+): Promise<SearchHit[]> {
+  try {
+    return await scanPlans(plans, pattern, o);
+  } finally {
+    o.engine.worker?.close();
+  }
+}
+
+async function scanPlans(
+  plans: { pid: number; space: AddressSpace; segments: Segment[] }[],
+  pattern: CompiledPattern,
+  o: { context: number; maxHits: number; signal?: AbortSignal; onProgress?: (done: number, total: number) => void; total: number; engine: Engine },
 ): Promise<SearchHit[]> {
   const hits: SearchHit[] = [];
   const overlap = pattern.overlap;
   const back = lookbehindOf(pattern);
-  const buf = Buffer.allocUnsafe(SEARCH_CHUNK + overlap + back);
+  const { buf, worker } = o.engine;
   let done = 0;
   o.onProgress?.(0, o.total);
   outer: for (const plan of plans) {
@@ -391,7 +397,7 @@ async function runSearch(
         const final = readStart + len >= segLen;
         const acceptEnd = final ? len : len - overlap;
         let stop = false;
-        const lastEnd = scanBuffer(pattern, chunk, Math.max(lead, resume - readStart), acceptEnd, (index, length) => {
+        const onHit = (index: number, length: number): boolean => {
           const address = seg.start + BigInt(readStart + index);
           const e = seg.extents[extentIndex(seg.extents, address)];
           const vma = e.vma ?? plan.space.vmaAt(address);
@@ -402,7 +408,16 @@ async function runSearch(
           hits.push(hit);
           if (hits.length >= o.maxHits) stop = true;
           return !stop;
-        });
+        };
+        const from = Math.max(lead, resume - readStart);
+        let lastEnd: number;
+        if (worker) {
+          // The worker scans the shared buffer; the hits come back as (index, length) pairs.
+          const where = (): string => `pid ${plan.pid} 0x${(seg.start + BigInt(readStart)).toString(16)}-0x${(seg.start + BigInt(readStart + len)).toString(16)}`;
+          const r = await worker.scan({ from, acceptEnd, length: len, maxHits: o.maxHits - hits.length }, where, o.signal);
+          for (let k = 0; k < r.hits.length && onHit(r.hits[k], r.hits[k + 1]); k += 2);
+          lastEnd = r.lastEnd;
+        } else lastEnd = scanBuffer(pattern, chunk, from, acceptEnd, onHit);
         resume = Math.max(resume, readStart + lastEnd);
         done += acceptEnd - lead;
         off = readStart + acceptEnd;

@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { Checkpoint } from '../../../main/core/model/checkpoint';
 import { searchAddressSpace, searchMemory, parseVmaFilters, SEARCH_CHUNK, type SearchHit } from '../../../main/core/memory/search';
-import { compilePattern, requiredLiteral, byteRegexSource, parseHexBytes, REGEX_MAX_MATCH } from '../../../main/core/memory/pattern';
+import { compilePattern, requiredLiteral, byteRegexSource, parseHexBytes, regexMatchesZeros, REGEX_MAX_MATCH } from '../../../main/core/memory/pattern';
 import { PE_PRESENT } from '../../../main/core/memory/pagemap';
 import { fixture, TEST_CACHE } from '../../helpers';
 import { makeSpace, PAGE, randomBytes, vma } from './space';
@@ -216,8 +216,11 @@ test('patterns: hex parsing, required literals of regexes, usage errors', () => 
   assert.equal(lit('ke{0}y'), undefined);
   assert.equal(compilePattern({ regex: 'abc', ignoreCase: true }).prefilter, undefined, 'no byte prefilter when case is ignored');
   assert.equal(compilePattern({ hex: '00 00' }).matchesZeros, true);
-  assert.equal(compilePattern({ regex: 'a\\x00*' }).matchesZeros, false);
-  assert.equal(compilePattern({ regex: '\\x00+' }).matchesZeros, true);
+  // A user regex is only run in its worker (regex-scan.ts): until then it is assumed to match zeros.
+  assert.equal(compilePattern({ regex: 'a\\x00*' }).matchesZeros, true);
+  assert.equal(compilePattern({ regex: 'a\\x00*' }).userRegex, true);
+  assert.equal(regexMatchesZeros(compilePattern({ regex: 'a\\x00*' }).regex!), false);
+  assert.equal(regexMatchesZeros(compilePattern({ regex: '\\x00+' }).regex!), true);
   assert.equal(compilePattern({ regex: 'a' }).overlap, REGEX_MAX_MATCH);
   const f = parseVmaFilters(['0x1000-0x2000', 'r-x', '[heap]', 'libc']);
   assert.deepEqual(f, { ranges: [{ start: 0x1000n, end: 0x2000n }], perms: ['r-x'], names: ['[heap]', 'libc'] });

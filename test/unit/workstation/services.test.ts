@@ -76,6 +76,25 @@ test('cancelling a search ends it as cancelled; the next search runs', async () 
   }
 });
 
+test('a regex that backtracks without end does not freeze the services: they answer, and cancel ends the search', { timeout: 60_000 }, async () => {
+  const services = new KensaServices({ cacheDir: TEST_CACHE });
+  try {
+    assert.ok((await services.openArchive({ path: fixture('shmpair').input })).ok);
+    // Exponential on any run of zero bytes (each zero matched two ways): it never finishes on real memory.
+    const search = services.search({ pattern: { regex: '(\\x00|\\x00)*x' }, taskId: 'evil' });
+    await new Promise((r) => setTimeout(r, 300));
+    const session = await services.session();
+    assert.ok(session.ok && session.value !== null, 'the services answer while the regex runs (in its worker)');
+    assert.deepEqual(await services.cancel({ taskId: 'evil' }), { ok: true, value: { cancelled: true } });
+    const r = await search;
+    assert.equal(!r.ok && r.error.kind, 'cancelled');
+    const again = await services.search({ pattern: { regex: 'PAIR-SHARED-ANON-[0-9a-f]+' }, taskId: 'evil' });
+    assert.ok(again.ok && again.value.hits.length === 2);
+  } finally {
+    services.dispose();
+  }
+});
+
 test('writing a core reports progress and lands in the cache, never beside the evidence', async () => {
   const cache = tempDir('kensa-cache-');
   const services = new KensaServices({ cacheDir: cache });
