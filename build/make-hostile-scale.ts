@@ -105,7 +105,7 @@ export const SCALE_CASES = {
   'pagemap-300k.tar': (m: Member[]) => {
     m = addVmas(m, [anonVma(HIGH, 600_000n * 0x1000n)]);
     return editImage(m, `checkpoint/pagemap-${PID}.img`, (entries) => {
-      for (let i = 0; i < 300_000; i++) entries.push({ vaddr: HIGH + BigInt(i) * 0x2000n, nr_pages: 1, flags: 2 /* PE_LAZY */ });
+      for (let i = 0; i < 300_000; i++) entries.push({ vaddr: HIGH + BigInt(i) * 0x2000n, compat_nr_pages: 0, nr_pages: 1, flags: 2 /* PE_LAZY */ });
     });
   },
   /** 199,000 empty tar members beside the checkpoint. */
