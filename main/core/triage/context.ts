@@ -169,13 +169,24 @@ export class TriageContext {
    */
   private findMainPids(): Set<number> {
     const main = new Set<number>();
-    const visit = (p: ProcFacts): void => {
+    // Children by parent once, and an explicit stack: a crafted tree of 150k shells, or one 4000 deep, must
+    // cost neither a scan of every process per wrapper nor a call frame per level.
+    const children = new Map<number, ProcFacts[]>();
+    for (const c of this.procs) {
+      if (c.ppid === c.pid) continue;
+      const list = children.get(c.ppid);
+      if (list) list.push(c);
+      else children.set(c.ppid, [c]);
+    }
+    const stack = this.procs.filter((p) => p.depth === 0);
+    while (stack.length) {
+      const p = stack.pop()!;
+      if (main.has(p.pid)) continue;
       main.add(p.pid);
       const wrapper = WRAPPERS.test(p.comm) || WRAPPERS.test(baseName(p.exe)) || this.isShell(p);
-      if (!wrapper) return;
-      for (const c of this.procs) if (c.ppid === p.pid && c.pid !== p.pid && !main.has(c.pid)) visit(c);
-    };
-    for (const p of this.procs) if (p.depth === 0) visit(p);
+      if (!wrapper) continue;
+      for (const c of children.get(p.pid) ?? []) if (!main.has(c.pid)) stack.push(c);
+    }
     return main;
   }
 }

@@ -20,6 +20,7 @@ import { secrets } from './secrets';
 import { disk } from './disk';
 import { privilege } from './privilege';
 import { history } from './history';
+import { pushAll } from '../../../shared/arrays';
 
 export type { RuleFamily, RuleInput } from './rule';
 
@@ -45,7 +46,7 @@ export async function triage(cp: Checkpoint, opts: TriageOptions = {}): Promise<
   const all: Finding[] = [];
   for (const family of [...RULE_FAMILIES, ...(opts.extraFamilies ?? [])]) {
     opts.signal?.throwIfAborted();
-    all.push(...(await family.run(input)));
+    pushAll(all, await family.run(input));
   }
   const min = opts.minSeverity ? severityRank(opts.minSeverity) : Infinity;
   // Two rules can meet the same evidence under one id only by a bug; keep the first rather than list it twice.

@@ -16,6 +16,7 @@ import { codeHead, describeHead, headPointer } from './code-bytes';
 import type { RuleFamily } from './rule';
 import type { Vma } from '../memory/vma';
 import { isSharedAnon } from './fileless';
+import { pushAll } from '../../../shared/arrays';
 
 const FAMILY = 'injection';
 /** Regions listed as evidence in one aggregated JIT finding; the title gives the full count. */
@@ -62,7 +63,7 @@ function scanProcess(ctx: TriageContext, p: ProcFacts): Finding[] {
     }
     if (jit) {
       jitCount++;
-      if (jitRegions.length < MAX_LISTED) jitRegions.push(...ev);
+      if (jitRegions.length < MAX_LISTED) pushAll(jitRegions, ev);
       continue;
     }
     const severity = head.looksLikeCode ? 'medium' : 'low';

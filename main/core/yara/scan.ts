@@ -21,6 +21,7 @@ import { isFileMapping, isSharedMapping, type Vma } from '../memory/vma';
 import type { ByteSource } from '../io/byte-source';
 import { KensaError } from '../errors';
 import { RULE_VARIABLES, type CompiledRules, type NativeRuleMatch, type RuleVariables } from './engine';
+import { pushAll } from '../../../shared/arrays';
 
 export interface YaraScanOptions {
   /** Processes to scan (default: all). */
@@ -165,9 +166,9 @@ export async function scanCheckpoint(cp: Checkpoint, rules: CompiledRules, opts:
   const regions: Region[] = [];
   for (const pid of pids) {
     const space = cp.addressSpace(pid);
-    if (space) regions.push(...processRegions(cp, pid, space)); // a zombie has no memory
+    if (space) pushAll(regions, processRegions(cp, pid, space)); // a zombie has no memory
   }
-  if (opts.files) regions.push(...fileRegions(cp, warnings));
+  if (opts.files) pushAll(regions, fileRegions(cp, warnings));
   return scanRegions(regions, rules, opts, warnings);
 }
 
