@@ -3,7 +3,6 @@ import type { Command, CommandContext } from '../command';
 import { EXIT } from '../command';
 import { finish, openCheckpoint, UsageError } from '../common';
 import { describeLocation, KensaError } from '../../core/errors';
-import { escapeText } from '../../../shared/format';
 import type { ByteSource } from '../../core/io/byte-source';
 import type { Checkpoint, DeletedFileRecord } from '../../core/model/checkpoint';
 import type { GhostFile } from '../../core/model/ghost-file';
@@ -67,12 +66,12 @@ async function catDeleted(ctx: CommandContext, cp: Checkpoint, spec: string): Pr
   const holes = g.knownEnd - Math.min(g.storedBytes, g.knownEnd);
   if (holes > MAX_STREAMED_HOLES) {
     const at = sparseStdout();
-    const what = `${escapeText(d.path)} is ${formatBytes(g.size)} (${g.size} bytes) of which its ghost image stores ${formatBytes(g.storedBytes)}; the rest are holes (zeros)`;
+    const what = `${d.path} is ${formatBytes(g.size)} (${g.size} bytes) of which its ghost image stores ${formatBytes(g.storedBytes)}; the rest are holes (zeros)`;
     if (at === undefined) {
       throw new KensaError('limit', `${what}: refusing to stream more than ${formatBytes(MAX_STREAMED_HOLES)} of zeros to a pipe or terminal; redirect stdout to a file (> FILE), which is written sparse`, { source: cp.source, member: g.member });
     }
     await writeSparse(g, at, cp);
-    ctx.err(`kensa: warning: ${what}: written sparse (holes left as holes)\n`);
+    ctx.err(`kensa: warning: ${escapeText(what)}: written sparse (holes left as holes)\n`);
   } else await writeOut(g, g.knownEnd);
   return finish(ctx, cp);
 }
