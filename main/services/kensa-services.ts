@@ -475,7 +475,7 @@ export class KensaServices implements KensaApi {
 
   /** main/services/triage.ts does the work. */
   async triage(req?: TriageRequest): Promise<Result<TriageResult>> {
-    return attempt(() => triageRun({ cp: () => this.need().cp, tasks: this.tasks, logToCase: (e, d) => this.logToCase(e, d) }, req));
+    return attempt(() => triageRun({ cp: () => this.need().cp, tasks: this.tasks, logToCase: (e, d) => this.logToCase(e, d), caseDir: () => this.caseObj?.dir }, req));
   }
 
   // -----------------------------------------------------------------------------------------------

@@ -17,10 +17,24 @@ export interface TriageContextIn {
   tasks: TaskRegistry;
   /** Record an event in the open case's custody log (no-op without a case). */
   logToCase(event: string, details: Record<string, unknown>): void;
+  /** The open case's folder, if one is open: a kept run is recorded once in each case. */
+  caseDir(): string | undefined;
 }
 
 /** Results per open checkpoint and secrets mode; a closed archive's entry goes with its Checkpoint. */
 const done = new WeakMap<Checkpoint, Map<boolean, TriageResult>>();
+/** The cases each result was recorded in (a case opened after the run records it on the next request). */
+const recorded = new WeakMap<TriageResult, Set<string>>();
+
+function record(ctx: TriageContextIn, result: TriageResult): void {
+  const dir = ctx.caseDir();
+  if (dir === undefined) return;
+  const cases = recorded.get(result) ?? new Set<string>();
+  if (cases.has(dir)) return;
+  ctx.logToCase(TRIAGE_EVENT, triageRecord(result));
+  cases.add(dir);
+  recorded.set(result, cases);
+}
 
 export async function triageRun(ctx: TriageContextIn, req: TriageRequest | undefined): Promise<TriageResult> {
   const r = req === undefined ? {} : obj(req, 'triage');
@@ -28,13 +42,16 @@ export async function triageRun(ctx: TriageContextIn, req: TriageRequest | undef
   const showSecrets = bool(r.showSecrets, 'showSecrets') ?? false;
   const cp = ctx.cp();
   const cached = done.get(cp)?.get(showSecrets);
-  if (cached) return cached;
+  if (cached) {
+    record(ctx, cached);
+    return cached;
+  }
   const result = await ctx.tasks.run(taskId, 'triage', (task) =>
     triage(cp, { showSecrets, signal: task.signal, onProgress: (d, total) => task.progress(d, total, 'triage: scanning memory') }),
   );
   const perMode = done.get(cp) ?? new Map<boolean, TriageResult>();
   perMode.set(showSecrets, result);
   done.set(cp, perMode);
-  ctx.logToCase(TRIAGE_EVENT, triageRecord(result));
+  record(ctx, result);
   return result;
 }

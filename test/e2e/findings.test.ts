@@ -69,9 +69,9 @@ test('Findings page: first after opening, grouped by severity, evidence opens th
     await page.fill('[aria-label="Case folder"]', caseDir);
     await page.fill('[aria-label="Analyst"]', 'e2e');
     await page.click('[data-testid=panel-case] form button[type=submit]');
-    await page.waitForSelector('[data-testid=case-banner]:has-text("open archive not in the case")');
+    await page.waitForSelector('[data-testid=case-banner]:has-text("not in this case")');
     await page.click('text=Add the open archive (hash it)');
-    await page.waitForSelector('[data-testid=case-banner]:has-text("open archive recorded")');
+    await page.waitForSelector('[data-testid=case-banner]:has-text("open archive: evidence E1")');
     await page.click('nav [data-panel=findings]');
     await page.click('[data-testid=findings-high] [data-finding] .note-btn');
     await page.fill('[role=dialog] textarea', 'injected library in the counter');
@@ -86,6 +86,7 @@ test('Findings page: first after opening, grouped by severity, evidence opens th
     assert.match(html, /<h2>Triage findings<\/h2>/);
     assert.match(html, /N1 {2}\[HIGH\] KF-[0-9a-f]{12} {2}T1055 Process Injection {2}pid 6: pid 6 \(counter\): ELF image in anonymous executable memory/);
     assert.ok(html.includes(`pid 6 ${address}: 7f 45 4c 46`), 'the evidence pointer with its preview');
+    assert.match(html, /Last triage recorded/, 'the run made before the case existed was recorded when the archive was added');
     assert.deepEqual(problems, []);
   } finally {
     await page.close();

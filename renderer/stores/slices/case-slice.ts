@@ -26,6 +26,8 @@ export const caseSlice = (client: KensaClient): StateCreator<KensaState, [], [],
     const r = await get().runTask('Adding the archive to the case (hashing)', (taskId) => client.caseAddEvidence({ taskId }));
     if (!r.ok) return;
     set({ caseInfo: { status: 'ready', value: r.value } });
+    // A triage run made before the case existed is recorded in it now (the services keep the result).
+    if (get().triage.status === 'ready') void client.triage({});
     // A note begun before the archive was added is about this evidence now.
     const d = get().noteDraft;
     if (d && d.archive === get().session?.archive && r.value.archiveEvidenceId) set({ noteDraft: { ...d, evidenceId: r.value.archiveEvidenceId } });

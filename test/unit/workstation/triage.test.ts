@@ -24,17 +24,18 @@ test('services: triage once per archive, recorded in the case; a finding bookmar
     const none = await services.triage();
     assert.ok(!none.ok && none.error.kind === 'usage', 'no archive open');
     assert.ok((await services.openArchive({ path: s.finish() })).ok);
+    // The Findings page runs first; the case comes later and the kept run is recorded in it then.
+    const r = await services.triage({ taskId: 't1' });
+    assert.ok(r.ok, JSON.stringify(r));
     const caseDir = path.join(dir, 'case');
     assert.ok((await services.caseOpen({ dir: caseDir, create: true, analyst: 'ws', title: 'triage' })).ok);
     assert.ok((await services.caseAddEvidence()).ok);
-
-    const r = await services.triage({ taskId: 't1' });
-    assert.ok(r.ok, JSON.stringify(r));
     assert.deepEqual(r.value.findings.map((f) => `${f.severity} ${f.technique}`), ['high T1055', 'low T1552.007']);
     assert.ok(!JSON.stringify(r.value).includes('abcdef0123456789abcdef'), 'redacted by default');
     const again = await services.triage();
     assert.ok(again.ok);
     assert.strictEqual(again.value, r.value, 'kept: the second call does not scan again');
+    assert.ok((await services.triage()).ok);
     const log = fs.readFileSync(path.join(caseDir, 'custody.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { event: string; details: Record<string, unknown> });
     assert.equal(log.filter((e) => e.event === 'triage').length, 1);
 
