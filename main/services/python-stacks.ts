@@ -12,7 +12,7 @@ import { RequestError } from './results';
 export function pythonStacksInfo(cp: Checkpoint, pid: number): PythonStacksInfo {
   try {
     const r = pythonStacks(cp, pid);
-    return { pid, available: true, version: r.interpreter.version, binary: r.interpreter.binary, origin: r.interpreter.origin, threads: r.threads, warnings: r.warnings };
+    return { pid, available: true, version: r.interpreter.version, binary: r.interpreter.binary, origin: r.interpreter.origin, threads: r.threads, tasks: r.tasks, warnings: r.warnings };
   } catch (e) {
     // Not Python, an unsupported version, or no binary to read (the rootfs was not given): say so as data.
     if (e instanceof NotReadableAsPython || (e instanceof KensaError && e.kind === 'missing')) {
@@ -26,7 +26,7 @@ export function pythonStacksInfo(cp: Checkpoint, pid: number): PythonStacksInfo 
 export function pythonLocalsInfo(cp: Checkpoint, pid: number, frame: bigint): PythonLocalsInfo {
   const want = '0x' + frame.toString(16);
   const r = pythonStacks(cp, pid, { localsOf: want });
-  for (const t of r.threads) {
+  for (const t of [...r.threads, ...r.tasks]) {
     const f = t.frames.find((x) => x.frame === want);
     if (f) return { pid, frame: want, function: f.function, locals: f.locals ?? [], ...(f.localsWarning ? { warning: f.localsWarning } : {}) };
   }

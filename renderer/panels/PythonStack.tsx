@@ -56,6 +56,39 @@ function FrameLocals({ pid, frame }: { pid: number; frame: PyFrameInfo }) {
   );
 }
 
+/** Frames innermost first; a click selects one (its locals below); each can be bookmarked. */
+function FrameTable({ pid, tid, frames, selected, onSelect }: { pid: number; tid: number; frames: PyFrameInfo[]; selected: string | null; onSelect: (frame: string) => void }) {
+  return (
+    <table className="data">
+      <thead>
+        <tr>
+          <th>#</th>
+          <th>FUNCTION</th>
+          <th>FILE:LINE</th>
+          <th />
+        </tr>
+      </thead>
+      <tbody>
+        {frames.map((f, i) => (
+          <tr key={f.frame} className="selectable" aria-selected={f.frame === selected} onClick={() => onSelect(f.frame)}>
+            <td>{i}</td>
+            <td className="mono">{visible(f.function)}</td>
+            <td className="mono">
+              {visible(f.file)}:{f.line ?? '?'}
+            </td>
+            <td>
+              <NoteButton
+                target={{ kind: 'python-frame', pid, tid, frame: f.frame, function: f.function, file: f.file, ...(f.line !== undefined ? { line: f.line } : {}) }}
+                label={`Python frame ${f.function} (${f.file}:${f.line ?? '?'}) in thread ${tid}`}
+              />
+            </td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
 /**
  * The Python stack of the selected thread, innermost frame first (main/core/python through pythonStacks);
  * selecting a frame shows its locals; each frame can be bookmarked into the case.
@@ -86,7 +119,9 @@ export function PythonStack({ pid, tid }: { pid: number; tid: number }) {
     );
   }
   const thread = info.threads.find((t) => t.tid === tid);
-  const frame = thread?.frames.find((f) => f.frame === selected);
+  // Suspended asyncio tasks run by this thread's event loop (or by a loop whose thread is not known).
+  const tasks = info.tasks.filter((t) => t.state !== 'running' && t.frames.length && (t.thread === undefined || t.thread === thread?.name));
+  const frame = [...(thread?.frames ?? []), ...tasks.flatMap((t) => t.frames)].find((f) => f.frame === selected);
   return (
     <div data-testid="python-stack">
       <h3>
@@ -100,35 +135,21 @@ export function PythonStack({ pid, tid }: { pid: number; tid: number }) {
       ) : thread.frames.length === 0 ? (
         <div className="muted">No Python frames on this thread.</div>
       ) : (
-        <table className="data">
-          <thead>
-            <tr>
-              <th>#</th>
-              <th>FUNCTION</th>
-              <th>FILE:LINE</th>
-              <th />
-            </tr>
-          </thead>
-          <tbody>
-            {thread.frames.map((f, i) => (
-              <tr key={f.frame} className="selectable" aria-selected={f.frame === selected} onClick={() => setSelected(f.frame)}>
-                <td>{i}</td>
-                <td className="mono">{visible(f.function)}</td>
-                <td className="mono">
-                  {visible(f.file)}:{f.line ?? '?'}
-                </td>
-                <td>
-                  <NoteButton
-                    target={{ kind: 'python-frame', pid, tid, frame: f.frame, function: f.function, file: f.file, ...(f.line !== undefined ? { line: f.line } : {}) }}
-                    label={`Python frame ${f.function} (${f.file}:${f.line ?? '?'}) in thread ${tid}`}
-                  />
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <FrameTable pid={pid} tid={tid} frames={thread.frames} selected={selected} onSelect={setSelected} />
       )}
       {thread?.warning ? <div className="muted">Stack cut: {visible(thread.warning)}</div> : null}
+      {tasks.map((t) => (
+        <div key={t.address} data-testid="python-task">
+          <h3>
+            asyncio task {t.name !== undefined ? `"${visible(t.name)}"` : t.address}{' '}
+            <span className="muted">
+              {t.state}, on no thread's stack{t.awaiting ? ` · awaiting ${visible(t.awaiting.repr ?? `<${t.awaiting.type} object at ${t.awaiting.address}>`)}` : ''}
+            </span>
+          </h3>
+          <FrameTable pid={pid} tid={tid} frames={t.frames} selected={selected} onSelect={setSelected} />
+          {t.warning ? <div className="muted">Chain cut: {visible(t.warning)}</div> : null}
+        </div>
+      ))}
       {frame ? <FrameLocals pid={pid} frame={frame} /> : thread?.frames.length ? <div className="muted">Select a frame to see its locals.</div> : null}
     </div>
   );

@@ -750,8 +750,21 @@ export interface PyThreadInfo {
   warning?: string;
 }
 
+/** An asyncio task; a suspended one is on no thread's stack. */
+export interface PyTaskInfo {
+  name?: string;
+  address: Hex64;
+  state: 'suspended' | 'running' | 'created' | 'done';
+  /** threading name of the thread running its event loop. */
+  thread?: string;
+  /** The await chain, innermost first. */
+  frames: PyFrameInfo[];
+  awaiting?: PyValueInfo;
+  warning?: string;
+}
+
 export type PythonStacksInfo =
-  | { pid: number; available: true; version: string; binary: string; origin: string; threads: PyThreadInfo[]; warnings: string[] }
+  | { pid: number; available: true; version: string; binary: string; origin: string; threads: PyThreadInfo[]; tasks: PyTaskInfo[]; warnings: string[] }
   /** Not Python, an unsupported version, or the interpreter binary not available (give a rootfs): why. */
   | { pid: number; available: false; reason: string; version?: string };
 

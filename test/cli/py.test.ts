@@ -196,12 +196,18 @@ describe('Python stacks in reports', () => {
     assert.equal(py[0].version, '3.11.2');
     assert.deepEqual(py[0].threads.map((t) => `${t.tid} ${t.name}`), ['1 MainThread', '6 ingest', '7 crunch', '8 audit', '9 aio-loop']);
     assert.deepEqual(py[0].threads[2].frames[0], { function: 'recurse', file: '/app/crunchlib.py', line: 11 });
+    const tasks = (py[0] as unknown as { tasks: { name: string; thread: string; state: string; frames: { function: string }[]; awaiting: string }[] }).tasks;
+    assert.deepEqual(
+      tasks.map((t) => [t.name, t.thread, t.state, t.frames.map((f) => f.function).join(' < '), t.awaiting]),
+      [['client-7', 'aio-loop', 'suspended', 'sleep < read_frame < handle_client', '<FutureIter object at 0x7f320d71b730>']],
+    );
     const html = path.join(path.dirname(out), 'report.html');
     assert.equal(kensa(['report', dir, '--format', 'html', '--out', html, '--rootfs', PYWORKER_ROOTFS]).status, 0);
     const text = fs.readFileSync(html, 'utf8');
     assert.ok(text.includes('Python stacks of process 1 (CPython 3.11.2, /usr/bin/python3.11)'));
     assert.ok(text.includes('Thread 7 &quot;crunch&quot;') || text.includes('Thread 7 "crunch"'));
     assert.ok(text.includes('recurse (/app/crunchlib.py:11)\nrecurse (/app/crunchlib.py:13)'));
+    assert.ok(text.includes('asyncio task &quot;client-7&quot; on thread aio-loop (suspended)') || text.includes('asyncio task "client-7" on thread aio-loop (suspended)'));
     const pdf = path.join(path.dirname(out), 'report.pdf');
     assert.equal(kensa(['report', dir, '--format', 'pdf', '--out', pdf, '--rootfs', PYWORKER_ROOTFS]).status, 0);
     const pdfText = execFileSync('pdftotext', [pdf, '-'], { encoding: 'utf8' });

@@ -11,6 +11,9 @@ import { chromium, type BrowserContext } from 'playwright-core';
 import { KENSA_BIN, TEST_CACHE, tempDir } from '../helpers';
 import { PYWORKER, PYWORKER_ROOTFS } from '../unit/python/pyworker';
 
+/** The page's document, for functions that run in the browser (this project compiles without DOM types). */
+declare const document: { querySelector(s: string): { textContent: string | null } | null };
+
 const CHROMIUM = '/usr/bin/chromium';
 let context: BrowserContext;
 
@@ -72,6 +75,12 @@ test('Threads panel: the Python stack of the selected thread, and a frame\'s loc
       ['retry_budget', "{'batch_id': 4242, 'retries_left': 3, 'tag': 'PYLOCAL-INGEST-DICT'}"],
       ['deadline_ms', '987654'],
     ]);
+    // The aio-loop thread: its own stack, then the task its loop runs, suspended on no thread's stack.
+    await page.click('[data-testid=panel-threads] [role=tab]:has-text("tid 9")');
+    await page.waitForSelector('[data-testid=python-task] tbody tr');
+    assert.match((await page.textContent('[data-testid=python-task] h3')) ?? '', /asyncio task "client-7" suspended, on no thread's stack · awaiting <FutureIter object at 0x7f320d71b730>/);
+    await page.click('[data-testid=python-task] tbody tr:has-text("read_frame")');
+    await page.waitForFunction(() => /PYLOCAL-FRAME/.test(document.querySelector('[data-testid=python-locals]')?.textContent ?? ''));
     assert.deepEqual(problems, []);
     await page.close();
   } finally {

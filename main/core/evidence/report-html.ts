@@ -8,7 +8,7 @@ import * as crypto from 'node:crypto';
 import { escapeText, formatBytes } from '../../../shared/format';
 import type { ReportModel, ReportEvidence, ReportFinding } from './report-model';
 import { caseFacts, containerFacts } from './report-model';
-import { pythonFrameLines, pythonThreadTitle } from './report-python';
+import { pythonFrameLines, pythonTaskTitle, pythonThreadTitle } from './report-python';
 import { yaraMatchLine, yaraScanLine, type ReportYara } from './report-yara';
 import { triageFindingLine, triageRunLine, type ReportTriage } from './report-triage';
 
@@ -128,6 +128,10 @@ function evidenceSection(ev: ReportEvidence): string {
     for (const th of py.threads) {
       out.push(`<p>${t(pythonThreadTitle(th))}</p>`);
       out.push(`<pre class="mono">${pythonFrameLines(th).map((l) => t(l)).join('\n') || '(no Python frames)'}</pre>`);
+    }
+    for (const task of py.tasks ?? []) {
+      out.push(`<p>${t(pythonTaskTitle(task))}</p>`);
+      out.push(`<pre class="mono">${pythonFrameLines(task).map((l) => t(l)).join('\n')}</pre>`);
     }
   }
   return out.join('\n');

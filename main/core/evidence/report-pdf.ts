@@ -16,7 +16,7 @@ import PDFDocument from 'pdfkit';
 import { escapeText, formatBytes } from '../../../shared/format';
 import type { ReportEvidence, ReportFinding, ReportModel } from './report-model';
 import { caseFacts, containerFacts } from './report-model';
-import { pythonFrameLines, pythonThreadTitle } from './report-python';
+import { pythonFrameLines, pythonTaskTitle, pythonThreadTitle } from './report-python';
 import { yaraMatchLine, yaraScanLine, type ReportYara } from './report-yara';
 import { triageFindingLine, triageRunLine, type ReportTriage } from './report-triage';
 
@@ -189,6 +189,10 @@ function evidencePdf(w: PdfWriter, ev: ReportEvidence): void {
       const lines = pythonFrameLines(th);
       if (!lines.length) w.muted('(no Python frames)');
       for (const l of lines) w.para(pdfText(l), { indent: 14, font: 'Courier', size: SMALL });
+    }
+    for (const task of py.tasks ?? []) {
+      w.para(pdfText(pythonTaskTitle(task)), { font: 'Helvetica-Bold', size: BODY });
+      for (const l of pythonFrameLines(task)) w.para(pdfText(l), { indent: 14, font: 'Courier', size: SMALL });
     }
   }
 }

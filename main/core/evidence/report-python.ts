@@ -23,12 +23,23 @@ export interface ReportPythonThread {
   warning?: string;
 }
 
+/** A suspended asyncio task: on no thread's stack, so listed apart. */
+export interface ReportPythonTask {
+  name?: string;
+  thread?: string;
+  state: string;
+  frames: ReportPythonFrame[];
+  awaiting?: string;
+}
+
 export interface ReportPythonProcess {
   pid: number;
   /** `3.11.2` and the interpreter binary, when read. */
   version?: string;
   binary?: string;
   threads: ReportPythonThread[];
+  /** asyncio tasks not running on a thread (absent when there are none). */
+  tasks?: ReportPythonTask[];
   warnings: string[];
   /** Why the stacks could not be read (unsupported version, the binary not available). */
   error?: string;
@@ -60,6 +71,16 @@ export function bookmarkedPythonStacks(cp: Checkpoint, notes: NoteRecord[]): Rep
           ...(t.warning ? { warning: t.warning } : {}),
         })),
       });
+      const waiting = r.tasks.filter((t) => t.state !== 'running');
+      if (waiting.length) {
+        out[out.length - 1].tasks = waiting.map((t) => ({
+          ...(t.name !== undefined ? { name: t.name } : {}),
+          ...(t.thread !== undefined ? { thread: t.thread } : {}),
+          state: t.state,
+          frames: t.frames.map((f) => ({ function: f.function, file: f.file, ...(f.line !== undefined ? { line: f.line } : {}) })),
+          ...(t.awaiting ? { awaiting: t.awaiting.repr ?? `<${t.awaiting.type} object at ${t.awaiting.address}>` } : {}),
+        }));
+      }
     } catch (e) {
       if (!(e instanceof KensaError)) throw e;
       // A process that is not Python has no Python stacks to report; a Python one that cannot be read says why.
@@ -70,9 +91,14 @@ export function bookmarkedPythonStacks(cp: Checkpoint, notes: NoteRecord[]): Rep
   return out;
 }
 
-/** `    function (file:line)` lines of one thread, innermost first, as kensa py prints them. */
-export function pythonFrameLines(t: ReportPythonThread): string[] {
-  return t.frames.map((f) => `${f.function} (${f.file}:${f.line ?? '?'})`);
+/** `function (file:line)` lines of one thread or task, innermost first, as kensa py prints them. */
+export function pythonFrameLines(t: { frames: ReportPythonFrame[]; awaiting?: string }): string[] {
+  return [...(t.awaiting ? [`awaiting ${t.awaiting}`] : []), ...t.frames.map((f) => `${f.function} (${f.file}:${f.line ?? '?'})`)];
+}
+
+/** `asyncio task "client-7" on thread aio-loop (suspended)` */
+export function pythonTaskTitle(t: ReportPythonTask): string {
+  return `asyncio task${t.name !== undefined ? ` "${t.name}"` : ''}${t.thread !== undefined ? ` on thread ${t.thread}` : ''} (${t.state})`;
 }
 
 /** `Thread 6 "ingest"` */

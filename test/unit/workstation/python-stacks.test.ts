@@ -34,6 +34,12 @@ test('pythonStacks and pythonLocals: frames per thread, one frame\'s locals, a f
         ['item', undefined],
       ],
     );
+    // The suspended task's coroutines: listed apart, and their locals by frame address too.
+    const task = r.value.tasks.find((t) => t.name === 'client-7');
+    assert.deepEqual([task?.state, task?.thread, task?.frames.map((f) => f.function)], ['suspended', 'aio-loop', ['sleep', 'read_frame', 'handle_client']]);
+    const readFrame = await services.pythonLocals({ pid: 1, frame: task!.frames[1].frame });
+    assert.ok(readFrame.ok);
+    assert.equal(readFrame.value.locals.find((l) => l.name === 'header')?.value?.repr, "b'\\xfe\\xedPYLOCAL-FRAME'");
     const wrong = await services.pythonLocals({ pid: 1, frame: '0x1000' });
     assert.ok(!wrong.ok && /no Python frame at 0x1000/.test(wrong.error.message));
 
