@@ -1,6 +1,6 @@
 /**
  * `kensa yara` is exact (issue 12): for every fixture (with its rootfs, so file pages are scanned too),
- * each mapping's known bytes are dumped run by run and Debian's `yara -s` runs on each dump with the same
+ * each readable mapping's known bytes are dumped run by run and Debian's `yara -s` runs on each dump with the same
  * context variables (-d); Kensa's matches are the same (rule, string, address) set, no more,
  * no fewer. The rules (test/fixtures/yara/exactness.yar) use literals, nocase, hex strings with wildcards,
  * jumps and alternatives, regexes, wide strings, conditions on offsets, counts and filesize, and every
@@ -15,7 +15,7 @@ import { FIXTURES, LOCAL_FIXTURES, kensa, tempDir, TEST_CACHE } from '../helpers
 import { Checkpoint } from '../../main/core/model/checkpoint';
 import { openRootfs } from '../../main/core/rootfs/rootfs';
 import { contentRanges, fillFromExtents } from '../../main/core/memory/ranges';
-import { isFileMapping, isSharedMapping } from '../../main/core/memory/vma';
+import { isFileMapping, isReadableMapping, isSharedMapping } from '../../main/core/memory/vma';
 
 const YARA = '/usr/bin/yara';
 const RULES = path.join(LOCAL_FIXTURES, 'yara', 'exactness.yar');
@@ -58,6 +58,7 @@ for (const f of FIXTURES) {
         const space = cp.addressSpace(p.pid);
         if (!space) continue;
         for (const vma of space.vmas) {
+          if (!isReadableMapping(vma)) continue; // as kensa yara (and yara's own process scan) does
           for (const r of contentRanges(space, [{ start: vma.start, end: vma.end }])) {
             const data = Buffer.alloc(Number(r.end - r.start));
             fillFromExtents(r.extents, r.start, r.end, data);

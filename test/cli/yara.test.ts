@@ -187,3 +187,13 @@ test('kensa yara --case records the scan; kensa report lists it in a YARA sectio
   assert.match(text, /YARA/);
   assert.match(text, /heap_key \$k +pid 6 0x3427a8e0 \+15 +"RANDOM_1432_KEY"/);
 });
+
+test('mappings the process could not read (guard pages, ---p) are not scanned', () => {
+  const rules = rulesFile('rule unreadable { condition: not (perms matches /^r/) }\nrule readable_anon { condition: anonymous and perms == "rw-p" }\n');
+  const r = scan([rules, fixture('threads').input]);
+  assert.equal(r.status, 0, r.stderr);
+  assert.ok(!r.matches.some((m) => m.rule === 'unreadable'), 'no region without r');
+  assert.ok(r.matches.some((m) => m.rule === 'readable_anon'));
+  const maps = kensa(['mem', fixture('threads').input, '--pid', '1', '--maps']).stdout;
+  assert.match(maps, /---p +anon-private/, 'the fixture has guard pages');
+});

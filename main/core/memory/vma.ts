@@ -82,6 +82,11 @@ export function isSharedMapping(vma: Vma): boolean {
   return vma.perms[3] === 's' || vma.kind === 'anon-shared' || vma.kind === 'memfd' || vma.kind === 'sysv-shm' || vma.kind === 'file-shared';
 }
 
+/** The process could read it (PROT_READ: `r` in the permissions). */
+export function isReadableMapping(vma: Vma): boolean {
+  return (vma.prot & PROT_READ) !== 0;
+}
+
 /** A mapping of a file (private or shared; memfd and SysV shm are shared memory, not files). */
 export function isFileMapping(vma: Vma): boolean {
   return vma.kind === 'file-private' || vma.kind === 'file-shared';

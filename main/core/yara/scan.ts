@@ -2,7 +2,7 @@
  * YARA over a checkpoint (issue 12): every process's address space, mapping by mapping, over the bytes the
  * checkpoint knows, and with --files the files of rootfs-diff.tar and the deleted files it kept.
  *
- * - A region is a run of contiguous known bytes inside one mapping (AddressSpace.extents(): pages, shmem
+ * - A region is a run of contiguous known bytes inside one readable mapping (AddressSpace.extents(): pages, shmem
  *   and memfd read through each process that maps them, the parent dump, file pages from rootfs-diff.tar or
  *   --rootfs, ghost files, untouched anonymous zeros). Bytes the checkpoint lacks are never scanned, so a
  *   match never spans a gap, and each region is what `yara` sees when that run is dumped to a file.
@@ -17,7 +17,7 @@
 import type { Checkpoint } from '../model/checkpoint';
 import type { AddressSpace, ByteOrigin, Extent } from '../memory/address-space';
 import { contentRanges, extentIndex, fillFromExtents } from '../memory/ranges';
-import { isFileMapping, isSharedMapping, type Vma } from '../memory/vma';
+import { isFileMapping, isReadableMapping, isSharedMapping, type Vma } from '../memory/vma';
 import type { ByteSource } from '../io/byte-source';
 import { KensaError } from '../errors';
 import { RULE_VARIABLES, type CompiledRules, type NativeRuleMatch, type RuleVariables } from './engine';
@@ -115,6 +115,9 @@ function processRegions(cp: Checkpoint, pid: number, space: AddressSpace): Regio
   const exe = cp.exe(pid) ?? '';
   const out: Region[] = [];
   for (const vma of space.vmas) {
+    // A mapping the process could not read (no `r`: guard pages, PROT_NONE reservations such as ASan's
+    // terabytes of shadow) is skipped, as YARA's own process scan skips what /proc/PID/mem refuses.
+    if (!isReadableMapping(vma)) continue;
     const file = isFileMapping(vma);
     const anonymous = !file && (vma.kind === 'anon-private' || vma.kind === 'anon-shared' || vma.kind === 'heap' || vma.kind === 'stack');
     for (const r of contentRanges(space, [{ start: vma.start, end: vma.end }])) {
