@@ -150,6 +150,8 @@ export class KensaServices implements KensaApi {
     const s = this.current;
     this.current = undefined;
     if (!s) return;
+    // gdb sessions belong to the archive they were started on: its pids mean other processes in the next one.
+    this.gdb.killAll();
     try {
       s.cp.close();
       s.rootfs?.close();
@@ -681,7 +683,7 @@ export class KensaServices implements KensaApi {
       if (this.caseObj && coreEvidence) await this.caseObj.recordDerivedAsync(launch.corePath, `workstation: ELF core of pid ${pid} for gdb`, coreEvidence);
       const sessionId = this.gdb.start({ file: launch.gdb, args: launch.args, cwd: launch.cwd }, { cols, rows });
       this.logToCase('gdb-session', { pid, core: launch.corePath, argv: [launch.gdb, ...launch.args] });
-      return ok({ sessionId, pid, argv: [launch.gdb, ...launch.args], corePath: launch.corePath, ...(launch.sysroot ? { sysroot: launch.sysroot } : {}) });
+      return ok({ sessionId, pid, archive: s.cp.source, argv: [launch.gdb, ...launch.args], corePath: launch.corePath, ...(launch.sysroot ? { sysroot: launch.sysroot } : {}) });
     } catch (e) {
       return fail(e);
     }

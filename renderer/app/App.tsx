@@ -187,7 +187,7 @@ export function App({ bridge }: { bridge?: PreloadBridge }) {
     const onKey = (e: KeyboardEvent): void => {
       if (e.ctrlKey || e.metaKey) return;
       const target = e.target as HTMLElement | null;
-      const typing = !!target && (target.isContentEditable || ['INPUT', 'TEXTAREA', 'SELECT'].includes(target.tagName) || !!target.closest('.xterm'));
+      const typing = !!target && (target.isContentEditable || ['INPUT', 'TEXTAREA', 'SELECT'].includes(target.tagName) || !!target.closest('.xterm, .gdb-pending'));
       if (!e.altKey && (typing || e.shiftKey)) return;
       const p = PANELS.find((x) => x.key === e.key.toLowerCase() || (e.altKey && e.code === `Digit${x.key}`) || (e.altKey && e.code === `Key${x.key.toUpperCase()}`));
       if (p) {

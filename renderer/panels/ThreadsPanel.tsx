@@ -9,6 +9,7 @@ import { Problems } from '../components/Problems';
 import { visible } from '../util/text';
 import { copyText } from '../util/clipboard';
 import { PythonStack } from './PythonStack';
+import { tabArrowKeys } from '../util/tablist';
 
 function registersText(t: ThreadInfo): string {
   const group = (name: string, regs: RegisterValue[]): string => (regs.length ? `# ${name}\n` + regs.map((r) => `${r.name.padEnd(10)} ${r.value}`).join('\n') + '\n' : '');
@@ -56,9 +57,9 @@ export function ThreadsPanel() {
           const vector = showVector === 'all' ? t.vector : t.vector.filter((r) => r.bits <= 128);
           return (
             <>
-              <div className="tabs" role="tablist" aria-label="Threads">
+              <div className="tabs" role="tablist" aria-label="Threads" onKeyDown={(e) => tabArrowKeys(e, list.length, list.indexOf(t), (i) => selectThread(list[i].tid))}>
                 {list.map((x) => (
-                  <button key={x.tid} role="tab" aria-selected={x.tid === t.tid} onClick={() => selectThread(x.tid)}>
+                  <button key={x.tid} role="tab" aria-selected={x.tid === t.tid} tabIndex={x.tid === t.tid ? 0 : -1} onClick={() => selectThread(x.tid)} data-tid={x.tid}>
                     tid {x.tid} <span className="muted">{visible(x.name)}</span>
                   </button>
                 ))}

@@ -123,6 +123,8 @@ export interface DetailsSlice {
 export interface TerminalSession {
   sessionId: string;
   pid: number;
+  /** The archive it was started on (sessions end with it). */
+  archive: string;
   argv: string[];
   corePath: string;
   status: 'running' | 'exited';
@@ -135,6 +137,9 @@ export interface TerminalSlice {
   activeSession: string | null;
   gdbStarting: boolean;
   gdbError: ApiError | null;
+  /** Keys typed while a session starts: sent to it once gdb shows its first prompt. */
+  heldInput: string;
+  holdInput(data: string): void;
   startGdb(pid: number, cols: number, rows: number): Promise<void>;
   killGdb(sessionId: string): Promise<void>;
   setActiveSession(sessionId: string | null): void;

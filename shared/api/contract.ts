@@ -452,6 +452,8 @@ export interface GdbStartRequest extends TaskRequest {
 export interface GdbSessionInfo {
   sessionId: string;
   pid: number;
+  /** The archive the session's core was written from (the session ends when that archive is closed). */
+  archive: string;
   /** gdb's argv as run (shown above the terminal). */
   argv: string[];
   corePath: string;

@@ -11,6 +11,8 @@ export function sessionReset(): Partial<KensaState> {
     view: null, search: { status: 'idle' },
     rootfs: IDLE, sockets: IDLE, mounts: IDLE, namespaces: IDLE, logs: IDLE, openMember: null,
     triage: IDLE,
+    // The host ends the gdb sessions of an archive when it closes: their pids mean other processes now.
+    sessions: [], activeSession: null, heldInput: '',
   };
 }
 

@@ -7,12 +7,18 @@ export const terminalSlice = (client: KensaClient): StateCreator<KensaState, [],
   activeSession: null,
   gdbStarting: false,
   gdbError: null,
+  heldInput: '',
+
+  holdInput(data) {
+    // Bounded: a key held down while the core is written must not grow without end.
+    set({ heldInput: (get().heldInput + data).slice(-4096) });
+  },
 
   async startGdb(pid, cols, rows) {
-    set({ gdbStarting: true, gdbError: null });
+    set({ gdbStarting: true, gdbError: null, heldInput: '' });
     const r = await get().runTask(`Starting gdb on process ${pid} (writing its core)`, (taskId) => client.gdbStart({ pid, cols, rows, taskId }));
     if (!r.ok) {
-      set({ gdbStarting: false, gdbError: r.error });
+      set({ gdbStarting: false, gdbError: r.error, heldInput: '' });
       return;
     }
     const s = r.value;
@@ -20,7 +26,7 @@ export const terminalSlice = (client: KensaClient): StateCreator<KensaState, [],
     const exited = get().sessions.find((x) => x.sessionId === s.sessionId);
     set({
       gdbStarting: false,
-      sessions: [...get().sessions.filter((x) => x.sessionId !== s.sessionId), { sessionId: s.sessionId, pid: s.pid, argv: s.argv, corePath: s.corePath, status: exited?.status ?? 'running', ...(exited?.exitCode !== undefined ? { exitCode: exited.exitCode } : {}) }],
+      sessions: [...get().sessions.filter((x) => x.sessionId !== s.sessionId), { sessionId: s.sessionId, pid: s.pid, archive: s.archive, argv: s.argv, corePath: s.corePath, status: exited?.status ?? 'running', ...(exited?.exitCode !== undefined ? { exitCode: exited.exitCode } : {}) }],
       activeSession: s.sessionId,
     });
   },
@@ -36,9 +42,12 @@ export const terminalSlice = (client: KensaClient): StateCreator<KensaState, [],
 
   gdbExited(e) {
     const known = get().sessions.some((s) => s.sessionId === e.sessionId);
+    // An unknown session's exit matters only while one is starting (the exit can beat the gdbStart reply);
+    // otherwise it is a session of an archive closed since, already gone from the list.
+    if (!known && !get().gdbStarting) return;
     const sessions = known
       ? get().sessions.map((s) => (s.sessionId === e.sessionId ? { ...s, status: 'exited' as const, exitCode: e.exitCode, ...(e.signal !== undefined ? { signal: e.signal } : {}) } : s))
-      : [...get().sessions, { sessionId: e.sessionId, pid: -1, argv: [], corePath: '', status: 'exited' as const, exitCode: e.exitCode }];
+      : [...get().sessions, { sessionId: e.sessionId, pid: -1, archive: '', argv: [], corePath: '', status: 'exited' as const, exitCode: e.exitCode }];
     set({ sessions });
   },
 });
