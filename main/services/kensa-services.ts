@@ -14,7 +14,7 @@ import type {
   GdbSessionInfo, GdbStartRequest, HelloInfo, KensaApi, KensaEvents, LogInfo, MemoryChunk, MountsInfo, NamespacesInfo, NoteRequest,
   OpenArchiveRequest, OverviewInfo, ProcessInfo, ReadFileRequest, ReadMemoryRequest, ReportRequest, Result, RootfsTree, SearchRequest,
   SearchResult, SessionInfo, SocketInfo, TaskRequest, ThreadInfo, VmaInfo, ByteOriginName, SearchPatternSpec, Capabilities,
-  PythonLocalsInfo, PythonStacksInfo,
+  PythonLocalsInfo, PythonStacksInfo, NoteRecord, VerifyReport,
   YaraScanRequest, YaraScanResult, TriageRequest, TriageResult, FindingBookmark,
 } from '../../shared/api/contract';
 import { decodeUtf8Exact, jsonSafe } from '../../shared/format';
@@ -722,8 +722,8 @@ export class KensaServices implements KensaApi {
       open: true,
       dir: c.dir,
       id: c.id,
-      evidence: c.evidence().map((e) => jsonSafe(e) as Record<string, unknown>),
-      notes: c.notes().map((n) => jsonSafe(n) as Record<string, unknown>),
+      evidence: c.evidence().map((e) => structuredClone(e)),
+      notes: c.notes().map((n) => structuredClone(n)),
       archiveInCase: this.evidenceId() !== undefined,
       ...(this.evidenceId() ? { archiveEvidenceId: this.evidenceId() } : {}),
       ...(this.current ? { archive: this.current.cp.source } : {}),
@@ -765,19 +765,19 @@ export class KensaServices implements KensaApi {
     }
   }
 
-  async caseVerify(req?: TaskRequest): Promise<Result<Record<string, unknown>>> {
+  async caseVerify(req?: TaskRequest): Promise<Result<VerifyReport>> {
     try {
       const taskId = optStr(obj(req, 'caseVerify').taskId, 'taskId', 200);
       const c = this.caseObj;
       if (!c) throw new RequestError('no case is open');
       const report = await this.tasks.run(taskId, 'verifying the case', (task) => c.verify({ onProgress: (done, total) => task.progress(done, total, 'hashing'), signal: task.signal }));
-      return ok(jsonSafe(report) as Record<string, unknown>);
+      return ok(report);
     } catch (e) {
       return fail(e);
     }
   }
 
-  async addNote(req: NoteRequest): Promise<Result<Record<string, unknown>>> {
+  async addNote(req: NoteRequest): Promise<Result<NoteRecord>> {
     return attempt(() => {
       const r = obj(req, 'addNote');
       const c = this.caseObj;
@@ -787,7 +787,7 @@ export class KensaServices implements KensaApi {
       const evidenceId = this.noteEvidence(c, optStr(r.evidenceId, 'evidenceId', 100));
       // With the checkpoint, the case checks the target and hashes the bookmarked bytes.
       const rec = c.addNote({ evidenceId, text, target }, this.current?.cp);
-      return jsonSafe(rec) as Record<string, unknown>;
+      return rec;
     });
   }
 

@@ -1,11 +1,6 @@
 import { useKensaShallow } from '../stores/hooks';
 import { visible } from '../util/text';
 
-function verifiedOk(v: Record<string, unknown> | undefined): boolean | undefined {
-  if (!v) return undefined;
-  return typeof v.ok === 'boolean' ? v.ok : undefined;
-}
-
 /** One line under the top bar: the case the work is recorded in, and whether it verified. */
 export function CaseBanner() {
   const { caseInfo, verification, setPanel, verifyCase, addEvidence, session, available } = useKensaShallow((s) => ({
@@ -29,7 +24,7 @@ export function CaseBanner() {
       </div>
     );
   }
-  const ok = verifiedOk(verification.value);
+  const ok = verification.value?.ok;
   return (
     <div className={'banner' + (ok === true ? ' ok' : ok === false ? ' bad' : '')} data-testid="case-banner">
       Case <span className="mono">{c.id}</span> in <span className="mono">{visible(c.dir)}</span> · {c.evidence.length} evidence · {c.notes.length} notes

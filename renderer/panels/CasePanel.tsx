@@ -5,36 +5,32 @@ import { ErrorMessage } from '../components/ErrorMessage';
 import { KeyValue } from '../components/KeyValue';
 import { visible, visibleLines } from '../util/text';
 import { noteTargetText } from '../util/note-target';
-
-type Item = { id?: unknown; path?: unknown; ok?: unknown; problems?: unknown };
+import type { VerifyReport } from '../../shared/api/contract';
 
 /** A verification report: the verdict, every problem, each evidence and derived file; the raw report on demand. */
-function Verification({ report }: { report: Record<string, unknown> }) {
-  const ok = report.ok === true;
-  const list = (v: unknown): string[] => (Array.isArray(v) ? v.map((x) => String(x)) : []);
-  const items = (v: unknown): Item[] => (Array.isArray(v) ? (v as Item[]) : []);
-  const rows = [...items(report.evidence), ...items(report.derived)];
+function Verification({ report }: { report: VerifyReport }) {
+  const rows = [...report.evidence, ...report.derived];
   return (
     <div data-testid="case-verification">
       <h3>Verification</h3>
-      <div className={ok ? 'ok' : 'danger'}>
-        <strong>{ok ? 'Verified' : 'VERIFICATION FAILED'}</strong>
-        {report.time ? <span className="muted"> at {visible(String(report.time))}</span> : null}
+      <div className={report.ok ? 'ok' : 'danger'}>
+        <strong>{report.ok ? 'Verified' : 'VERIFICATION FAILED'}</strong>
+        {report.time ? <span className="muted"> at {visible(report.time)}</span> : null}
       </div>
-      {[...list(report.problems), ...list((report.chain as Item | undefined)?.problems), ...list((report.caseFile as Item | undefined)?.problems)].map((p) => (
+      {[...report.problems, ...report.chain.problems, ...report.caseFile.problems].map((p) => (
         <div key={p} className="danger mono">✕ {visible(p)}</div>
       ))}
-      {list(report.warnings).map((w) => (
+      {report.warnings.map((w) => (
         <div key={w} className="muted mono">! {visible(w)}</div>
       ))}
       <table className="data" style={{ marginTop: 6 }}>
         <tbody>
           {rows.map((r, i) => (
             <tr key={i}>
-              <td className={r.ok === true ? 'ok' : 'danger'}>{r.ok === true ? '✓' : '✕'}</td>
-              <td className="mono">{visible(String(r.id ?? ''))}</td>
-              <td className="mono wrap">{visible(String(r.path ?? ''))}</td>
-              <td className="mono wrap danger">{list(r.problems).map(visible).join('; ')}</td>
+              <td className={r.ok ? 'ok' : 'danger'}>{r.ok ? '✓' : '✕'}</td>
+              <td className="mono">{visible(r.id)}</td>
+              <td className="mono wrap">{visible(r.path)}</td>
+              <td className="mono wrap danger">{r.problems.map(visible).join('; ')}</td>
             </tr>
           ))}
         </tbody>
@@ -120,10 +116,10 @@ export function CasePanel() {
           <table className="data">
             <tbody>
               {c.evidence.map((e, i) => (
-                <tr key={i} className={e.id === c.archiveEvidenceId ? 'sel' : undefined} data-evidence={visible(String(e.id ?? ''))}>
-                  <td className="mono">{visible(String(e.id ?? ''))}{e.id === c.archiveEvidenceId ? ' (open)' : ''}</td>
-                  <td className="mono wrap">{visible(String(e.path ?? ''))}</td>
-                  <td className="mono wrap">{visible(String(e.sha256 ?? ''))}</td>
+                <tr key={i} className={e.id === c.archiveEvidenceId ? 'sel' : undefined} data-evidence={visible(e.id)}>
+                  <td className="mono">{visible(e.id)}{e.id === c.archiveEvidenceId ? ' (open)' : ''}</td>
+                  <td className="mono wrap">{visible(e.path)}</td>
+                  <td className="mono wrap">{visible(e.sha256)}</td>
                 </tr>
               ))}
             </tbody>
@@ -133,10 +129,10 @@ export function CasePanel() {
             <tbody>
               {c.notes.map((n, i) => (
                 <tr key={i}>
-                  <td className="mono">{visible(String(n.id ?? ''))}</td>
-                  <td className="mono" title="the evidence this note is about">{visible(String(n.evidenceId ?? ''))}</td>
+                  <td className="mono">{visible(n.id)}</td>
+                  <td className="mono" title="the evidence this note is about">{visible(n.evidenceId)}</td>
                   <td className="wrap">{noteTargetText(n.target)}</td>
-                  <td className="wrap">{visible(String(n.text ?? ''))}</td>
+                  <td className="wrap">{visible(n.text)}</td>
                 </tr>
               ))}
             </tbody>

@@ -6,7 +6,7 @@
 import type {
   ApiError, CaseInfo, CgroupInfo, EvidenceHash, FdInfo, HelloInfo, KensaClient, LogInfo, MountsInfo, NamespacesInfo, NoteTarget,
   OverviewInfo, ProcessInfo, ProgressEvent, Result, RootfsTree, SearchRequest, SearchResult, SessionInfo, SocketInfo, ThreadInfo, VmaInfo,
-  YaraScanRequest, YaraScanResult, EvidencePointer, TriageResult,
+  YaraScanRequest, YaraScanResult, EvidencePointer, TriageResult, VerifyReport,
 } from '../../shared/api/contract';
 
 export interface Load<T> {
@@ -186,7 +186,7 @@ export interface UiSlice {
 
 export interface CaseSlice {
   caseInfo: Load<CaseInfo>;
-  verification: Load<Record<string, unknown>>;
+  verification: Load<VerifyReport>;
   lastReport: { path: string; sha256: string } | null;
   refreshCase(): Promise<void>;
   openCase(dir: string, create: boolean, analyst?: string, title?: string): Promise<boolean>;

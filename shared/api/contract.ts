@@ -14,8 +14,9 @@
  * - Strings that come from the archive are untrusted text: the renderer shows them as text, never as
  *   markup, a link or an image.
  *
- * Pure TypeScript: imports nothing (no Node, no DOM), so both tsconfig projects compile it.
+ * Pure TypeScript (no Node, no DOM), so both sides compile it; the case records are in ./case.ts.
  */
+import type { EvidenceRecord, NoteRecord, NoteTarget, VerifyReport } from './case';
 
 /** `"0x7ffc4dd62088"`: a 64-bit value, lowercase hex, no padding. */
 export type Hex64 = string;
@@ -517,16 +518,7 @@ export interface YaraScanResult {
 // ---------------------------------------------------------------------------------------------------------
 // Evidence case and report
 
-export type NoteTarget =
-  | { kind: 'process'; pid: number }
-  | { kind: 'thread'; pid: number; tid: number }
-  | { kind: 'memory'; pid: number; address: Hex64; length: number }
-  | { kind: 'search-hit'; pid: number; address: Hex64; length: number; pattern: string }
-  | { kind: 'yara-match'; pid: number; address: Hex64; length: number; rule: string; string: string }
-  | { kind: 'file'; member: string }
-  | { kind: 'socket'; pid?: number; inode: number }
-  | { kind: 'python-frame'; pid: number; tid: number; frame: Hex64; function: string; file: string; line?: number }
-  | FindingBookmark;
+export type { NoteTarget, EvidenceRecord, NoteRecord, VerifyItem, VerifyReport } from './case';
 
 export interface NoteRequest {
   text: string;
@@ -539,9 +531,9 @@ export interface CaseInfo {
   open: boolean;
   dir?: string;
   id?: string;
-  /** The case's evidence records and notes as the evidence engine returns them (JSON). */
-  evidence: Record<string, unknown>[];
-  notes: Record<string, unknown>[];
+  /** The case's evidence records and notes, as the case folder keeps them. */
+  evidence: EvidenceRecord[];
+  notes: NoteRecord[];
   /** Whether the archive open now is one of the case's evidence records. */
   archiveInCase: boolean;
   /** The case's evidence id of the archive open now (absent when it is not in the case). */
@@ -684,8 +676,8 @@ export interface KensaApi {
   caseOpen(req: CaseOpenRequest): Promise<Result<CaseInfo>>;
   /** Hash the open archive into the case (progress + cancel). */
   caseAddEvidence(req?: TaskRequest): Promise<Result<CaseInfo>>;
-  caseVerify(req?: TaskRequest): Promise<Result<Record<string, unknown>>>;
-  addNote(req: NoteRequest): Promise<Result<Record<string, unknown>>>;
+  caseVerify(req?: TaskRequest): Promise<Result<VerifyReport>>;
+  addNote(req: NoteRequest): Promise<Result<NoteRecord>>;
   writeReport(req: ReportRequest): Promise<Result<{ path: string; sha256: string }>>;
 }
 

@@ -19,7 +19,8 @@ import * as path from 'node:path';
 import * as os from 'node:os';
 import * as crypto from 'node:crypto';
 import { CancelledError, KensaError } from '../errors';
-import { hashFolder, type FolderFileDigest } from './hash';
+import { hashFolder } from './hash';
+import type { EvidenceDescription, EvidenceRecord, NoteTarget, NoteRecord, VerifyItem, VerifyReport } from '../../../shared/api/case';
 import { hashFile, sha256FileSync, sha256File, type HashProgress } from '../io/hash';
 import { appendEntry, canonicalJson, readChain, type CustodyEntry } from './custody';
 import { toolString } from './version';
@@ -30,7 +31,7 @@ import { resolveCacheDir } from '../cache';
 import { fileKind } from '../io/byte-source';
 import { isInside, realOrSelf, realTarget, writeNewFile } from '../io/output';
 import { CUSTODY_FILE, HEAD_FILE, LOCK_FILE } from './custody';
-import { SEVERITIES, type FindingBookmark } from '../../../shared/api/contract';
+import { SEVERITIES } from '../../../shared/api/contract';
 
 export const CASE_FILE = 'case.json';
 export const DERIVED_DIR = 'derived';
@@ -60,72 +61,13 @@ export interface CaseInfo {
 }
 
 /** What the archive says about itself at intake (absent when it could not be opened as a checkpoint). */
-export interface EvidenceDescription {
-  layout?: string;
-  engine?: string;
-  container_name?: string;
-  image?: string;
-  id?: string;
-  hostname?: string;
-  arch?: string;
-  processes?: number;
-  /** Why the evidence could not be opened as a checkpoint (it is still recorded and hashed). */
-  error?: string;
-}
-
-export interface EvidenceRecord {
-  /** `E1`, `E2`, ... in intake order: what `kensa case add` prints and `--evidence` takes. */
-  id: string;
-  /** Absolute path as resolved at intake. */
-  path: string;
-  name: string;
-  kind: 'file' | 'folder';
-  size: number;
-  sha256: string;
-  sha512: string;
-  /** Modification time at intake: RFC 3339 (ms) and the exact nanoseconds since the epoch. */
-  mtime: string;
-  mtimeNs: string;
-  /** For folders: every regular file's digests, symlinks (not followed) and other entries. */
-  files?: FolderFileDigest[];
-  symlinks?: { path: string; target: string }[];
-  others?: { path: string; type: string }[];
-  description?: EvidenceDescription;
-  addedAt: string;
-  /** The custody entry that recorded the intake. */
-  seq: number;
-}
-
-export type NoteTarget =
-  | { kind: 'process'; pid: number }
-  | { kind: 'thread'; pid: number; tid: number }
-  | { kind: 'memory'; pid: number; address: string; length: number }
-  | { kind: 'search-hit'; pid: number; address: string; length: number; pattern: string }
-  | { kind: 'yara-match'; pid: number; address: string; length: number; rule: string; string: string }
-  | { kind: 'file'; member: string }
-  | { kind: 'socket'; pid?: number; inode: number }
-  /** A Python frame (kensa py, the Threads panel): the interpreter frame's address and what it showed. */
-  | { kind: 'python-frame'; pid: number; tid: number; frame: string; function: string; file: string; line?: number }
-  /** A triage finding (kensa triage, the Findings page): its id, rating and evidence pointers as shown. */
-  | FindingBookmark;
+// The records themselves are shared with the API contract and the UI (shared/api/case.ts).
+export type { EvidenceDescription, EvidenceRecord, NoteTarget, NoteRecord, VerifyItem, VerifyReport };
 
 export interface NoteInput {
   evidenceId?: string;
   text: string;
   target: NoteTarget;
-}
-
-export interface NoteRecord {
-  /** `N1`, `N2`, ... */
-  id: string;
-  evidenceId: string;
-  text: string;
-  target: NoteTarget;
-  /** What the bookmarked bytes were when the note was made (memory and file targets, when checked). */
-  capture?: { size: number; sha256: string; origins?: string[] };
-  time: string;
-  analyst?: string;
-  seq: number;
 }
 
 export interface DerivedRecord {
@@ -144,32 +86,6 @@ export interface DerivedRecord {
   copiedFrom?: string;
   time: string;
   seq: number;
-}
-
-export interface VerifyItem {
-  id: string;
-  path: string;
-  ok: boolean;
-  problems: string[];
-  size?: number;
-  sha256?: string;
-  sha512?: string;
-}
-
-export interface VerifyReport {
-  ok: boolean;
-  /** RFC 3339 UTC when the check finished. */
-  time: string;
-  /** Every failure, one line each, naming what changed. */
-  problems: string[];
-  /** Things worth knowing that are not failures (mtime moved but content identical). */
-  warnings: string[];
-  chain: { ok: boolean; entries: number; head: string; problems: string[] };
-  caseFile: { ok: boolean; problems: string[] };
-  evidence: VerifyItem[];
-  derived: VerifyItem[];
-  /** The custody entry that recorded this verification (absent when not recorded). */
-  seq?: number;
 }
 
 /** Events written by EvidenceCase itself; `log()` refuses them so replayed state cannot be forged by mistake. */

@@ -11,11 +11,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { KensaError, LimitError } from '../errors';
 import { hashFile, sha256Hex, type Digests, type HashProgress } from '../io/hash';
+import type { FolderFileDigest } from '../../../shared/api/case';
 
-export interface FolderFileDigest extends Digests {
-  /** Path relative to the folder, `/`-separated. */
-  path: string;
-}
+export type { FolderFileDigest };
 
 export interface FolderDigest extends Digests {
   files: FolderFileDigest[];
