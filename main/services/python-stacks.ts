@@ -17,7 +17,8 @@ export function pythonStacksInfo(cp: Checkpoint, pid: number): PythonStacksInfo 
     // Not Python, an unsupported version, or no binary to read (the rootfs was not given): say so as data.
     if (e instanceof NotReadableAsPython || (e instanceof KensaError && e.kind === 'missing')) {
       const version = e instanceof NotReadableAsPython ? e.interpreter?.version : undefined;
-      return { pid, available: false, reason: e.message, ...(version ? { version } : {}) };
+      const why = !(e instanceof NotReadableAsPython) ? 'unreadable' : e.interpreter ? 'unsupported' : 'not-python';
+      return { pid, available: false, why, reason: e.message, ...(version ? { version } : {}) };
     }
     throw e;
   }

@@ -112,6 +112,7 @@ export function PythonStack({ pid, tid }: { pid: number; tid: number }) {
   if ('error' in stacks) return <ErrorMessage context="Reading the Python stacks" error={stacks.error} />;
   const info = stacks.value;
   if (!info.available) {
+    if (info.why === 'not-python') return null; // nothing to say about a process that does not run Python
     return (
       <div className="muted" data-testid="python-stack-unavailable">
         Python stack: {visible(info.reason)}

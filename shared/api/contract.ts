@@ -759,8 +759,11 @@ export interface PyTaskInfo {
 
 export type PythonStacksInfo =
   | { pid: number; available: true; version: string; binary: string; origin: string; threads: PyThreadInfo[]; tasks: PyTaskInfo[]; warnings: string[] }
-  /** Not Python, an unsupported version, or the interpreter binary not available (give a rootfs): why. */
-  | { pid: number; available: false; reason: string; version?: string };
+  /**
+   * Why there is no stack: `not-python`, `unsupported` (a CPython version without a structure table), or
+   * `unreadable` (the interpreter binary is not available: open the archive with its rootfs).
+   */
+  | { pid: number; available: false; why: 'not-python' | 'unsupported' | 'unreadable'; reason: string; version?: string };
 
 export interface PythonLocalsInfo {
   pid: number;

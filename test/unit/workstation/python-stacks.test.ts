@@ -68,10 +68,12 @@ test('pythonStacks says why there is no stack: the interpreter binary needs the 
     const r = await services.pythonStacks({ pid: 1 });
     assert.ok(r.ok && !r.value.available);
     assert.match(r.value.reason, /--rootfs/);
+    assert.equal(r.value.why, 'unreadable');
     assert.ok((await services.openArchive({ path: fixture('podman-counter').input })).ok);
     const c = await services.pythonStacks({ pid: 6 });
     assert.ok(c.ok && !c.value.available);
     assert.match(c.value.reason, /not a CPython process/);
+    assert.equal(c.value.why, 'not-python');
   } finally {
     services.dispose();
   }
