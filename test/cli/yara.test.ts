@@ -197,3 +197,24 @@ test('mappings the process could not read (guard pages, ---p) are not scanned', 
   const maps = kensa(['mem', fixture('threads').input, '--pid', '1', '--maps']).stdout;
   assert.match(maps, /---p +anon-private/, 'the fixture has guard pages');
 });
+
+test('kensa triage --yara runs a user\'s rule folder as one more family (severity and technique from the rule\'s meta)', () => {
+  const dir = tempDir('kensa-yara-triage-');
+  fs.writeFileSync(path.join(dir, 'key.yar'), 'rule heap_key { meta: severity = "high" mitre_attack = "T1552.001" description = "The demo key." strings: $k = "RANDOM_1432_KEY" condition: $k }\n');
+  fs.writeFileSync(path.join(dir, 'plain.yar'), 'rule counter_word { strings: $c = "counter" condition: $c }\n');
+  const r = kensa(['triage', podman.input, '--yara', dir, '--json']);
+  assert.equal(r.status, 0, r.stderr);
+  const out = JSON.parse(r.stdout) as { findings: { id: string; family: string; severity: string; technique: string; title: string; pid: number | null; evidence: { kind: string; address?: string; member?: string }[] }[] };
+  const yara = out.findings.filter((f) => f.family === 'yara');
+  const key = yara.find((f) => f.title.startsWith('YARA rule heap_key '))!;
+  assert.deepEqual([key.severity, key.technique, key.pid], ['high', 'T1552.001', 6]);
+  assert.ok(key.evidence.some((e) => e.kind === 'memory' && e.address === '0x3427a8e0' && /^checkpoint\/pages-\d+\.img$/.test(e.member ?? '')));
+  const plain = yara.filter((f) => f.title.startsWith('YARA rule counter_word '));
+  assert.ok(plain.length >= 2 && plain.every((f) => f.severity === 'medium' && f.technique === ''), 'one finding per process, medium without meta');
+  assert.equal(new Set(yara.map((f) => f.id)).size, yara.length);
+  const again = JSON.parse(kensa(['triage', podman.input, '--yara', dir, '--json']).stdout) as typeof out;
+  assert.deepEqual(again.findings.map((f) => f.id), out.findings.map((f) => f.id), 'stable ids');
+  const bad = kensa(['triage', podman.input, '--yara', rulesFile('rule x { condition: nope }')]);
+  assert.equal(bad.status, 1);
+  assert.match(bad.stderr, /rules\.yar:1:21: unknown identifier `nope`/);
+});

@@ -3,6 +3,8 @@ import { EXIT } from '../command';
 import { finish, openCheckpoint, printJson, UsageError } from '../common';
 import { reportError } from '../report-error';
 import { parseSeverity, triage as runTriage } from '../../core/triage/engine';
+import { compileRules, describeRuleMessage, readRuleSources, type CompiledRules } from '../../core/yara/engine';
+import { yaraFamily } from '../../core/yara/triage';
 import { escapeText } from '../../../shared/format';
 import { SEVERITIES, type Finding, type Severity, type TriageResult } from '../../../shared/api/contract';
 
@@ -35,12 +37,19 @@ function printFinding(out: (s: string) => void, f: Finding): void {
 export const triage: Command = {
   name: 'triage',
   summary: 'What looks wrong, with evidence: fileless and injected code, shells on sockets, listeners, masquerading, library hijack, secrets, persistence on disk, privilege, shell history',
-  usage: 'triage ARCHIVE... [--json] [--min-severity high|medium|low|info] [--show-secrets] [--fail-on high|medium|low|info]',
-  options: { 'min-severity': { type: 'string' }, 'show-secrets': { type: 'boolean' }, 'fail-on': { type: 'string' } },
+  usage: 'triage ARCHIVE... [--json] [--min-severity high|medium|low|info] [--show-secrets] [--fail-on high|medium|low|info] [--yara RULES ...]',
+  options: { 'min-severity': { type: 'string' }, 'show-secrets': { type: 'boolean' }, 'fail-on': { type: 'string' }, yara: { type: 'string', multiple: true } },
   async run(ctx) {
     if (ctx.args.length === 0) throw new UsageError('triage needs at least one ARCHIVE');
     const minSeverity = severityOption(ctx, 'min-severity');
     const failOn = severityOption(ctx, 'fail-on');
+    // --yara: the user's rule files or folders, compiled once, run as one more rule family (core/yara/triage.ts).
+    const yaraPaths = ((ctx.opts.yara as string[] | undefined) ?? []).map(String);
+    let yaraRules: CompiledRules | undefined;
+    if (yaraPaths.length) {
+      yaraRules = compileRules(readRuleSources(yaraPaths));
+      for (const w of yaraRules.warnings) ctx.err(`kensa: warning: ${escapeText(describeRuleMessage(w))}\n`);
+    }
     const results: (TriageResult & { archive: string })[] = [];
     let failures = 0;
     let partial = false;
@@ -49,7 +58,12 @@ export const triage: Command = {
         const cp = await openCheckpoint(ctx, file);
         try {
           const progress = ctx.interactive ? (done: number, total: number) => ctx.err(`\rscanning memory ${(done / 1048576).toFixed(0)} of ${(total / 1048576).toFixed(0)} MiB\x1b[K`) : undefined;
-          const r = await runTriage(cp, { showSecrets: Boolean(ctx.opts['show-secrets']), minSeverity, onProgress: progress });
+          const yara = yaraRules ? yaraFamily(yaraRules) : undefined;
+          const r = await runTriage(cp, { showSecrets: Boolean(ctx.opts['show-secrets']), minSeverity, onProgress: progress, ...(yara ? { extraFamilies: [yara] } : {}) });
+          for (const w of yara?.warnings ?? []) {
+            ctx.err(`kensa: warning: ${escapeText(w)}\n`);
+            partial = true;
+          }
           if (ctx.interactive) ctx.err('\r\x1b[K');
           results.push({ archive: cp.source, ...r });
           if (!ctx.opts.json) printText(ctx.out, cp.source, r);
