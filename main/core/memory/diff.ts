@@ -256,8 +256,11 @@ async function comparePages(
   const ps = BigInt(o.pageSize);
   const ea = sa.extents(start, end);
   const eb = sb.extents(start, end);
-  const bufA = Buffer.allocUnsafe(COMPARE_CHUNK);
-  const bufB = Buffer.allocUnsafe(COMPARE_CHUNK);
+  // Sized to the range and made only when bytes are compared: 200k one-page VMAs must not allocate (and
+  // garbage-collect) 1.6 TB of 4 MiB buffers.
+  const size = end - start < BigInt(COMPARE_CHUNK) ? Number(end - start) : COMPARE_CHUNK;
+  let bufA: Buffer | undefined;
+  let bufB: Buffer | undefined;
   let i = 0;
   let j = 0;
   for (let cur = start; cur < end; ) {
@@ -276,6 +279,8 @@ async function comparePages(
         o.signal?.throwIfAborted();
         const stop = zoneEnd - at > BigInt(COMPARE_CHUNK) ? at + BigInt(COMPARE_CHUNK) : zoneEnd;
         const len = Number(stop - at);
+        bufA ??= Buffer.allocUnsafe(size);
+        bufB ??= Buffer.allocUnsafe(size);
         const ra = bufA.subarray(0, len);
         const rb = bufB.subarray(0, len);
         fillFromExtents(ea, at, stop, ra);

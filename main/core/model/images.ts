@@ -62,6 +62,9 @@ export class ImageStore {
   member(member: string): DecodedImage | undefined {
     const hit = this.cache.get(member);
     if (hit !== undefined) return hit ?? undefined;
+    // An absent image is not remembered: 150k processes without images would fill the cache with 900k misses
+    // (the archive's own index answers has() as fast).
+    if (!this.archive.has(member)) return undefined;
     let result: DecodedImage | null = null;
     try {
       if (this.archive.has(member)) {
