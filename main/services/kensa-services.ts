@@ -253,7 +253,7 @@ export class KensaServices implements KensaApi {
   }
 
   async search(req: SearchRequest): Promise<Result<SearchResult>> {
-    return attempt(() => searchCheckpoint({ cp: () => this.need().cp, tasks: this.tasks, logToCase: (e, d) => this.cases.log(e, d) }, req));
+    return attempt(() => searchCheckpoint({ cp: () => this.need().cp, tasks: this.tasks, logToCase: (e, d) => this.cases.log(e, d), streamHits: (taskId, hits) => this.emit('searchHits', { taskId, hits }) }, req));
   }
 
 

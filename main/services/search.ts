@@ -3,7 +3,8 @@
  * cancellable task, the hits in the contract's shape (searchHitInfo, shared with `kensa mem --search --json`),
  * and the search recorded in the open case's custody log.
  */
-import type { SearchPatternSpec, SearchRequest, SearchResult } from '../../shared/api/contract';
+import type { SearchHitInfo, SearchPatternSpec, SearchRequest, SearchResult } from '../../shared/api/contract';
+import { HitStream } from './hit-stream';
 import type { Checkpoint } from '../core/model/checkpoint';
 import { searchHitInfo, searchMemory } from '../core/memory/search';
 import { bool, int, obj, optInt, optStr, RequestError, str } from './results';
@@ -14,6 +15,8 @@ export interface SearchContext {
   cp(): Checkpoint;
   tasks: TaskRegistry;
   logToCase(event: string, details: Record<string, unknown>): void;
+  /** Hits of the search with this task id as they are found (batched by HitStream), before the reply. */
+  streamHits?(taskId: string, hits: SearchHitInfo[]): void;
 }
 
 export async function searchCheckpoint(ctx: SearchContext, req: SearchRequest): Promise<SearchResult> {
@@ -35,8 +38,11 @@ export async function searchCheckpoint(ctx: SearchContext, req: SearchRequest): 
   const context = optInt(r.context, 'context', 0, 256) ?? 16;
   const maxHits = optInt(r.maxHits, 'maxHits', 1, 100_000) ?? 1000;
   let scanned = 0;
+  // Hits stream to the caller in batches while the search runs (the reply still lists them all).
+  const stream = taskId && ctx.streamHits ? new HitStream((batch) => ctx.streamHits!(taskId, batch), maxHits) : undefined;
   const hits = await ctx.tasks.run(taskId, 'the search', (task) =>
     searchMemory(cp, {
+      ...(stream ? { onHit: (h) => stream.push(h) } : {}),
       pattern,
       ...(pids ? { pids } : {}),
       ...(vma ? { vma } : {}),
@@ -49,6 +55,7 @@ export async function searchCheckpoint(ctx: SearchContext, req: SearchRequest): 
       },
     }),
   );
+  stream?.end();
   const truncated = hits.length > maxHits;
   ctx.logToCase('search', { pattern, ...(pids ? { pids } : {}), ...(vma ? { vma } : {}), hits: Math.min(hits.length, maxHits), truncated });
   return {

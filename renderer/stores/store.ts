@@ -42,6 +42,7 @@ export function connectEvents(store: KensaStore, client: KensaClient, onGdbData:
     client.on('session', (s) => void store.getState().applySession(s)),
     client.on('gdbExit', (e) => store.getState().gdbExited(e)),
     client.on('gdbData', (e) => onGdbData(e.sessionId, e.data)),
+    client.on('searchHits', (e) => store.getState().searchHitsArrived(e)),
   ];
   return () => offs.forEach((off) => off());
 }

@@ -4,7 +4,7 @@
  * (terminal/terminal-bus.ts), never through React state.
  */
 import type {
-  ApiError, CaseInfo, CgroupInfo, EvidenceHash, FdInfo, HelloInfo, KensaClient, LogInfo, MountsInfo, NamespacesInfo, NoteTarget,
+  ApiError, SearchHitInfo, CaseInfo, CgroupInfo, EvidenceHash, FdInfo, HelloInfo, KensaClient, LogInfo, MountsInfo, NamespacesInfo, NoteTarget,
   OverviewInfo, ProcessInfo, ProgressEvent, Result, RootfsTree, SearchRequest, SearchResult, SessionInfo, SocketInfo, ThreadInfo, VmaInfo,
   YaraScanRequest, YaraScanResult, EvidencePointer, TriageResult, VerifyReport,
 } from '../../shared/api/contract';
@@ -66,6 +66,8 @@ export interface SearchState {
   result?: SearchResult;
   error?: ApiError;
   taskId?: string;
+  /** Hits streamed in while the search runs (the reply's list replaces them when it is done). */
+  streamed?: SearchHitInfo[];
   /** Which hit was last opened. */
   activeHit?: number;
 }
@@ -77,6 +79,8 @@ export interface MemorySlice {
   /** Show `address` of `pid` in the hex view (selecting the process first), selecting `length` bytes. */
   jumpTo(pid: number, address: bigint, length?: number): Promise<Result<null>>;
   setCursor(address: bigint, extend?: boolean): void;
+  /** A batch of hits of the running search (the `searchHits` event). */
+  searchHitsArrived(e: { taskId: string; hits: SearchHitInfo[] }): void;
   setSelection(selection: { start: bigint; end: bigint } | null): void;
   runSearch(request: SearchRequest): Promise<void>;
   cancelSearch(): Promise<void>;

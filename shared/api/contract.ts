@@ -800,11 +800,13 @@ export interface KensaEvents {
   /** gdb output, batched (~16 ms), decoded as a UTF-8 stream. */
   gdbData: { sessionId: string; data: string };
   gdbExit: { sessionId: string; exitCode: number; signal?: number };
+  /** Hits of a running search as they are found (batched, ~10 per second), before its reply lists them all. */
+  searchHits: { taskId: string; hits: SearchHitInfo[] };
 }
 
 export type EventName = keyof KensaEvents;
 
-const EVENT_TABLE: Record<EventName, true> = { progress: true, session: true, gdbData: true, gdbExit: true };
+const EVENT_TABLE: Record<EventName, true> = { progress: true, session: true, gdbData: true, gdbExit: true, searchHits: true };
 export const EVENT_NAMES: readonly EventName[] = Object.keys(EVENT_TABLE) as EventName[];
 
 export function isEventName(name: unknown): name is EventName {

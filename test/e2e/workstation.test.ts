@@ -157,11 +157,11 @@ for (const f of FIXTURES) {
       await page.fill('[data-testid=memory-search] input[name=pattern]', needle);
       await page.click('[data-testid=memory-search] button[type=submit]');
       await page.waitForSelector('[data-testid=search-summary]');
-      const hits = await page.$$eval('[data-testid=search-results] tr[data-hit]', (trs) => trs.map((tr) => `${tr.getAttribute('data-pid')}:${tr.getAttribute('data-address')}`));
+      const hits = await page.$$eval('[data-testid=search-results] [data-hit]', (trs) => trs.map((tr) => `${tr.getAttribute('data-pid')}:${tr.getAttribute('data-address')}`));
       const want = Object.entries(where).flatMap(([p, addrs]) => addrs.map((a) => `${p}:${a}`));
       assert.deepEqual([...hits].sort(), [...want].sort());
       const first = hits[0].split(':');
-      await page.click('[data-testid=search-results] tr[data-hit="0"]');
+      await page.click('[data-testid=search-results] [data-hit="0"]');
       await page.waitForFunction((a) => document.querySelector('[data-testid=hex-cursor]')?.textContent === a, first[1]);
       await page.waitForFunction((n) => document.querySelectorAll('.hexrow .c.sel').length === n, needle.length);
       const selected = await page.$$eval('.hexrow .c.sel', (els) => els.map((e) => e.textContent).join(''));

@@ -37,6 +37,8 @@ export interface SearchOptions {
   maxHits?: number;
   signal?: AbortSignal;
   onProgress?: (doneBytes: number, totalBytes: number) => void;
+  /** Each hit as it is found (the workstation streams them in; the returned list holds them all too). */
+  onHit?: (hit: SearchHit) => void;
   /** Seconds a user regex may spend on one chunk before the search stops (regex-scan.ts); default 10. */
   regexTimeout?: number;
 }
@@ -315,7 +317,7 @@ export async function searchMemory(cp: Checkpoint, opts: SearchOptions): Promise
     for (const s of segments) total += Number(s.end - s.start);
     plans.push({ pid, space, segments });
   }
-  return runSearch(plans, pattern, { context, maxHits, signal: opts.signal, onProgress: opts.onProgress, total, engine });
+  return runSearch(plans, pattern, { context, maxHits, signal: opts.signal, onProgress: opts.onProgress, onHit: opts.onHit, total, engine });
 }
 
 /** The buffer chunks are read into, and for a user regex the worker that scans it (shared with it). */
@@ -362,7 +364,7 @@ export async function searchAddressSpace(space: AddressSpace, pattern: SearchPat
 async function runSearch(
   plans: { pid: number; space: AddressSpace; segments: Segment[] }[],
   pattern: CompiledPattern,
-  o: { context: number; maxHits: number; signal?: AbortSignal; onProgress?: (done: number, total: number) => void; total: number; engine: Engine },
+  o: { context: number; maxHits: number; signal?: AbortSignal; onProgress?: (done: number, total: number) => void; onHit?: (hit: SearchHit) => void; total: number; engine: Engine },
 ): Promise<SearchHit[]> {
   try {
     return await scanPlans(plans, pattern, o);
@@ -374,7 +376,7 @@ async function runSearch(
 async function scanPlans(
   plans: { pid: number; space: AddressSpace; segments: Segment[] }[],
   pattern: CompiledPattern,
-  o: { context: number; maxHits: number; signal?: AbortSignal; onProgress?: (done: number, total: number) => void; total: number; engine: Engine },
+  o: { context: number; maxHits: number; signal?: AbortSignal; onProgress?: (done: number, total: number) => void; onHit?: (hit: SearchHit) => void; total: number; engine: Engine },
 ): Promise<SearchHit[]> {
   const hits: SearchHit[] = [];
   const overlap = pattern.overlap;
@@ -406,6 +408,7 @@ async function scanPlans(
           if (e.member !== undefined) hit.member = e.member;
           if (e.src && e.srcOffset !== undefined) hit.memberOffset = e.srcOffset + Number(address - e.start);
           hits.push(hit);
+          o.onHit?.(hit);
           if (hits.length >= o.maxHits) stop = true;
           return !stop;
         };

@@ -57,8 +57,11 @@ export const memorySlice = (client: KensaClient): StateCreator<KensaState, [], [
 
   async runSearch(request) {
     if (get().search.status === 'running') await get().cancelSearch();
-    set({ search: { status: 'running', request } });
-    const r = await get().runTask('Searching memory', (id) => client.search({ ...request, taskId: id }));
+    set({ search: { status: 'running', request, streamed: [] } });
+    const r = await get().runTask('Searching memory', (id) => {
+      if (get().search.request === request) set({ search: { ...get().search, taskId: id } });
+      return client.search({ ...request, taskId: id });
+    });
     if (get().search.request !== request) return;
     if (r.ok) set({ search: { status: 'done', request, result: r.value } });
     else set({ search: { status: r.error.kind === 'cancelled' ? 'cancelled' : 'error', request, error: r.error } });
@@ -70,8 +73,15 @@ export const memorySlice = (client: KensaClient): StateCreator<KensaState, [], [
     if (s.status === 'running' && task) await get().cancelTask(task.taskId);
   },
 
+  searchHitsArrived(e) {
+    const s = get().search;
+    if (s.status !== 'running' || s.taskId !== e.taskId) return;
+    set({ search: { ...s, streamed: (s.streamed ?? []).concat(e.hits) } });
+  },
+
   async openHit(index) {
-    const hit = get().search.result?.hits[index];
+    const s = get().search;
+    const hit = (s.result?.hits ?? s.streamed)?.[index];
     if (!hit) return;
     set({ search: { ...get().search, activeHit: index } });
     const r = await get().jumpTo(hit.pid, BigInt(hit.address), hit.length);
