@@ -245,10 +245,19 @@ test('terminal slice: sessions, exit before the reply, kill; gdb output goes to 
     assert.ok(!JSON.stringify(store.getState(), (_k, v) => (typeof v === 'bigint' ? v.toString() : v)).includes('(gdb)'), 'terminal bytes never enter the store');
     await store.getState().killGdb(id);
     await waitFor(() => store.getState().sessions[0].status === 'exited', 10_000);
+    // An unknown session's exit while none is starting belongs to a closed archive: not listed.
+    store.getState().gdbExited({ sessionId: 'gdb-old', exitCode: 1 });
+    assert.equal(store.getState().sessions.length, 1);
+    // While one starts, its exit can beat the gdbStart reply: listed as exited.
+    store.setState({ gdbStarting: true });
     store.getState().gdbExited({ sessionId: 'gdb-unknown', exitCode: 1 });
+    store.setState({ gdbStarting: false });
     s = store.getState();
     assert.equal(s.sessions.length, 2);
     assert.equal(s.sessions[1].status, 'exited');
+    // Closing the archive ends its sessions: none listed.
+    await store.getState().closeArchive();
+    assert.deepEqual(store.getState().sessions, []);
   } finally {
     done();
   }
