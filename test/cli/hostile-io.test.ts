@@ -304,6 +304,14 @@ test('a gzip rootfs-diff.tar bomb is inflated as a stream under the archive limi
     assert.equal(r.status, 3, `${args[0]}: the rest of the checkpoint is read, rootfs-diff.tar is named as damage\n${r.stderr}`);
     assert.ok(r.lines.some((l) => unpacked.test(l)), r.stderr);
   }
+  // the refusal is remembered in the cache for the same limits: the next command says the same, without inflating
+  const cache = path.join(WORK, `cache-${++caches}`);
+  const first = bounded(['ps', archive, '--max-unpacked', '16M'], { cache });
+  const again = bounded(['ps', archive, '--max-unpacked', '16M'], { cache });
+  assert.deepEqual(again.lines, first.lines);
+  assert.equal(again.status, 3);
+  assert.equal(fs.readdirSync(path.join(cache, 'archives')).filter((n) => n.includes('.refused-')).length, 1);
+  assert.equal(fs.readdirSync(path.join(cache, 'archives')).filter((n) => n.endsWith('.tar') || n.includes('partial')).length, 0, 'nothing half-inflated is kept');
   const cat = bounded(['cat', archive, 'rootfs-diff.tar/home/app/zeros', '--max-unpacked', '16M']);
   assert.equal(cat.status, 2, cat.stderr);
   assert.match(cat.lines[0]!, /^kensa: error: .*nested-gzip-bomb\.tar!rootfs-diff\.tar @16777728: member inflates past 16777216 bytes \(raise with --max-unpacked\)$/);

@@ -236,6 +236,13 @@ export async function inflateToCache(
     return { tarPath: incompletePath, sha256: sha, reused: true, incomplete: fs.readFileSync(notePath, 'utf8') };
   }
 
+  // A stream a limit stopped is not inflated again up to the same limits: the refusal is remembered.
+  const refusedPath = path.join(dir, `${sha}.refused-${limits.maxUnpackedBytes}-${limits.maxRatio}-${limits.ratioFloorBytes}-${limits.zstdWindowLogMax}.json`);
+  if (fs.existsSync(refusedPath)) {
+    const r = JSON.parse(fs.readFileSync(refusedPath, 'utf8')) as { message: string; flag: string; offset: number };
+    throw new LimitError(r.message, r.flag, { ...input.where, offset: r.offset });
+  }
+
   const partial = tempBeside(tarPath);
   const meter = new LimitMeter(input.size, limits, input.where, onProgress);
   // A cut or corrupt compressed stream ends the decompression stage cleanly, so everything decompressed
@@ -261,6 +268,10 @@ export async function inflateToCache(
   } catch (e) {
     fs.rmSync(partial, { force: true });
     if (signal?.aborted) throw cancelled(file);
+    if (e instanceof LimitError) {
+      const message = e.message.slice(0, e.message.length - ` (raise with ${e.flag})`.length);
+      replaceFile(refusedPath, JSON.stringify({ message, flag: e.flag, offset: Number(e.location.offset ?? 0) }));
+    }
     if (e instanceof KensaError) throw e;
     throw new FormatError(`cannot decompress: ${(e as Error).message || String(e)}`, { ...input.where, offset: meter.out });
   }
