@@ -45,7 +45,34 @@ const zones = [
   forbid('./main/electron', ['./main/cli', './main/preload', './renderer'], 'The Electron shell uses the services and the server, not the CLI.'),
   forbid('./main/preload', ['./main/core', './main/cli', './main/services', './main/server', './main/gdb', './main/electron', './renderer'], 'The preload script is a bridge: shared/api and electron only.'),
   forbid(['./main', './shared', './renderer'], ['./test', './build'], 'Product code never imports tests or build scripts.'),
+  // Inside main/core, folders are layered too (CONTRIBUTING.md): each imports only the ones below it.
+  ...coreLayers([
+    ['io', 'criu'],
+    ['archive'],
+    ['memory'],
+    ['model', 'rootfs'],
+    ['elfcore'],
+    ['python', 'triage', 'yara'],
+    ['evidence'],
+  ]),
 ];
+
+/**
+ * Zones for main/core's folders, lowest layer first: a folder never imports a folder of its own layer or
+ * of a layer above (errors.ts and cache.ts, at the top of main/core, are below them all).
+ */
+function coreLayers(layers) {
+  const out = [];
+  layers.forEach((layer, i) => {
+    const above = layers.slice(i).flat();
+    for (const folder of layer) {
+      const from = above.filter((f) => f !== folder).map((f) => `./main/core/${f}`);
+      if (from.length === 0) continue;
+      out.push(forbid(`./main/core/${folder}`, from, `main/core/${folder} sits below ${from.map((f) => f.slice('./main/core/'.length)).join(', ')}: imports flow down only (CONTRIBUTING.md).`));
+    }
+  });
+  return out;
+}
 
 export default [
   {

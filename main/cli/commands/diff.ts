@@ -5,7 +5,8 @@
  */
 import type { Command, CommandContext } from '../command';
 import { finish, openRootfsOption, openCheckpoint, printJson, table, UsageError } from '../common';
-import { diffCheckpoints, diffJson, printable, type CheckpointDiff, type Excerpt } from '../../core/memory/diff';
+import { diffCheckpoints, diffJson, type CheckpointDiff, type Excerpt } from '../../core/model/checkpoint-diff';
+import { bytesToAscii } from '../../../shared/format';
 import type { Checkpoint } from '../../core/model/checkpoint';
 import { escapeText, formatBytes, hex, parseNumber } from '../../../shared/format';
 import { pushAll } from '../../../shared/arrays';
@@ -22,15 +23,15 @@ function excerptLines(e: Excerpt): string[] {
     const b = e.b.subarray(off, off + 16);
     const addr = hex(e.address + BigInt(off));
     const h = (x: Buffer): string => [...x].map((c) => c.toString(16).padStart(2, '0')).join(' ').padEnd(47);
-    if (a.equals(b)) out.push(`      ${addr}    ${h(b)}  ${printable(b)}`);
+    if (a.equals(b)) out.push(`      ${addr}    ${h(b)}  ${bytesToAscii(b)}`);
     else {
-      out.push(`      ${addr}  - ${h(a)}  ${printable(a)}`);
-      out.push(`      ${' '.repeat(addr.length)}  + ${h(b)}  ${printable(b)}`);
+      out.push(`      ${addr}  - ${h(a)}  ${bytesToAscii(a)}`);
+      out.push(`      ${' '.repeat(addr.length)}  + ${h(b)}  ${bytesToAscii(b)}`);
     }
   }
   // The changed bytes as text, when they read as text (a request, a path, a key).
   for (const [label, x] of [['was', e.a], ['now', e.b]] as const) {
-    const t = printable(x);
+    const t = bytesToAscii(x);
     if (/[ -~]{4}/.test(t.replace(/\./g, '\0'))) out.push(`      text ${label}: ${t.replace(/\.+$/, '')}`);
   }
   return out;

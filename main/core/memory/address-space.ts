@@ -27,6 +27,16 @@ import type { Vma } from './vma';
 import type { ByteOriginName } from '../../../shared/api/contract';
 import { countOrigins, isContentOrigin, type OriginCounts } from '../../../shared/byte-origins';
 
+/**
+ * What memory-wide work (search, sizes) needs from a checkpoint: its processes and their address spaces.
+ * model/checkpoint.ts's Checkpoint is one; memory/ never imports the model (the model builds address spaces).
+ */
+export interface ProcessMemorySource {
+  processList(): readonly { pid: number; comm: string }[];
+  process(pid: number): unknown;
+  addressSpace(pid: number): AddressSpace | undefined;
+}
+
 /** Where a byte came from: one definition, shared with the workstation's contract (shared/api/contract.ts). */
 export type ByteOrigin = ByteOriginName;
 

@@ -7,9 +7,9 @@
  * Normalisation as CRIU's init_compat_pagemap_entry: in_parent -> PE_PARENT; no flags -> PE_PRESENT;
  * nr_pages (field 5, CRIU >= 4.2) else compat_nr_pages (field 2, CRIU <= 4.1).
  */
-import type { Msg } from '../model/images';
+import type { PagemapEntry, PagemapHead } from '../criu/messages.generated';
 import { FormatError } from '../errors';
-import { normalizePagemapEntry, PE_LAZY, PE_PARENT, PE_PRESENT, type PagemapEntry } from '../criu';
+import { normalizePagemapEntry, PE_LAZY, PE_PARENT, PE_PRESENT } from '../criu';
 
 export { PE_LAZY, PE_PARENT, PE_PRESENT };
 
@@ -35,11 +35,15 @@ export interface PageMap {
   problems: string[];
 }
 
-export function parsePagemap(entries: Msg[], pageSize: number, where: { source?: string; member?: string }, pagesFileSize?: number): PageMap {
-  if (entries.length === 0 || entries[0].pages_id === undefined) {
+/** A pagemap image's entries: the head (pages_id), then one entry per run. */
+export type PagemapImageEntries = readonly (PagemapHead | PagemapEntry)[];
+
+export function parsePagemap(entries: PagemapImageEntries, pageSize: number, where: { source?: string; member?: string }, pagesFileSize?: number): PageMap {
+  const head = entries[0] as PagemapHead | undefined;
+  if (head?.pages_id === undefined) {
     throw new FormatError('expected a pagemap_head with pages_id as the first entry', where);
   }
-  const pagesId = Number(entries[0].pages_id);
+  const pagesId = Number(head.pages_id);
   const ps = BigInt(pageSize);
   const runs: PageRun[] = [];
   const problems: string[] = [];

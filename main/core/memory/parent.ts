@@ -21,9 +21,10 @@ import { CheckpointArchive, type OpenOptions } from '../archive/archive';
 import { decodeImage } from '../criu';
 import { KensaError } from '../errors';
 import type { ByteSource } from '../io/byte-source';
-import { imageBudget, type Msg } from '../model/images';
+import { imageBudget } from '../criu/image-budget';
+import type { PagemapHead } from '../criu/messages.generated';
 import { MAX_PARENT_DEPTH, type PageStore } from './address-space';
-import { parsePagemap } from './pagemap';
+import { parsePagemap, type PagemapImageEntries } from './pagemap';
 
 export class ParentDump {
   private readonly stores = new Map<string, PageStore | null>();
@@ -68,8 +69,9 @@ export class ParentDump {
         this.note(member, `missing: the parent dump ${this.label} has no ${imageName}; pages the child keeps there are missing`);
       } else {
         const img = decodeImage(this.archive.readFile(member, this.archive.limits.maxImageBytes), where, imageBudget(this.archive));
-        const entries = img.entries as Msg[];
-        const pagesId = entries[0]?.pages_id !== undefined ? Number(entries[0].pages_id) : undefined;
+        const entries = img.entries as PagemapImageEntries;
+        const head = entries[0] as PagemapHead | undefined;
+        const pagesId = head?.pages_id !== undefined ? Number(head.pages_id) : undefined;
         const pagesMember = pagesId !== undefined ? this.member(`pages-${pagesId}.img`) : undefined;
         const map = parsePagemap(entries, pageSize, where, pagesMember ? this.archive.entry(pagesMember)?.size : undefined);
         for (const p of map.problems) this.note(member, p);

@@ -15,9 +15,8 @@
  * Matches do not overlap (the scan resumes after each match), like grep -o. Empty regex matches are not
  * reported.
  */
-import type { Checkpoint } from '../model/checkpoint';
 import { KensaError } from '../errors';
-import type { AddressSpace, ByteOrigin, Extent } from './address-space';
+import type { AddressSpace, ByteOrigin, Extent, ProcessMemorySource } from './address-space';
 import { isFileMapping, isSharedMapping, type Vma } from './vma';
 import { compilePattern, REGEX_LOOKBEHIND, type CompiledPattern, type SearchPattern } from './pattern';
 import { DEFAULT_REGEX_CHUNK_SECONDS, RegexWorker, scanRegex } from './regex-scan';
@@ -298,7 +297,7 @@ function contextBytes(n: number | undefined): number {
  * Search the memory of the checkpoint's processes (all, or `pids`) for a pattern. Hits come per process
  * (in the order of `pids`, else pstree order), by address.
  */
-export async function searchMemory(cp: Checkpoint, opts: SearchOptions): Promise<SearchHit[]> {
+export async function searchMemory(cp: ProcessMemorySource, opts: SearchOptions): Promise<SearchHit[]> {
   const pattern = compilePattern(opts.pattern);
   const engine = await startEngine(opts.pattern, pattern, opts);
   const filter = opts.vma && opts.vma.length ? parseVmaFilters(opts.vma) : undefined;

@@ -10,8 +10,7 @@
  * checkpointctl's memparse reports Σ nr_pages of every pagemap entry × the viewer's page size (parent
  * and lazy-only runs included, shmem never) and the size of MAP_SHARED VMAs (criu-format.md §5).
  */
-import type { Checkpoint } from '../model/checkpoint';
-import type { AddressSpace, ByteOrigin } from './address-space';
+import type { AddressSpace, ByteOrigin, ProcessMemorySource } from './address-space';
 import { countOrigins } from '../../../shared/byte-origins';
 import type { Vma } from './vma';
 
@@ -51,7 +50,7 @@ export function spaceSizes(space: AddressSpace, comm = ''): MemorySizes {
 }
 
 /** One row per process with memory (zombies have none), in pstree order. */
-export function memorySummary(cp: Checkpoint): MemorySizes[] {
+export function memorySummary(cp: ProcessMemorySource): MemorySizes[] {
   const out: MemorySizes[] = [];
   for (const p of cp.processList()) {
     const space = cp.addressSpace(p.pid);

@@ -2,7 +2,7 @@
  * VMAs of a process, classified once (criu-format.md §2.6: vma_entry fields and the `status` bits of
  * criu/include/image.h; CRIU's vma_entry_is() tests "all bits set").
  */
-import type { Msg } from '../model/images';
+import type { FileEntry, MemfdInodeEntry, MmEntry } from '../criu/messages.generated';
 
 /** vma_entry.status bits (criu/include/image.h). */
 export const VMA = {
@@ -102,9 +102,9 @@ export function permsOf(prot: number, flags: number): string {
 
 export interface FileLookup {
   /** files.img entry by id. */
-  file(id: number): Msg | undefined;
+  file(id: number): FileEntry | undefined;
   /** memfd.img entry by inode id. */
-  memfdInode(inodeId: number): Msg | undefined;
+  memfdInode(inodeId: number): MemfdInodeEntry | undefined;
   /** Path of a deleted file's content when a ghost image holds it (remap-fpath). */
   isDeleted?(fileId: number): boolean;
 }
@@ -144,8 +144,8 @@ function buildIdHex(words: unknown): string | undefined {
   return b.toString('hex');
 }
 
-export function buildVmas(mm: Msg, files: FileLookup, onProblem?: (message: string) => void): Vma[] {
-  const raw: Msg[] = Array.isArray(mm.vmas) ? mm.vmas : [];
+export function buildVmas(mm: MmEntry, files: FileLookup, onProblem?: (message: string) => void): Vma[] {
+  const raw = Array.isArray(mm.vmas) ? mm.vmas : [];
   const startStack = typeof mm.mm_start_stack === 'bigint' ? mm.mm_start_stack : undefined;
   const out: Vma[] = [];
   raw.forEach((v, index) => {

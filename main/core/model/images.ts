@@ -6,19 +6,8 @@
  */
 import type { CheckpointArchive } from '../archive/archive';
 import { KensaError } from '../errors';
-import { decodeImage, ValueBudget, type DecodedImage } from '../criu';
-
-const totalBudgets = new WeakMap<CheckpointArchive, ValueBudget>();
-
-/**
- * A value budget for decoding one image of `archive`, drawing on the archive's total: decoded images stay
- * cached while a checkpoint is open, so the heap they take is bounded per image and for all of them.
- */
-export function imageBudget(archive: CheckpointArchive): ValueBudget {
-  let total = totalBudgets.get(archive);
-  if (!total) totalBudgets.set(archive, (total = new ValueBudget(archive.limits.maxTotalValues, 'checkpoint')));
-  return total.image(archive.limits.maxImageValues);
-}
+import { decodeImage, type DecodedImage } from '../criu';
+import { imageBudget } from '../criu/image-budget';
 
 // Decoded protobuf messages are plain objects keyed by the .proto field names (criu-wire-fields.tsv);
 // the model reads them through these loose shapes and checks what it relies on.

@@ -47,6 +47,22 @@ test('lint: main/core importing the CLI, the services, the server, gdb or Electr
   assert.ok(rules(electron).includes('no-restricted-imports'), JSON.stringify(electron));
 });
 
+test('lint: main/core folders are layered (memory never imports the model, the model never imports cores or evidence)', async () => {
+  const cases: [string, string][] = [
+    ['main/core/memory/layer-probe.ts', "import { Checkpoint } from '../model/checkpoint';\nexport const x = Checkpoint;\n"],
+    ['main/core/model/layer-probe.ts', "import { writeCore } from '../elfcore/write-core';\nexport const x = writeCore;\n"],
+    ['main/core/archive/layer-probe.ts', "import { AddressSpace } from '../memory/address-space';\nexport const x = AddressSpace;\n"],
+    ['main/core/io/layer-probe.ts', "import { decodeImage } from '../criu';\nexport const x = decodeImage;\n"],
+  ];
+  for (const [file, code] of cases) {
+    const messages = await lint(file, code);
+    assert.ok(rules(messages).includes('import-x/no-restricted-paths'), `${file}: ${code.split('\n')[0]} → ${JSON.stringify(messages)}`);
+  }
+  // Downward imports pass: the model builds address spaces, evidence reads the model.
+  assert.deepEqual(await lint('main/core/model/layer-probe.ts', "import { AddressSpace } from '../memory/address-space';\nexport const x = AddressSpace;\n"), []);
+  assert.deepEqual(await lint('main/core/evidence/layer-probe.ts', "import { Checkpoint } from '../model/checkpoint';\nexport const x = Checkpoint;\n"), []);
+});
+
 test('lint: the renderer and shared/ never import Node built-ins or main/', async () => {
   const fsInRenderer = await lint('renderer/util/layer-probe.ts', "import * as fs from 'node:fs';\nexport const x = fs;\n");
   assert.ok(rules(fsInRenderer).includes('import-x/no-nodejs-modules'), JSON.stringify(fsInRenderer));
