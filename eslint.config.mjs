@@ -52,7 +52,8 @@ const zones = [
     ['memory'],
     ['model', 'rootfs'],
     ['elfcore'],
-    ['python', 'triage', 'yara'],
+    ['python', 'triage'],
+    ['yara'],
     ['evidence'],
   ]),
 ];
