@@ -66,7 +66,7 @@ function inlineFromServer(ctx: TriageContext, p: ProcFacts): Finding[] {
   return [finding({
     severity, technique: 'T1059', family: FAMILY, rule: 'inline-from-server', key: `${p.pid}`, pid: p.pid,
     evidence: [processPointer(p.pid, p.comm), processPointer(parent.pid, parent.comm)],
-    title: `pid ${p.pid} (${baseName(p.exe) || p.comm}) runs inline code from server pid ${parent.pid} (${parent.comm}): ${code.slice(0, 160)}`,
+    title: `pid ${p.pid} (${p.comm}) runs inline code from server pid ${parent.pid} (${parent.comm}): ${code.slice(0, 160)}`,
     explanation: `A server that takes requests from the network started an interpreter with code on its command line: what a web shell or a command-injection bug produces.${hostile ? ' The code fetches, decodes or opens a connection, as reverse shells and droppers do.' : ''} ${byDesign ? `${parent.comm} runs shell commands by design (archive_command, jobs, sessions), which makes this usual.` : 'Benign when the application is known to run this command (an image converter, a backup hook).'}`,
   })];
 }
