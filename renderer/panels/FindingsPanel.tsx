@@ -72,7 +72,13 @@ export function FindingsPanel() {
   const r = triage.value;
   return (
     <>
-      <PanelTitle title="Findings" sub="what looks wrong in this checkpoint, with the evidence (kensa triage)" />
+      <PanelTitle title="Findings" sub="what looks wrong in this checkpoint, with the evidence (kensa triage)">
+        {triage.status === 'error' ? (
+          <button type="button" onClick={() => void runTriage()}>
+            Run the triage again
+          </button>
+        ) : null}
+      </PanelTitle>
       <div className="findings" data-testid="panel-findings">
         {triage.status === 'loading' ? <div className="empty">Running the triage rules (one pass over memory)…</div> : null}
         {triage.status === 'error' && triage.error ? <ErrorMessage context="Triage" error={triage.error} /> : null}

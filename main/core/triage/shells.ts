@@ -8,7 +8,7 @@
  */
 import type { Finding } from './finding';
 import { finding, processPointer, socketPointer } from './finding';
-import { baseName, type ProcFacts, type TriageContext } from './context';
+import type { ProcFacts, TriageContext } from './context';
 import type { RuleFamily } from './rule';
 
 const FAMILY = 'shell';
