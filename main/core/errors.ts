@@ -102,3 +102,34 @@ export class CancelledError extends KensaError {
     this.name = 'CancelledError';
   }
 }
+
+/** What the system error codes an analyst meets mean, in words (errno(3)); shown instead of the bare code. */
+const SYSTEM_ERROR_WORDS: Record<string, string> = {
+  ENOENT: 'no such file or directory',
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+  EISDIR: 'it is a directory',
+  ENOTDIR: 'a part of the path is not a directory',
+  ELOOP: 'too many levels of symbolic links',
+  EMFILE: 'too many open files',
+  ENFILE: 'too many open files in the system',
+  ENAMETOOLONG: 'file name too long',
+  ENOSPC: 'no space left on the device',
+  EROFS: 'read-only file system',
+  EBUSY: 'the device or resource is busy',
+  EIO: 'input/output error (the disk or medium may be failing)',
+  EEXIST: 'it exists already',
+  ENOTEMPTY: 'the directory is not empty',
+  EXDEV: 'it is on another file system',
+  EFBIG: 'file too large',
+  ENXIO: 'no such device or address',
+  ENODEV: 'no such device',
+};
+
+/** A Node system error (or anything thrown) as words: `no such file or directory` for ENOENT. */
+export function systemErrorText(e: unknown): string {
+  const code = (e as NodeJS.ErrnoException | undefined)?.code;
+  if (typeof code === 'string' && SYSTEM_ERROR_WORDS[code]) return SYSTEM_ERROR_WORDS[code];
+  if (typeof code === 'string') return code;
+  return e instanceof Error ? e.message : String(e);
+}

@@ -4,7 +4,7 @@
  * (a bug in Kensa), with its message but never its stack.
  */
 import type { ApiError, Result } from '../../shared/api/contract';
-import { CancelledError, KensaError } from '../core/errors';
+import { CancelledError, KensaError, systemErrorText } from '../core/errors';
 
 export function ok<T>(value: T): Result<T> {
   return { ok: true, value };
@@ -35,7 +35,11 @@ export function toApiError(e: unknown): ApiError {
   }
   const msg = e instanceof Error ? e.message : String(e);
   const code = (e as NodeJS.ErrnoException)?.code;
-  if (typeof code === 'string' && /^E[A-Z]+$/.test(code)) return { kind: 'io', message: msg };
+  // A system error in words (no such file or directory), with the path Node puts in its message.
+  if (typeof code === 'string' && /^E[A-Z]+$/.test(code)) {
+    const where = (e as NodeJS.ErrnoException).path;
+    return { kind: 'io', message: `${where ? `${where}: ` : ''}${systemErrorText(e)}` };
+  }
   return { kind: 'internal', message: `internal error: ${msg} (please report)` };
 }
 

@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import type { EvidenceHash, SessionInfo } from '../../shared/api/contract';
 import { Checkpoint, type CheckpointOpenOptions } from '../core/model/checkpoint';
 import { openRootfs, type Rootfs } from '../core/rootfs/rootfs';
-import { CancelledError } from '../core/errors';
+import { CancelledError, KensaError } from '../core/errors';
 import { sha256File } from '../core/io/hash';
 import { listFolder } from '../core/evidence/hash';
 import type { TaskRegistry } from './tasks';
@@ -61,6 +61,13 @@ export async function openCheckpointTask(tasks: TaskRegistry, taskId: string | u
       opening.then((late) => late.close(), () => undefined);
       rootfs?.close();
       throw e;
+    }
+    // A folder is taken as CRIU images when nothing says otherwise; one without a single image is not a
+    // checkpoint, and saying so beats an empty overview (the CLI warns and exits 3 instead).
+    if (!cp.archive.imageNames().some((n) => n.endsWith('.img'))) {
+      cp.close();
+      rootfs?.close();
+      throw new KensaError('format', 'not a checkpoint: no CRIU images (*.img) in it: choose the checkpoint archive (tar, tar.gz, tar.zst) or its folder of images', { source: file });
     }
     return { cp, rootfs };
   });

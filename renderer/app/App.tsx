@@ -224,6 +224,7 @@ export function App({ bridge }: { bridge?: PreloadBridge }) {
       <TopBar />
       <LoadedLine />
       <CaseBanner />
+      <Notices />
       <div className="main">
         <Nav />
         <main className={'content' + (FILL.includes(panel) ? ' fill' : '')} data-testid="content">
@@ -246,7 +247,6 @@ export function App({ bridge }: { bridge?: PreloadBridge }) {
         </main>
       </div>
       <TaskBar />
-      <Notices />
       <NoteDialog />
     </div>
   );

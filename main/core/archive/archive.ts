@@ -10,7 +10,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { FileSource, SliceSource, type ByteSource } from '../io/byte-source';
-import { CancelledError, describeLocation, FormatError, KensaError, LimitError } from '../errors';
+import { CancelledError, describeLocation, FormatError, KensaError, LimitError, systemErrorText } from '../errors';
 import { escapeText } from '../../../shared/format';
 import { DEFAULT_TAR_LIMITS, indexTar, normaliseMemberName, type MemberType, type TarIndex, type TarLimits } from './tar-index';
 import { DEFAULT_DECOMPRESS_LIMITS, decompressToCache, inflateToCache, sniffCompression, type DecompressLimits, type ProgressFn } from './decompress';
@@ -120,7 +120,7 @@ export class CheckpointArchive {
     try {
       st = fs.statSync(file);
     } catch (e) {
-      throw new KensaError('io', `cannot open: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, { source: file });
+      throw new KensaError('io', `cannot open: ${systemErrorText(e)}`, { source: file });
     }
     if (st.isDirectory()) {
       const backing = folderBacking(file, limits, opts.flatFolder ? 0 : MAX_FOLDER_DEPTH);

@@ -18,7 +18,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as os from 'node:os';
 import * as crypto from 'node:crypto';
-import { CancelledError, KensaError } from '../errors';
+import { CancelledError, KensaError, systemErrorText } from '../errors';
 import { hashFolder } from './hash';
 import type { EvidenceDescription, EvidenceRecord, NoteTarget, NoteRecord, VerifyItem, VerifyReport } from '../../../shared/api/case';
 import { hashFile, sha256FileSync, sha256File, type HashProgress } from '../io/hash';
@@ -426,7 +426,7 @@ export class EvidenceCase {
     try {
       st = fs.statSync(abs, { bigint: true });
     } catch (e) {
-      throw new KensaError('io', `cannot open: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, { source: archive });
+      throw new KensaError('io', `cannot open: ${systemErrorText(e)}`, { source: archive });
     }
     if (isInside(this.dir, abs) || isInside(abs, this.dir)) throw usage(`evidence must live outside the case folder (and not contain it): ${abs}`);
     const kind: 'file' | 'folder' = st.isDirectory() ? 'folder' : 'file';

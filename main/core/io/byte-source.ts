@@ -6,7 +6,7 @@
  * and no read allocates more than the caller asked for after checking it against what remains.
  */
 import * as fs from 'node:fs';
-import { FormatError, KensaError } from '../errors';
+import { FormatError, KensaError, systemErrorText } from '../errors';
 
 export interface ByteSource {
   /** Size in bytes (always a safe integer). */
@@ -73,7 +73,7 @@ export function openReadOnly(path: string): number {
     // a socket cannot be opened at all (ENXIO): say what it is
     const st = code === 'ENXIO' ? statOrUndefined(path) : undefined;
     if (st && !st.isFile()) throw notRegular(path, st);
-    throw new KensaError('io', `cannot open: ${code ?? String(e)}`, { source: path });
+    throw new KensaError('io', `cannot open: ${systemErrorText(e)}`, { source: path });
   }
   const st = fs.fstatSync(fd);
   if (!st.isFile()) {

@@ -13,7 +13,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as crypto from 'node:crypto';
 import { FileSource, readSmallFile, SliceSource, type ByteSource } from '../io/byte-source';
-import { FormatError, KensaError } from '../errors';
+import { FormatError, KensaError, systemErrorText } from '../errors';
 import { DEFAULT_TAR_LIMITS, indexTar, type TarIndex, type TarMember } from '../archive/tar-index';
 import { DEFAULT_DECOMPRESS_LIMITS, decompressToCache, sniffCompression, type DecompressLimits } from '../archive/decompress';
 import { ensureDir, resolveCacheDir } from '../cache';
@@ -49,7 +49,7 @@ export async function openRootfs(p: string, opts: RootfsOpenOptions = {}): Promi
   try {
     st = fs.statSync(p);
   } catch (e) {
-    throw new KensaError('io', `cannot open rootfs: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, { source: p });
+    throw new KensaError('io', `cannot open rootfs: ${systemErrorText(e)}`, { source: p });
   }
   if (st.isDirectory()) {
     if (fs.existsSync(path.join(p, 'oci-layout'))) return OciRootfs.open(p, opts);

@@ -4,6 +4,8 @@ import type { KensaState, UiSlice } from '../types';
 import { newTaskId } from './util';
 
 let noticeId = 0;
+/** How long an error notice stays (long enough to read two lines twice). */
+export const NOTICE_MS = 12_000;
 
 export const uiSlice = (client: KensaClient): StateCreator<KensaState, [], [], UiSlice> => (set, get) => ({
   panel: 'findings',
@@ -23,7 +25,10 @@ export const uiSlice = (client: KensaClient): StateCreator<KensaState, [], [], U
   pushError(context, error) {
     noticeId += 1;
     // Keep the last few: a stream of the same failure must not bury the screen.
-    set({ notices: [...get().notices.slice(-4), { id: noticeId, context, error }] });
+    set({ notices: [...get().notices.slice(-2), { id: noticeId, context, error }] });
+    // A notice reports an action that failed; it goes away by itself (what stays wrong is shown in its panel).
+    const id = noticeId;
+    setTimeout(() => get().dismissNotice(id), NOTICE_MS);
   },
 
   dismissNotice(id) {
