@@ -175,10 +175,13 @@ export async function scanCheckpoint(cp: Checkpoint, rules: CompiledRules, opts:
   return scanRegions(regions, rules, opts, warnings);
 }
 
-/** Where a region's bytes [from, to) go into `target`. */
-function fillRegion(r: Region, from: bigint, to: bigint, target: Buffer): void {
-  if (r.extents) fillFromExtents(r.extents, from, to, target);
-  else r.source!.readInto(Number(from), Number(to - from), target, 0);
+/** Read a region's bytes [from, to) into `target`; returns how many could be read (a file may come up short). */
+function fillRegion(r: Region, from: bigint, to: bigint, target: Buffer): number {
+  if (r.extents) {
+    fillFromExtents(r.extents, from, to, target);
+    return target.length;
+  }
+  return r.source!.readInto(Number(from), Number(to - from), target, 0);
 }
 
 function describeRegion(r: Region): string {
@@ -229,9 +232,10 @@ async function scanRegions(regions: Region[], rules: CompiledRules, opts: YaraSc
       }
       const pieceLen = Math.min(len - off, chunk + CHUNK_OVERLAP);
       const accept = off + chunk >= len ? pieceLen : chunk; // matches starting past this belong to the next piece
-      const data = buf.subarray(0, pieceLen);
       const from = r.start + BigInt(off);
-      fillRegion(r, from, from + BigInt(pieceLen), data);
+      const got = fillRegion(r, from, from + BigInt(pieceLen), buf.subarray(0, pieceLen));
+      const data = buf.subarray(0, got);
+      if (got < pieceLen) warnings.push(`${describeRegion(r)}: only ${off + got} of ${len} bytes could be read; the rest was not scanned`);
       const vars = off === 0 ? r.vars : { ...r.vars, base: safeNumber(from) };
       let found: NativeRuleMatch[];
       try {
@@ -249,7 +253,7 @@ async function scanRegions(regions: Region[], rules: CompiledRules, opts: YaraSc
         if (rm.matches.length === 0) {
           if (conditionOnly.has(rm.namespace + ':' + rm.ruleIdentifier)) continue;
           conditionOnly.add(rm.namespace + ':' + rm.ruleIdentifier);
-          piece.push(makeMatch(r, rm, '', r.start, len, data.subarray(0, Math.min(MAX_MATCH_DATA, data.length)), off));
+          piece.push(makeMatch(r, rm, '', r.start, len, off === 0 ? data.subarray(0, Math.min(MAX_MATCH_DATA, data.length)) : Buffer.alloc(0), 0));
         }
         for (const m of rm.matches) {
           perString.set(m.identifier, (perString.get(m.identifier) ?? 0) + 1);
@@ -272,6 +276,7 @@ async function scanRegions(regions: Region[], rules: CompiledRules, opts: YaraSc
       }
       done += accept;
       opts.onProgress?.(done, total);
+      if (got < pieceLen) break;
     }
   }
   opts.onProgress?.(cut ? done : total, total);
