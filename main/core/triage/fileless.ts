@@ -51,6 +51,7 @@ function runsFrom(ctx: TriageContext, p: ProcFacts): Finding[] {
 function execMappings(ctx: TriageContext, p: ProcFacts): Finding[] {
   const out: Finding[] = [];
   const space = ctx.cp.addressSpace(p.pid);
+  const benignMaps = new Map<string, { why: string; vmas: Vma[] }>();
   for (const v of p.vmas) {
     if (v.perms[2] !== 'x') continue;
     // MAP_SHARED|MAP_ANONYMOUS memory is dumped as a memfd named /dev/zero: anonymous, so family 2's.
@@ -64,12 +65,19 @@ function execMappings(ctx: TriageContext, p: ProcFacts): Finding[] {
     if (isMemfd) {
       const name = v.name.replace(/^\/memfd:/, '').replace(/ \(deleted\)$/, '');
       const benign = BENIGN_MEMFDS.find(([re]) => re.test(name));
+      if (benign && !head?.elf) {
+        // A runtime maps many of these (one per code heap): one finding per memfd name, below.
+        const list = benignMaps.get(name) ?? { why: benign[1], vmas: [] };
+        list.vmas.push(v);
+        benignMaps.set(name, list);
+        continue;
+      }
       const jit = ctx.jitRuntime(p);
-      const severity = head?.elf ? 'high' : benign ? 'info' : jit ? 'low' : 'medium';
+      const severity = head?.elf ? 'high' : jit ? 'low' : 'medium';
       out.push(finding({
         severity, technique: 'T1620', family: FAMILY, rule: 'exec-memfd', key: `${p.pid}:${v.start}`, pid: p.pid, evidence: ev,
         title: `pid ${p.pid} (${p.comm}) maps memfd ${JSON.stringify(name)} executable (${v.perms}), ${what}`,
-        explanation: `Executable code in an anonymous in-memory file has no file on disk to check: loaders of fileless payloads map it so. ${benign ? `The name matches ${benign[1]}, which does this by design${head?.elf ? ', but an ELF header there is not a trampoline' : ''}.` : jit ? `This process runs ${jit}, whose generated code may be mapped so.` : 'Benign for JIT runtimes and libffi, which name their memfds; this one is not recognised.'}`,
+        explanation: `Executable code in an anonymous in-memory file has no file on disk to check: loaders of fileless payloads map it so. ${benign ? `The name matches ${benign[1]}, but an ELF header there is not generated code.` : jit ? `This process runs ${jit}, whose generated code may be mapped so.` : 'Benign for JIT runtimes and libffi, which name their memfds; this one is not recognised.'}`,
       }));
     } else {
       const path = v.file!.path;
@@ -81,6 +89,13 @@ function execMappings(ctx: TriageContext, p: ProcFacts): Finding[] {
         explanation: `Code is running from a file that no longer exists on disk${isTempPath(path) ? ', in a temporary folder' : ''}. ${unpacked ? `The name matches a library a runtime unpacks, loads and deletes (${baseName(path)}: JNI libraries, PyInstaller, libffi), which is normal.` : isSystemPath(path) ? 'It is in a system library folder: a package upgraded while the program ran leaves exactly this, and is the usual cause.' : 'Benign when a program was upgraded in place; droppers delete their payload after mapping it.'}`,
       }));
     }
+  }
+  for (const [name, { why, vmas }] of benignMaps) {
+    out.push(finding({
+      severity: 'info', technique: 'T1620', family: FAMILY, rule: 'exec-memfd-runtime', key: `${p.pid}:${name}`, pid: p.pid, evidence: vmas.slice(0, 16).map((v) => vmaPointer(p.pid, v)),
+      title: `pid ${p.pid} (${p.comm}) maps memfd ${JSON.stringify(name)} executable ${vmas.length} time${vmas.length === 1 ? '' : 's'}: ${why}`,
+      explanation: `Executable code in an anonymous in-memory file has no file on disk to check, which is how fileless payloads are loaded; the name matches ${why}, which does this by design. None of these regions starts with an ELF header (that would be reported high).`,
+    }));
   }
   return out;
 }
