@@ -1,6 +1,6 @@
-import { useCallback, useEffect, useLayoutEffect, useRef, useState, useSyncExternalStore } from 'react';
+import { useEffect, useRef, useState, useSyncExternalStore } from 'react';
 import type { KeyboardEvent, MouseEvent } from 'react';
-import { useVirtualizer } from '@tanstack/react-virtual';
+import { useScaledScroll } from './scaled-scroll';
 import { useKensa, useKensaShallow } from '../../stores/hooks';
 import { usePageCache } from '../../memory/context';
 import { ORIGIN_NAMES, isKnownOrigin, decodeBase64 } from '../../memory/page-cache';
@@ -14,89 +14,48 @@ import { Legend } from './VmaMap';
 
 const ROW_BYTES = 16;
 const ROW_HEIGHT = 18;
-/**
- * Rows the virtual list holds at once. A VMA of gigabytes has tens of millions of 16-byte rows, more pixels
- * than a browser can lay out (~16-33 M px), so the list shows a window of the VMA and moves the window when
- * the scroll nears its edges (and on every jump). 400 000 rows = 7.2 M px.
- */
-export const WINDOW_ROWS = 400_000;
-const EDGE_ROWS = 40_000;
 const MAX_COPY = 1024 * 1024;
 const ZERO = ORIGIN_NAMES.indexOf('zero');
 const NOT_DUMPED = ORIGIN_NAMES.indexOf('not-dumped');
 const UNMAPPED = ORIGIN_NAMES.indexOf('unmapped');
 
-function hex16(v: bigint): string {
-  return v.toString(16).padStart(16, '0');
+/** Every address in the hex view (rows, cursor, address box, selection) is written one way: 0x, lowercase, no padding. */
+export function addressText(v: bigint): string {
+  return '0x' + v.toString(16);
 }
 
-/** A virtualized hex view over one VMA: jump to address, selection, copy as hex / ASCII. */
+/**
+ * A hex view over one VMA: the scrollbar covers the whole mapping (scaled past a few million rows, see
+ * scaled-scroll.ts), only the rows on screen exist, the address box follows the cursor; jump to address,
+ * selection, copy as hex / ASCII.
+ */
 export function HexView() {
   const { view, setCursor, jumpTo, client } = useKensaShallow((s) => ({ view: s.view, setCursor: s.setCursor, jumpTo: s.jumpTo, client: s.client }));
   const vmas = useKensa((s) => s.vmas.value);
   const cache = usePageCache();
   useSyncExternalStore(cache.subscribe, cache.getVersion);
   const scrollRef = useRef<HTMLDivElement>(null);
-  const [base, setBase] = useState(0);
-  const pending = useRef<{ row: number; align: 'center' | 'auto' } | null>(null);
-  const scrollAdjust = useRef(0);
   const dragging = useRef(false);
   const [addrText, setAddrText] = useState('');
+  const [editingAddr, setEditingAddr] = useState(false);
   const [message, setMessage] = useState<ApiError | string | null>(null);
 
   const totalRows = view ? Number((view.end - view.start + BigInt(ROW_BYTES - 1)) / BigInt(ROW_BYTES)) : 0;
-  const count = Math.max(0, Math.min(totalRows - base, WINDOW_ROWS));
-  const virtualizer = useVirtualizer({ count, getScrollElement: () => scrollRef.current, estimateSize: () => ROW_HEIGHT, overscan: 16 });
-
-  /** Bring `row` (absolute, within the VMA) into the window and scroll to it. */
-  const reveal = useCallback(
-    (row: number, align: 'center' | 'auto') => {
-      if (row < base || row >= base + count) {
-        const b = Math.max(0, Math.min(row - WINDOW_ROWS / 2, totalRows - WINDOW_ROWS));
-        pending.current = { row: row - b, align: 'center' };
-        setBase(b);
-      } else {
-        virtualizer.scrollToIndex(row - base, { align });
-      }
-    },
-    [base, count, totalRows, virtualizer],
-  );
+  const scroll = useScaledScroll(scrollRef, totalRows, ROW_HEIGHT);
+  const { reveal } = scroll;
 
   // A jump (new serial): show the cursor in the middle.
   useEffect(() => {
     if (!view) return;
-    setAddrText('0x' + view.cursor.toString(16));
     reveal(Number((view.cursor - view.start) / BigInt(ROW_BYTES)), 'center');
     // Only a new jump (serial) recentres; a scroll that changes `view` otherwise must not.
   }, [view?.serial]);
 
-  useLayoutEffect(() => {
-    const el = scrollRef.current;
-    if (el && scrollAdjust.current) {
-      el.scrollTop += scrollAdjust.current;
-      scrollAdjust.current = 0;
-    }
-    if (pending.current) {
-      const p = pending.current;
-      pending.current = null;
-      virtualizer.scrollToIndex(Math.max(0, Math.min(count - 1, p.row)), { align: p.align });
-    }
-  });
-
-  const onScroll = (): void => {
-    const el = scrollRef.current;
-    if (!el || count < WINDOW_ROWS) return;
-    const first = Math.floor(el.scrollTop / ROW_HEIGHT);
-    if (first < EDGE_ROWS && base > 0) {
-      const shift = Math.min(base, WINDOW_ROWS / 2);
-      scrollAdjust.current = shift * ROW_HEIGHT;
-      setBase(base - shift);
-    } else if (first > WINDOW_ROWS - EDGE_ROWS && base + count < totalRows) {
-      const shift = Math.min(totalRows - (base + count), WINDOW_ROWS / 2);
-      scrollAdjust.current = -shift * ROW_HEIGHT;
-      setBase(base + shift);
-    }
-  };
+  // The address box shows the cursor (one address everywhere), except while the analyst types in it.
+  const cursorText = view ? addressText(view.cursor) : '';
+  useEffect(() => {
+    if (!editingAddr) setAddrText(cursorText);
+  }, [cursorText, editingAddr]);
 
   if (!view) return <div className="hexpane"><div className="empty">Select a VMA in the memory map, or jump to an address.</div></div>;
 
@@ -121,13 +80,13 @@ export function HexView() {
     if (a !== undefined) setCursor(a, true);
   };
 
-  const visibleRows = Math.max(1, Math.floor((scrollRef.current?.clientHeight ?? 400) / ROW_HEIGHT) - 1);
+  const visibleRows = Math.max(1, scroll.visibleRows - 1);
   const move = (delta: bigint, extend: boolean): void => {
     let c = view.cursor + delta;
     if (c < view.start) c = view.start;
     if (c >= view.end) c = view.end - 1n;
     setCursor(c, extend);
-    reveal(Number((c - view.start) / BigInt(ROW_BYTES)), 'auto');
+    reveal(Number((c - view.start) / BigInt(ROW_BYTES)), 'nearest');
   };
   const copySelection = async (as: 'hex' | 'ascii'): Promise<void> => {
     const range = sel ?? { start: view.cursor, end: view.cursor + 1n };
@@ -174,6 +133,7 @@ export function HexView() {
     }
     const r = await jumpTo(view.pid, a);
     setMessage(r.ok ? null : r.error);
+    setEditingAddr(false);
   };
 
   const vma = vmas?.find((v) => BigInt(v.start) === view.start);
@@ -192,22 +152,29 @@ export function HexView() {
             void onJump();
           }}
         >
-          <input className="addr mono" type="text" aria-label="Address" placeholder="0x address" value={addrText} onChange={(e) => setAddrText(e.target.value)} data-testid="hex-address-input" />
+          <label className="row" style={{ gap: 4 }}>
+            Address
+            <input className="addr mono" type="text" aria-label="Address" placeholder="0x address" value={addrText} onFocus={() => setEditingAddr(true)} onBlur={() => setEditingAddr(false)} onChange={(e) => { setEditingAddr(true); setAddrText(e.target.value); }} data-testid="hex-address-input" title="The cursor's address; type another and press Enter (Go) to jump" />
+          </label>
           <button type="submit">Go</button>
         </form>
-        <input
-          type="range"
-          min={0}
-          max={10000}
-          value={fraction}
-          aria-label="Position in the VMA"
-          title="Position in the VMA"
-          style={{ width: 120 }}
-          onChange={(e) => {
-            const a = view.start + ((size * BigInt(e.target.value)) / 10000n / 16n) * 16n;
-            void jumpTo(view.pid, a < view.end ? a : view.end - 16n);
-          }}
-        />
+        <label className="row" style={{ gap: 4 }} title="Where the cursor is in the VMA; drag to jump">
+          Position
+          <input
+            type="range"
+            min={0}
+            max={10000}
+            value={fraction}
+            aria-label="Position in the VMA"
+            aria-valuetext={`${(fraction / 100).toFixed(1)}% of the VMA`}
+            style={{ width: 110 }}
+            onChange={(e) => {
+              const a = view.start + ((size * BigInt(e.target.value)) / 10000n / 16n) * 16n;
+              void jumpTo(view.pid, a < view.end ? a : view.end - 16n);
+            }}
+          />
+          <span className="mono muted" data-testid="hex-position">{(fraction / 100).toFixed(1)}%</span>
+        </label>
         <button onClick={() => void copySelection('hex')} title="Ctrl+C">Copy hex</button>
         <button onClick={() => void copySelection('ascii')} title="Ctrl+Shift+C">Copy ASCII</button>
         <NoteButton
@@ -221,15 +188,16 @@ export function HexView() {
         tabIndex={0}
         role="grid"
         aria-label="Memory bytes"
-        onScroll={onScroll}
+        onScroll={scroll.onScroll}
         onKeyDown={onKey}
         onMouseDown={onMouseDown}
         onMouseOver={onMouseOver}
         onMouseUp={() => (dragging.current = false)}
       >
-        <div style={{ height: virtualizer.getTotalSize(), position: 'relative' }}>
-          {virtualizer.getVirtualItems().map((item) => {
-            const rowAddr = view.start + BigInt(base + item.index) * BigInt(ROW_BYTES);
+        <div style={{ height: scroll.contentPx, position: 'relative' }}>
+          {Array.from({ length: Math.max(0, Math.min(scroll.visibleRows + 1, totalRows - scroll.top)) }, (_, index) => {
+            const item = { index, key: scroll.top + index, start: scroll.offsetPx + index * ROW_HEIGHT };
+            const rowAddr = view.start + BigInt(scroll.top + index) * BigInt(ROW_BYTES);
             const rowEnd = rowAddr + BigInt(ROW_BYTES) < view.end ? rowAddr + BigInt(ROW_BYTES) : view.end;
             const bytes = cache.bytes(view.pid, rowAddr, rowEnd);
             const n = Number(rowEnd - rowAddr);
@@ -268,13 +236,13 @@ export function HexView() {
                 cls += ' cur';
                 ccls += ' cur';
               }
-              const key = '0x' + a.toString(16);
+              const key = addressText(a);
               hexCells.push(<span key={i} className={cls} data-a={key}>{text}</span>);
               ascii.push(<span key={i} className={ccls} data-a={key}>{ch}</span>);
             }
             return (
-              <div key={item.key} className="hexrow" data-addr={'0x' + rowAddr.toString(16)} style={{ position: 'absolute', top: 0, left: 0, right: 0, transform: `translateY(${item.start}px)` }}>
-                <span className="a">{hex16(rowAddr)}</span>
+              <div key={item.key} className={'hexrow' + (view.cursor >= rowAddr && view.cursor < rowEnd ? ' currow' : '')} data-addr={addressText(rowAddr)} style={{ position: 'absolute', top: 0, left: 0, right: 0, transform: `translateY(${item.start}px)` }}>
+                <span className="a">{addressText(rowAddr)}</span>
                 {hexCells}
                 <span className="ascii">{ascii}</span>
               </div>
@@ -284,11 +252,11 @@ export function HexView() {
       </div>
       <div className="hexstatus">
         <span>
-          cursor <span className="mono" data-testid="hex-cursor">0x{view.cursor.toString(16)}</span>
+          cursor <span className="mono" data-testid="hex-cursor">{addressText(view.cursor)}</span>
         </span>
         <span>+0x{(view.cursor - view.start).toString(16)} in VMA</span>
         <span>origin {cursorOrigin}</span>
-        {sel ? <span data-testid="hex-selection">selected {Number(sel.end - sel.start)} bytes from 0x{sel.start.toString(16)}</span> : null}
+        {sel ? <span data-testid="hex-selection">selected {Number(sel.end - sel.start)} bytes from {addressText(sel.start)}</span> : null}
         <span className="mono">{vma ? `${vma.perms} ${visible(vma.name) || '[' + vma.kind + ']'}` : ''}</span>
         <span style={{ flex: 1 }} />
         <Legend />

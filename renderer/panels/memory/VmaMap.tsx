@@ -66,6 +66,7 @@ export function VmaMap() {
                   tabIndex={i === Math.max(0, sel) ? 0 : -1}
                   aria-selected={i === sel}
                   data-start={v.start}
+                  data-end={v.end}
                   onClick={() => pid !== null && showVma(pid, v)}
                   title={`${v.start}-${v.end} ${v.perms} ${v.kind}\npresent ${formatBytes(v.present)}, missing ${formatBytes(v.missing)}`}
                 >
