@@ -114,7 +114,7 @@ test('rule folders are compiled once; an error names its file, line and column (
 
   const missing = kensa(['yara', path.join(dir, 'nope.yar'), podman.input]);
   assert.equal(missing.status, 1);
-  assert.match(missing.stderr, /^kensa: error: cannot read the rules .*nope\.yar: ENOENT$/m);
+  assert.match(missing.stderr, /^kensa: error: cannot read the rules .*nope\.yar: no such file or directory$/m);
   const usage = kensa(['yara', podman.input]);
   assert.equal(usage.status, 1);
 });

@@ -94,7 +94,7 @@ function matchText(m: YaraMatch): string {
   const origin = m.member !== undefined ? `${m.origin} ${m.member}${m.memberOffset !== undefined ? ' @' + hex(m.memberOffset) : ''}` : m.origin;
   const more = m.data.length < m.length ? ' ...' : '';
   let s = escapeText(`${m.namespace === 'default' ? '' : m.namespace + ':'}${m.rule}${m.string ? ' ' + m.string : ''}  ${where}  length ${m.length}  from ${origin}`) + '\n';
-  s += `  text "${bytesAsText(m.data)}"${more}\n  hex  ${m.data.toString('hex')}${more}\n`;
+  if (m.string) s += `  text "${bytesAsText(m.data)}"${more}\n  hex  ${m.data.toString('hex')}${more}\n`;
   if (m.tags.length) s += escapeText(`  tags ${m.tags.join(' ')}`) + '\n';
   const meta = Object.entries(m.meta);
   if (meta.length) s += escapeText(`  meta ${meta.map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(' ')}`) + '\n';
@@ -119,6 +119,6 @@ export function matchJson(m: YaraMatch): Record<string, unknown> {
     member_offset: m.memberOffset !== undefined ? hex(m.memberOffset) : undefined,
     data: m.data.toString('hex'),
     text: bytesAsText(m.data),
-    ...(m.data.length < m.length ? { data_truncated: true } : {}),
+    ...(m.string && m.data.length < m.length ? { data_truncated: true } : {}),
   };
 }

@@ -10,7 +10,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { KensaError } from '../errors';
+import { KensaError, systemErrorText } from '../errors';
 import { readSmallFile } from '../io/byte-source';
 
 /** The part of the binding's API Kensa uses (index.d.ts of @litko/yara-x-linux-x64-gnu 0.7.2). */
@@ -120,7 +120,13 @@ export function readRuleSources(paths: string[]): RuleSource[] {
   const files: string[] = [];
   const walk = (dir: string, depth: number): void => {
     if (depth > 32) throw new KensaError('usage', `rule folders nest deeper than 32 levels at ${dir}`);
-    for (const ent of fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
+    let entries: fs.Dirent[];
+    try {
+      entries = fs.readdirSync(dir, { withFileTypes: true });
+    } catch (e) {
+      throw new KensaError('usage', `cannot read the rule folder ${dir}: ${systemErrorText(e)}`);
+    }
+    for (const ent of entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
       const p = path.join(dir, ent.name);
       if (ent.isDirectory()) walk(p, depth + 1);
       else if (ent.isFile() && RULE_EXTENSIONS.has(path.extname(ent.name).toLowerCase())) files.push(p);
@@ -132,7 +138,7 @@ export function readRuleSources(paths: string[]): RuleSource[] {
     try {
       st = fs.statSync(p);
     } catch (e) {
-      throw new KensaError('usage', `cannot read the rules ${p}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+      throw new KensaError('usage', `cannot read the rules ${p}: ${systemErrorText(e)}`);
     }
     if (st.isDirectory()) {
       const before = files.length;
@@ -141,9 +147,14 @@ export function readRuleSources(paths: string[]): RuleSource[] {
     } else files.push(p);
   }
   return files.map((f) => {
-    const size = fs.statSync(f).size;
-    if (size > MAX_RULE_FILE_BYTES) throw new KensaError('usage', `the rule file ${f} has ${size} bytes, more than the ${MAX_RULE_FILE_BYTES} a rule file may have`);
-    return { name: f, text: readSmallFile(f, MAX_RULE_FILE_BYTES, 'the rule file').toString('utf8') };
+    try {
+      const size = fs.statSync(f).size;
+      if (size > MAX_RULE_FILE_BYTES) throw new KensaError('usage', `the rule file ${f} has ${size} bytes, more than the ${MAX_RULE_FILE_BYTES} a rule file may have`);
+      return { name: f, text: readSmallFile(f, MAX_RULE_FILE_BYTES, 'the rule file').toString('utf8') };
+    } catch (e) {
+      if (e instanceof KensaError) throw e;
+      throw new KensaError('usage', `cannot read the rules ${f}: ${systemErrorText(e)}`);
+    }
   });
 }
 

@@ -59,7 +59,7 @@ export interface YaraMatch {
   /** The file holding it and the offset there (as in `kensa mem --search`). */
   member?: string;
   memberOffset?: number;
-  /** The matched bytes, at most MAX_MATCH_DATA of them (`length` says how many there are). */
+  /** The matched bytes, at most MAX_MATCH_DATA of them (`length` says how many there are); none for a region match. */
   data: Buffer;
 }
 
@@ -253,7 +253,8 @@ async function scanRegions(regions: Region[], rules: CompiledRules, opts: YaraSc
         if (rm.matches.length === 0) {
           if (conditionOnly.has(rm.namespace + ':' + rm.ruleIdentifier)) continue;
           conditionOnly.add(rm.namespace + ':' + rm.ruleIdentifier);
-          piece.push(makeMatch(r, rm, '', r.start, len, off === 0 ? data.subarray(0, Math.min(MAX_MATCH_DATA, data.length)) : Buffer.alloc(0), 0));
+          // The whole region matched: no bytes of its own to show.
+          piece.push(makeMatch(r, rm, '', r.start, len, Buffer.alloc(0), 0));
         }
         for (const m of rm.matches) {
           perString.set(m.identifier, (perString.get(m.identifier) ?? 0) + 1);
