@@ -9,7 +9,8 @@
  * 2. through the real CLI under a time and memory cap (node --max-old-space-size, a kill timer, peak RSS from
  *    /usr/bin/time where present): mutated archives (image fields and tar header sizes) and seeded
  *    many-entity checkpoints (processes, chain depth, orphans, thread ids, VMAs, pagemap runs, tar members)
- *    run through show, ps, inspect, mem, search, strings and core. A crash, a kill, "internal error", an exit
+ *    run through show, ps, inspect, mem, search, strings and core (and now and then a regex that backtracks
+ *    without end, which must stop at its --regex-timeout). A crash, a kill, "internal error", an exit
  *    code outside 0-3 or a peak RSS past the cap fails the suite.
  *
  * Sizes: KENSA_FUZZ_STRUCTURED (in-process cases, default 2,000), KENSA_FUZZ_CLI (mutated archives through
@@ -306,7 +307,9 @@ test(`structured fuzz through the CLI: ${CLI_CASES} mutated archives × ${COMMAN
     if (!bytes) continue;
     const file = path.join(work, `case-${i}.tar`);
     fs.writeFileSync(file, bytes);
-    for (const c of COMMANDS) {
+    // Every 5th archive also meets a regex that backtracks without end on zero runs: it must stop (exit 2).
+    const extra: typeof COMMANDS = i % 5 === 0 ? [(a) => ['mem', a, '--regex', '(\\x00|\\x00)*x', '--regex-timeout', '2']] : [];
+    for (const c of [...COMMANDS, ...extra]) {
       const cache = fs.mkdtempSync(path.join(work, 'cache-'));
       const out = fs.mkdtempSync(path.join(work, 'out-'));
       const args = c(file, out);
