@@ -15,6 +15,7 @@ import type { AddressSpace } from '../core/memory/address-space';
 import type { Vma } from '../core/memory/vma';
 import { KensaError } from '../core/errors';
 import { address, hex64, int, obj, optInt, RequestError, str } from './results';
+import { openFlagsText } from './open-flags';
 import type { OpenSession } from './session';
 
 /** Most bytes one readMemory / readFile call returns. */
@@ -88,7 +89,10 @@ export function processInfos(cp: Checkpoint): ProcessInfo[] {
 export function fdInfos(cp: Checkpoint, pid: number): FdInfo[] {
   const out: FdInfo[] = cp.fds(pid).map((f) => {
     const info: FdInfo = { fd: f.fd, type: f.type, path: f.path, cloexec: f.cloexec };
-    if (f.flags !== undefined) info.flags = f.flags;
+    if (f.flags !== undefined) {
+      info.flags = f.flags;
+      info.flagsText = openFlagsText(f.flags);
+    }
     if (f.pos !== undefined) info.pos = f.pos <= BigInt(Number.MAX_SAFE_INTEGER) && f.pos >= 0n ? Number(f.pos) : f.pos.toString();
     if (f.deleted) info.deleted = true;
     if (f.ghost) info.ghost = { ...f.ghost };

@@ -1,5 +1,6 @@
 import { useState } from 'react';
-import { useKensa, useKensaShallow } from '../stores/hooks';
+import type { NoteTarget } from '../../shared/api/contract';
+import { useKensa, useKensaShallow, useKensaStore } from '../stores/hooks';
 import { PanelTitle } from '../components/PanelTitle';
 import { ErrorMessage } from '../components/ErrorMessage';
 import { KeyValue } from '../components/KeyValue';
@@ -56,6 +57,36 @@ export function CasePanel() {
     session: s.session,
   }));
   const caps = useKensa((s) => s.hello?.capabilities);
+  const store = useKensaStore();
+  /** A note opens its location: the process, thread, bytes, file or socket it is about. */
+  const goToNote = async (t: NoteTarget): Promise<void> => {
+    const s = store.getState();
+    switch (t.kind) {
+      case 'process':
+        await s.selectProcess(t.pid);
+        s.setPanel('processes');
+        return;
+      case 'thread':
+      case 'python-frame':
+        await s.selectProcess(t.pid);
+        s.selectThread(t.tid);
+        s.setPanel('threads');
+        return;
+      case 'memory':
+      case 'search-hit':
+      case 'yara-match':
+        await s.showAddress(t.pid, BigInt(t.address), t.length);
+        return;
+      case 'file':
+        s.setPanel('files');
+        void s.openFile(t.member);
+        return;
+      case 'socket':
+        if (t.pid !== undefined) await s.selectProcess(t.pid);
+        s.setPanel('network');
+        return;
+    }
+  };
   const [dir, setDir] = useState('');
   const [create, setCreate] = useState(true);
   const [analyst, setAnalyst] = useState('');
@@ -131,7 +162,15 @@ export function CasePanel() {
                 <tr key={i}>
                   <td className="mono">{visible(n.id)}</td>
                   <td className="mono" title="the evidence this note is about">{visible(n.evidenceId)}</td>
-                  <td className="wrap">{noteTargetText(n.target)}</td>
+                  <td className="wrap">
+                    {n.evidenceId === c.archiveEvidenceId ? (
+                      <button className="link" data-testid="note-go" title="Show this in its panel" onClick={() => void goToNote(n.target as NoteTarget)}>
+                        {noteTargetText(n.target)}
+                      </button>
+                    ) : (
+                      <span title={`open evidence ${visible(String(n.evidenceId ?? ''))} to go there`}>{noteTargetText(n.target)}</span>
+                    )}
+                  </td>
                   <td className="wrap">{visible(n.text)}</td>
                 </tr>
               ))}

@@ -84,7 +84,8 @@ function FileViewer({ member }: { member: string }) {
 
 /** Files: the selected process's open fds; the rootfs-diff tree with a text/hex viewer; deleted files. */
 export function FilesPanel() {
-  const { fds, rootfs, ensureDetail, openMember, openFile, pid } = useKensaShallow((s) => ({ fds: s.fds, rootfs: s.rootfs, ensureDetail: s.ensureDetail, openMember: s.openMember, openFile: s.openFile, pid: s.selectedPid }));
+  const { fds, rootfs, ensureDetail, openMember, openFile, pid, focusFd } = useKensaShallow((s) => ({ fds: s.fds, rootfs: s.rootfs, ensureDetail: s.ensureDetail, openMember: s.openMember, openFile: s.openFile, pid: s.selectedPid, focusFd: s.focusFd }));
+  const selectedPid = pid;
   useEffect(() => {
     void ensureDetail('rootfs');
   }, [ensureDetail, rootfs.status]);
@@ -111,14 +112,14 @@ export function FilesPanel() {
                   </thead>
                   <tbody>
                     {list.map((f) => (
-                      <tr key={String(f.fd)}>
+                      <tr key={String(f.fd)} data-fd={String(f.fd)} aria-selected={focusFd?.pid === selectedPid && focusFd?.fd === f.fd} ref={focusFd?.pid === selectedPid && focusFd?.fd === f.fd ? (el) => el?.scrollIntoView({ block: 'nearest' }) : undefined}>
                         <td className="mono">{f.fd}</td>
                         <td>{f.type}</td>
                         <td className={'mono wrap' + (f.deleted ? ' danger' : '')}>
                           {visible(f.path)}
                           {f.ghost ? <span className="muted"> — content in the checkpoint ({f.ghost.knownEnd !== undefined ? `${formatBytes(f.ghost.knownEnd)} of ` : ''}{formatBytes(f.ghost.size)}, {visible(f.ghost.member)})</span> : null}
                         </td>
-                        <td className="mono">{f.flags !== undefined ? '0' + f.flags.toString(8) : ''}{f.cloexec ? ' cloexec' : ''}</td>
+                        <td className="mono" title={f.flags !== undefined ? '0' + f.flags.toString(8) : undefined}>{f.flagsText ?? (f.flags !== undefined ? '0' + f.flags.toString(8) : '')}{f.cloexec && !/O_CLOEXEC/.test(f.flagsText ?? '') ? ' cloexec' : ''}</td>
                         <td className="mono">{f.pos ?? ''}</td>
                       </tr>
                     ))}

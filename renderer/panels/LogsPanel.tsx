@@ -6,7 +6,7 @@ import { formatBytes, visible, visibleLines } from '../util/text';
 
 /** Logs: CRIU's dump.log and the container's log, as text. */
 export function LogsPanel() {
-  const { logs, ensureDetail } = useKensaShallow((s) => ({ logs: s.logs, ensureDetail: s.ensureDetail }));
+  const { logs, ensureDetail, searchMemoryFor } = useKensaShallow((s) => ({ logs: s.logs, ensureDetail: s.ensureDetail, searchMemoryFor: s.searchMemoryFor }));
   const [active, setActive] = useState(0);
   useEffect(() => {
     void ensureDetail('logs');
@@ -28,6 +28,15 @@ export function LogsPanel() {
                 ))}
               </div>
               <div className="muted mono" style={{ marginBottom: 4 }}>
+                <button
+                  className="link"
+                  data-testid="log-search-selection"
+                  title="Select text in the log, then search every process's memory for it"
+                  onMouseDown={(e) => e.preventDefault()}
+                  onClick={() => void searchMemoryFor((window.getSelection()?.toString() ?? '').trim().slice(0, 4096))}
+                >
+                  Search memory for the selected text
+                </button>{' '}
                 {visible(log.member)}
                 {log.truncated ? ` (first ${formatBytes(log.text.length)} shown)` : ''}
               </div>

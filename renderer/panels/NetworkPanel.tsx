@@ -9,7 +9,7 @@ import { visible } from '../util/text';
 
 /** Network: the container's addresses and every socket of every process. */
 export function NetworkPanel() {
-  const { sockets, overview, ensureDetail, processes } = useKensaShallow((s) => ({ sockets: s.sockets, overview: s.overview, ensureDetail: s.ensureDetail, processes: s.processes }));
+  const { sockets, overview, ensureDetail, processes, openFd } = useKensaShallow((s) => ({ sockets: s.sockets, overview: s.overview, ensureDetail: s.ensureDetail, processes: s.processes, openFd: s.openFd }));
   useEffect(() => {
     void ensureDetail('sockets');
   }, [ensureDetail, sockets.status]);
@@ -53,9 +53,16 @@ export function NetworkPanel() {
                 {list.map((s) => (
                   <tr key={`${s.pid}:${s.fd}`}>
                     <td className="mono">
-                      {s.pid} <span className="muted">{visible(comm.get(s.pid))}</span>
+                      <button className="link" data-testid="socket-process" title={`Select process ${s.pid} and show its fd ${s.fd} in Files`} onClick={() => void openFd(s.pid, s.fd)}>
+                        {s.pid}
+                      </button>{' '}
+                      <span className="muted">{visible(comm.get(s.pid))}</span>
                     </td>
-                    <td className="mono">{s.fd}</td>
+                    <td className="mono">
+                      <button className="link" data-testid="socket-fd" title={`Show fd ${s.fd} of process ${s.pid} in Files`} onClick={() => void openFd(s.pid, s.fd)}>
+                        {s.fd}
+                      </button>
+                    </td>
                     <td>{s.family}</td>
                     <td>{s.type}</td>
                     <td>{s.protocol ?? ''}</td>

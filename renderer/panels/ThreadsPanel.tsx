@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import type { RegisterValue, ThreadInfo } from '../../shared/api/contract';
+import type { RegisterValue, ThreadInfo, VmaInfo } from '../../shared/api/contract';
 import { useKensaShallow } from '../stores/hooks';
 import { LoadView } from '../components/LoadView';
 import { PanelTitle } from '../components/PanelTitle';
@@ -16,7 +16,16 @@ function registersText(t: ThreadInfo): string {
   return `# pid ${t.pid} tid ${t.tid} (${t.name}) ${t.arch}\n` + group('general', t.general) + group('segment', t.segment) + group('fpu', t.fpu) + group('vector', t.vector);
 }
 
+/** A register value that is an address mapped in the process (a pointer): the VMA holding it, else undefined. */
+function mappedVma(value: string, vmas: VmaInfo[] | undefined): VmaInfo | undefined {
+  if (!vmas || !/^0x[0-9a-f]{1,16}$/.test(value)) return undefined;
+  const a = BigInt(value);
+  if (a === 0n) return undefined;
+  return vmas.find((v) => BigInt(v.start) <= a && a < BigInt(v.end));
+}
+
 function RegisterGroup({ title, regs, wide, testId }: { title: string; regs: RegisterValue[]; wide?: boolean; testId: string }) {
+  const { vmas, pid, showAddress } = useKensaShallow((s) => ({ vmas: s.vmas.value, pid: s.selectedPid, showAddress: s.showAddress }));
   const [copied, setCopied] = useState<string | null>(null);
   if (!regs.length) return null;
   return (
@@ -33,6 +42,19 @@ function RegisterGroup({ title, regs, wide, testId }: { title: string; regs: Reg
           <div key={r.name} className="reg mono" title="Click to copy" onClick={() => void copyText(r.value).then(() => setCopied(r.name))}>
             <span className="n">{r.name}</span>
             <span className="v">{r.value}</span>
+            {pid !== null && mappedVma(r.value, vmas) ? (
+              <button
+                className="link reg-go"
+                data-testid="reg-go"
+                title={`Show ${r.value} in the hex view (${visible(mappedVma(r.value, vmas)!.name) || mappedVma(r.value, vmas)!.kind})`}
+                onClick={(e) => {
+                  e.stopPropagation();
+                  void showAddress(pid, BigInt(r.value));
+                }}
+              >
+                → hex
+              </button>
+            ) : null}
           </div>
         ))}
       </div>

@@ -75,6 +75,10 @@ export interface SearchState {
 export interface MemorySlice {
   view: MemoryView | null;
   search: SearchState;
+  /** Links between panels: `address` of `pid` in the hex view (Memory panel); false (and a notice) when it is not mapped. */
+  showAddress(pid: number, address: bigint, length?: number): Promise<boolean>;
+  /** Links between panels: search every process's memory for this text (Memory panel). */
+  searchMemoryFor(text: string): Promise<void>;
   showVma(pid: number, vma: VmaInfo): void;
   /** Show `address` of `pid` in the hex view (selecting the process first), selecting `length` bytes. */
   jumpTo(pid: number, address: bigint, length?: number): Promise<Result<null>>;
@@ -185,6 +189,10 @@ export interface UiSlice {
   cancelTask(taskId: string): Promise<void>;
   beginNote(target: NoteTarget, label: string): void;
   setNoteText(text: string): void;
+  /** The fd a link (a socket row) pointed at, marked in the Files panel. */
+  focusFd: { pid: number; fd: number | string } | null;
+  /** Links between panels: select `pid` and show its fd `fd` in the Files panel. */
+  openFd(pid: number, fd: number | string): Promise<void>;
   cancelNote(): void;
 }
 

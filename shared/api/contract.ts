@@ -334,6 +334,8 @@ export interface FdInfo {
   type: string;
   path: string;
   flags?: number;
+  /** The flags in words: `O_RDWR|O_APPEND|O_CLOEXEC`. */
+  flagsText?: string;
   /** File position (decimal string when above 2^53-1). */
   pos?: number | string;
   deleted?: boolean;

@@ -73,6 +73,22 @@ export const memorySlice = (client: KensaClient): StateCreator<KensaState, [], [
     if (s.status === 'running' && task) await get().cancelTask(task.taskId);
   },
 
+  async showAddress(pid, address, length = 0) {
+    const r = await get().jumpTo(pid, address, length);
+    if (!r.ok) {
+      get().pushError(`Showing 0x${address.toString(16)}`, r.error);
+      return false;
+    }
+    get().setPanel('memory');
+    return true;
+  },
+
+  async searchMemoryFor(text) {
+    if (!text) return;
+    get().setPanel('memory');
+    await get().runSearch({ pattern: { text }, maxHits: 1000, context: 16 });
+  },
+
   searchHitsArrived(e) {
     const s = get().search;
     if (s.status !== 'running' || s.taskId !== e.taskId) return;

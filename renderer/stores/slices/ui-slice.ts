@@ -13,6 +13,12 @@ export const uiSlice = (client: KensaClient): StateCreator<KensaState, [], [], U
   tasks: [],
   notices: [],
   noteDraft: null,
+  focusFd: null,
+
+  async openFd(pid, fd) {
+    if (get().selectedPid !== pid) await get().selectProcess(pid);
+    set({ focusFd: { pid, fd }, panel: 'files' });
+  },
 
   setPanel(panel) {
     set({ panel });
