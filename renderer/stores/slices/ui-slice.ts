@@ -34,7 +34,8 @@ export const uiSlice = (client: KensaClient): StateCreator<KensaState, [], [], U
     set({ notices: [...get().notices.slice(-2), { id: noticeId, context, error }] });
     // A notice reports an action that failed; it goes away by itself (what stays wrong is shown in its panel).
     const id = noticeId;
-    setTimeout(() => get().dismissNotice(id), NOTICE_MS);
+    const timer = setTimeout(() => get().dismissNotice(id), NOTICE_MS) as unknown as { unref?: () => void };
+    timer.unref?.(); // in Node (the store's tests) a pending notice must not keep the process alive
   },
 
   dismissNotice(id) {

@@ -175,7 +175,7 @@ test('ui slice: a task shows while it runs, takes progress events, and can be ca
     assert.equal(store.getState().tasks.length, 0);
     assert.equal(store.getState().notices.length, 0, 'a cancel is not an error to show');
     for (let i = 0; i < 8; i++) store.getState().pushError(`e${i}`, { kind: 'format', message: 'bad' });
-    assert.equal(store.getState().notices.length, 5, 'only the last few notices stay');
+    assert.equal(store.getState().notices.length, 3, 'only the last few notices stay');
     store.getState().setPanel('memory');
     store.getState().setTheme('light');
     assert.equal(store.getState().panel, 'memory');
