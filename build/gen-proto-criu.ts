@@ -16,7 +16,8 @@
  *   main/core/criu/crit-tables.generated.ts  crit's flags and dict tables (from crit-json-tables.json), which
  *                                      the `(criu).flags` / `(criu).dict` options name
  *
- * Usage: npx tsx build/gen-proto-criu.ts
+ * Usage: npm run gen:proto (npx tsx build/gen-proto-criu.ts); `--check` only says whether the committed files
+ * are current (test/unit/architecture/generated.test.ts checks the same).
  *
  * What the tables do not carry, and so the schemas do not either: `[default = …]` values (irrelevant to
  * Kensa, which reports only fields present on the wire) and comments of the original files.
@@ -318,28 +319,47 @@ function generateCritTables(): string {
   ].join('\n');
 }
 
-function main(): void {
+/** Every generated file (absolute path → content), computed from proto/tables without writing anything. */
+export function generateAll(): Map<string, string> {
   const { fields, enums } = loadTables();
   const protoFiles = generateProtoFiles(fields, enums);
-
-  fs.mkdirSync(protoDir, { recursive: true });
-  for (const existing of fs.readdirSync(protoDir)) {
-    if (existing.endsWith('.proto') && !protoFiles.has(existing)) fs.unlinkSync(path.join(protoDir, existing));
-  }
-  for (const [file, text] of protoFiles) fs.writeFileSync(path.join(protoDir, file), text);
-
-  const descriptor = buildDescriptor(protoFiles);
-  fs.writeFileSync(descriptorPath, JSON.stringify(descriptor) + '\n');
-  fs.writeFileSync(interfacesPath, generateInterfaces(fields, enums));
-  fs.writeFileSync(critTablesPath, generateCritTables());
-
-  const messageCount = new Set(fields.map((f) => f.message)).size;
-  const enumCount = new Set(enums.map((e) => e.enumName)).size;
-  process.stdout.write(
-    `wrote ${protoFiles.size} .proto files (${messageCount} messages, ${enumCount} enums), ` +
-      `${path.relative(repoRoot, descriptorPath)}, ${path.relative(repoRoot, interfacesPath)}, ` +
-      `${path.relative(repoRoot, critTablesPath)}\n`,
-  );
+  const out = new Map<string, string>();
+  for (const [file, text] of protoFiles) out.set(path.join(protoDir, file), text);
+  out.set(descriptorPath, JSON.stringify(buildDescriptor(protoFiles)) + '\n');
+  out.set(interfacesPath, generateInterfaces(fields, enums));
+  out.set(critTablesPath, generateCritTables());
+  return out;
 }
 
-main();
+/** The .proto files the generator owns: everything in proto/criu ending in .proto. */
+export function existingProtoFiles(): string[] {
+  return fs.existsSync(protoDir) ? fs.readdirSync(protoDir).filter((f) => f.endsWith('.proto')).map((f) => path.join(protoDir, f)) : [];
+}
+
+/** Generated files that differ from what is committed (or are missing, or are stale .proto files). */
+export function staleFiles(): string[] {
+  const want = generateAll();
+  const stale: string[] = [];
+  for (const [file, text] of want) if (!fs.existsSync(file) || fs.readFileSync(file, 'utf8') !== text) stale.push(path.relative(repoRoot, file));
+  for (const file of existingProtoFiles()) if (!want.has(file)) stale.push(path.relative(repoRoot, file));
+  return stale.sort();
+}
+
+function main(): void {
+  if (process.argv.includes('--check')) {
+    const stale = staleFiles();
+    if (stale.length) {
+      process.stderr.write(`generated files out of date (run npm run gen:proto): ${stale.join(', ')}\n`);
+      process.exitCode = 1;
+    } else process.stdout.write('generated files are current\n');
+    return;
+  }
+  const files = generateAll();
+  fs.mkdirSync(protoDir, { recursive: true });
+  for (const existing of existingProtoFiles()) if (!files.has(existing)) fs.unlinkSync(existing);
+  for (const [file, text] of files) fs.writeFileSync(file, text);
+  const protoCount = [...files.keys()].filter((f) => f.endsWith('.proto')).length;
+  process.stdout.write(`wrote ${protoCount} .proto files, ${path.relative(repoRoot, descriptorPath)}, ${path.relative(repoRoot, interfacesPath)}, ${path.relative(repoRoot, critTablesPath)}\n`);
+}
+
+if (require.main === module) main();
