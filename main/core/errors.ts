@@ -88,10 +88,6 @@ function definedOnly(loc: ErrorLocation): ErrorLocation {
   return out;
 }
 
-export function isKensaError(e: unknown): e is KensaError {
-  return e instanceof KensaError;
-}
-
 /**
  * A long operation (hashing, decompression, verification) stopped because its caller aborted it. Callers
  * that turn per-file failures into problems must rethrow this one (test with instanceof, never the text).

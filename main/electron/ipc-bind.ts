@@ -15,8 +15,6 @@ import { failure } from '../../shared/api/rpc';
 import type { KensaServices } from '../services/kensa-services';
 import { dispatch } from '../services/dispatch';
 
-export const APP_ORIGIN = 'kensa://app';
-
 /** The parts of Electron's WebContents the binding uses. */
 export interface WebContentsLike {
   readonly id: number;

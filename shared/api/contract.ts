@@ -684,10 +684,6 @@ export interface KensaApi {
 }
 
 export type ApiMethod = keyof KensaApi;
-/** The argument a method takes (undefined for methods without one). */
-export type ApiRequest<M extends ApiMethod> = Parameters<KensaApi[M]> extends [] ? undefined : Parameters<KensaApi[M]>[0];
-/** The value inside a method's successful Result. */
-export type ApiValue<M extends ApiMethod> = Awaited<ReturnType<KensaApi[M]>> extends Result<infer T> ? T : never;
 
 /** Every method name once; the record type makes the compiler reject a missing or extra name. */
 const METHOD_TABLE: Record<ApiMethod, true> = {
@@ -809,7 +805,6 @@ export interface KensaEvents {
 export type EventName = keyof KensaEvents;
 
 const EVENT_TABLE: Record<EventName, true> = { progress: true, session: true, gdbData: true, gdbExit: true, searchHits: true };
-export const EVENT_NAMES: readonly EventName[] = Object.keys(EVENT_TABLE) as EventName[];
 
 export function isEventName(name: unknown): name is EventName {
   return typeof name === 'string' && Object.prototype.hasOwnProperty.call(EVENT_TABLE, name);

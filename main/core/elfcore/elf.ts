@@ -4,7 +4,6 @@
  * the real program header count when there are more than 65534 (PN_XNUM).
  */
 
-export const EI_NIDENT = 16;
 export const ELFCLASS64 = 2;
 export const ELFDATA2LSB = 1;
 export const EV_CURRENT = 1;

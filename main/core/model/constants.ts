@@ -35,14 +35,6 @@ export const FSTYPES: Record<number, string> = {
 /** Auxiliary vector types used by the model (<elf.h>). */
 export const AT = { NULL: 0, PHDR: 3, PHENT: 4, PHNUM: 5, PAGESZ: 6, BASE: 7, ENTRY: 9, EXECFN: 31, SYSINFO_EHDR: 33, HWCAP: 16, PLATFORM: 15, RANDOM: 25 } as const;
 
-export const AUXV_NAMES: Record<number, string> = {
-  0: 'AT_NULL', 1: 'AT_IGNORE', 2: 'AT_EXECFD', 3: 'AT_PHDR', 4: 'AT_PHENT', 5: 'AT_PHNUM', 6: 'AT_PAGESZ', 7: 'AT_BASE',
-  8: 'AT_FLAGS', 9: 'AT_ENTRY', 10: 'AT_NOTELF', 11: 'AT_UID', 12: 'AT_EUID', 13: 'AT_GID', 14: 'AT_EGID',
-  15: 'AT_PLATFORM', 16: 'AT_HWCAP', 17: 'AT_CLKTCK', 23: 'AT_SECURE', 24: 'AT_BASE_PLATFORM', 25: 'AT_RANDOM',
-  26: 'AT_HWCAP2', 27: 'AT_RSEQ_FEATURE_SIZE', 28: 'AT_RSEQ_ALIGN', 29: 'AT_HWCAP3', 30: 'AT_HWCAP4', 31: 'AT_EXECFN', 32: 'AT_SYSINFO',
-  33: 'AT_SYSINFO_EHDR', 51: 'AT_MINSIGSTKSZ',
-};
-
 /** x86_64 syscall names for "blocked in syscall N" (the ones a blocked server is usually in). */
 export const X86_64_SYSCALLS: Record<number, string> = {
   0: 'read', 1: 'write', 7: 'poll', 23: 'select', 34: 'pause', 35: 'nanosleep', 43: 'accept', 45: 'recvfrom',

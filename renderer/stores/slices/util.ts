@@ -25,6 +25,3 @@ export function parseAddress(text: string): bigint | undefined {
   return undefined;
 }
 
-export function hexAddr(v: bigint): string {
-  return '0x' + v.toString(16);
-}
