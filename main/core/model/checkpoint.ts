@@ -2,7 +2,7 @@
  * One opened checkpoint: the archive, its container metadata, and a model built lazily from its CRIU
  * images (criu-format.md §1.6 "how ids tie files together"). Plain records out; no protobuf types leak.
  */
-import { CheckpointArchive, type OpenOptions } from '../archive/archive';
+import { CheckpointArchive } from '../archive/archive';
 import { readContainerMeta, checkpointSizes, type ContainerMeta, type CheckpointSizes } from '../archive/container-meta';
 import { ImageStore, type Msg } from './images';
 import { AT, FD_TYPES, FSTYPES, IP_PROTO, MACHINES, SOCK_FAMILY, SOCK_TYPE, TASK_STATES, TCP_STATES } from './constants';
@@ -13,172 +13,11 @@ import { openParentDump, type ParentDump } from '../memory/parent';
 import { GhostFile, ghostImageName, remapEntries, type RemapEntry } from './ghost-file';
 import type { ByteSource } from '../io/byte-source';
 import { KensaError } from '../errors';
-import { pyIPv4, pyIPv6 } from '../criu/pyformat';
 import { decodeUtf8Exact } from '../../../shared/format';
+import type { ProcessRecord, CommandLine, Creds, ThreadRecord, FdRecord, GhostSummary, DeletedFileRecord, SocketRecord, MountPoint, Stats, CheckpointOpenOptions } from './records';
+import { capHex, inetAddress, inetAddressProblem, num, unixName } from './wire-values';
 import { environmentStrings, procCommandLine, visibleArguments, type ArgumentAreas, type MemoryReader } from './cmdline';
 
-export interface ProcessRecord {
-  pid: number;
-  ppid: number;
-  pgid: number;
-  sid: number;
-  tids: number[];
-  /** Children in pstree order. */
-  children: number[];
-  comm: string;
-  state: string;
-  stateCode: number;
-  exitCode?: number;
-  /** Depth in the process tree (root = 0). */
-  depth: number;
-}
-
-/** A process's command line (Checkpoint.commandLine). */
-export interface CommandLine {
-  /** The arguments `ps` shows (trailing NUL padding dropped; inner empty arguments kept). */
-  argv: string[];
-  /** What `ps` prints: argv joined by spaces. */
-  text: string;
-  /** The exact bytes of /proc/PID/cmdline, padding included. */
-  raw: Buffer;
-  /** The process rewrote its title (setproctitle), possibly past its argument area. */
-  retitled: boolean;
-}
-
-export interface Creds {
-  uid: number;
-  gid: number;
-  euid: number;
-  egid: number;
-  suid: number;
-  sgid: number;
-  fsuid: number;
-  fsgid: number;
-  groups: number[];
-  capEff: string;
-  capPrm: string;
-  capBnd: string;
-  noNewPrivs?: boolean;
-  lsmProfile?: string;
-}
-
-export interface ThreadRecord {
-  tid: number;
-  pid: number;
-  name: string;
-  arch: string;
-  /** General registers by kernel name (x86: r15..gs; aarch64: x0..x30, sp, pc, pstate). */
-  regs: Record<string, bigint>;
-  /** x86: the syscall a blocked thread is in (CRIU rewinds it: ip points at `syscall`, ax = orig_ax). */
-  syscall?: number;
-  creds?: Creds;
-  blockedSignals?: bigint;
-  schedPolicy?: number;
-  schedNice?: number;
-  seccompMode?: number;
-  /** The raw core entry (for register panels and the core writer). */
-  core: Msg;
-}
-
-export interface FdRecord {
-  fd: number;
-  type: string;
-  fileId: number;
-  /** Human description: path, `pipe[123]`, `TCP 127.0.0.1:8088 -> 0.0.0.0:0 (LISTEN)`, ... */
-  path: string;
-  flags?: number;
-  pos?: bigint;
-  deleted?: boolean;
-  /** A deleted file whose content the checkpoint holds (ghost image): where, and how big the file was. */
-  ghost?: GhostSummary;
-  cloexec: boolean;
-}
-
-/** What `inspect --files` and the fd list say about a ghost: its member and the file's size. */
-export interface GhostSummary {
-  member: string;
-  size: number;
-  /** Set when the ghost image is cut short: file bytes known from the start. */
-  knownEnd?: number;
-}
-
-/** A file deleted while open or mapped (remap-fpath.img), with its users and the content CRIU kept. */
-export interface DeletedFileRecord {
-  /** files.img id. */
-  fileId: number;
-  path: string;
-  /** How CRIU kept it: 'ghost' (content in the checkpoint), 'linked' (a hard link on the container's file system), 'procfs'. */
-  remap: RemapEntry['kind'];
-  remapId: number;
-  /** The ghost content (GHOST remaps whose image could be read). */
-  ghost?: GhostFile;
-  /** The ghost image's member, also when it is absent or unreadable. */
-  ghostMember?: string;
-  /** Why the ghost content could not be read at all (absent or unreadable image). */
-  ghostError?: KensaError;
-  /** Size and mode as files.img recorded them (reg_file_entry). */
-  size?: number;
-  mode?: number;
-  /** Who had it: `fd N`, `mmap` (file-backed mappings), `exe`. */
-  users: { pid: number; use: string }[];
-}
-
-export interface SocketRecord {
-  pid: number;
-  fd: number;
-  family: string;
-  type: string;
-  protocol?: string;
-  state?: string;
-  src?: string;
-  srcPort?: number;
-  dst?: string;
-  dstPort?: number;
-  sendBuf?: number;
-  recvBuf?: number;
-  inode?: number;
-  peerInode?: number;
-  name?: string;
-  backlog?: number;
-}
-
-export interface MountPoint {
-  mntId: number;
-  parentMntId: number;
-  mountpoint: string;
-  fstype: string;
-  source?: string;
-  root?: string;
-  options?: string;
-  flags?: number;
-  external?: string;
-}
-
-export interface Stats {
-  freezing_time?: number;
-  frozen_time?: number;
-  memdump_time?: number;
-  memwrite_time?: number;
-  pages_scanned?: number;
-  pages_skipped_parent?: number;
-  pages_written?: number;
-  pages_lazy?: number;
-  irmap_resolve?: number;
-  page_pipes?: number;
-  page_pipe_bufs?: number;
-  shpages_scanned?: number;
-  shpages_skipped_parent?: number;
-  shpages_written?: number;
-}
-
-export interface CheckpointOpenOptions extends OpenOptions {
-  /** Resolves file-backed pages beyond rootfs-diff.tar (the image rootfs, `--rootfs`). */
-  rootfs?: FileContentResolver;
-  /** Deepest process tree accepted (`--max-depth`). */
-  maxTreeDepth?: number;
-  /** The parent (pre-)dump of an incremental checkpoint (`--parent`); else the images' `parent` link is followed. */
-  parent?: string;
-}
 
 /**
  * Deepest process tree walked by default (`--max-depth` raises it up to MAX_TREE_DEPTH). Real trees are a few
@@ -188,57 +27,9 @@ export interface CheckpointOpenOptions extends OpenOptions {
 const DEFAULT_MAX_TREE_DEPTH = 512;
 export const MAX_TREE_DEPTH = 2000;
 
-function num(v: unknown, fallback = 0): number {
-  if (typeof v === 'number') return v;
-  if (typeof v === 'bigint') return Number(v);
-  return fallback;
-}
-
-function capHex(words: unknown): string {
-  // Capabilities are stored as u32 words, low word first (criu-format.md §2.3).
-  if (!Array.isArray(words) || words.length === 0) return '0x0';
-  let v = 0n;
-  words.forEach((w, i) => (v |= BigInt(num(w) >>> 0) << BigInt(32 * i)));
-  return '0x' + v.toString(16);
-}
-
-/** Words an inet_sk_entry address holds (criu-format.md §2.7): one for AF_INET (2), four for AF_INET6 (10). */
-function inetWordCount(family: number, words: readonly unknown[]): number {
-  return family === 2 || (family !== 10 && words.length === 1) ? 1 : 4;
-}
-
-/** Why an inet_sk_entry address cannot be read as an address of its family (undefined when it can). */
-export function inetAddressProblem(words: unknown, family: number): string | undefined {
-  if (!Array.isArray(words) || words.length === 0) return undefined;
-  const need = inetWordCount(family, words);
-  return words.length === need ? undefined : `holds ${words.length} word${words.length === 1 ? '' : 's'}; an ${need === 1 ? 'IPv4' : 'IPv6'} address is ${need}`;
-}
-
-/**
- * inet_sk_entry addresses: u32 words holding network-order bytes (criu-format.md §2.7), as text for people:
- * IPv6 compressed as Python/RFC 5952 do, IPv4-mapped ones dotted (`::ffff:127.0.0.1`, easier to read than
- * crit's `::ffff:7f00:1`). Undefined when absent or malformed (inetAddressProblem says why).
- */
-export function inetAddress(words: unknown, family: number): string | undefined {
-  if (!Array.isArray(words) || words.length === 0 || inetAddressProblem(words, family)) return undefined;
-  const b = Buffer.alloc(words.length * 4);
-  words.forEach((w, i) => b.writeUInt32LE(num(w) >>> 0, i * 4));
-  if (b.length === 4) return pyIPv4(b.readUInt32BE(0));
-  const mapped = b.subarray(0, 10).every((x) => x === 0) && b.readUInt16BE(10) === 0xffff;
-  return mapped ? `::ffff:${pyIPv4(b.readUInt32BE(12))}` : pyIPv6(b);
-}
-
-/**
- * A unix socket's address as ss(8) shows it, or undefined for an unnamed socket (socketpair, unbound): an
- * empty address is no name; only an address starting with a NUL byte is abstract (shown with a leading @).
- */
-function unixName(name: unknown, dir?: string): string | undefined {
-  if (!(name instanceof Uint8Array) || name.length === 0) return undefined;
-  const buf = Buffer.from(name);
-  // Abstract socket names start with a NUL byte; shown with a leading @ like ss(8).
-  const text = buf[0] === 0 ? '@' + decodeUtf8Exact(buf.subarray(1)).replace(/\0+$/, '') : decodeUtf8Exact(buf).replace(/\0+$/, '');
-  return dir && !text.startsWith('/') && !text.startsWith('@') ? `${dir}/${text}` : text;
-}
+// The records are defined in records.ts; importers of the Checkpoint find them here too.
+export type { ProcessRecord, CommandLine, Creds, ThreadRecord, FdRecord, GhostSummary, DeletedFileRecord, SocketRecord, MountPoint, Stats, CheckpointOpenOptions };
+export { inetAddress, inetAddressProblem } from './wire-values';
 
 export class Checkpoint {
   readonly images: ImageStore;

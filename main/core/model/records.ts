@@ -1,0 +1,172 @@
+/**
+ * The plain records a Checkpoint hands out (model/checkpoint.ts): processes, threads, files, sockets,
+ * mounts, statistics, and the options it opens with.
+ */
+import type { OpenOptions } from '../archive/archive';
+import type { FileContentResolver } from '../memory/address-space';
+import type { Msg } from './images';
+import type { GhostFile, RemapEntry } from './ghost-file';
+import type { KensaError } from '../errors';
+
+export interface ProcessRecord {
+  pid: number;
+  ppid: number;
+  pgid: number;
+  sid: number;
+  tids: number[];
+  /** Children in pstree order. */
+  children: number[];
+  comm: string;
+  state: string;
+  stateCode: number;
+  exitCode?: number;
+  /** Depth in the process tree (root = 0). */
+  depth: number;
+}
+
+/** A process's command line (Checkpoint.commandLine). */
+export interface CommandLine {
+  /** The arguments `ps` shows (trailing NUL padding dropped; inner empty arguments kept). */
+  argv: string[];
+  /** What `ps` prints: argv joined by spaces. */
+  text: string;
+  /** The exact bytes of /proc/PID/cmdline, padding included. */
+  raw: Buffer;
+  /** The process rewrote its title (setproctitle), possibly past its argument area. */
+  retitled: boolean;
+}
+
+export interface Creds {
+  uid: number;
+  gid: number;
+  euid: number;
+  egid: number;
+  suid: number;
+  sgid: number;
+  fsuid: number;
+  fsgid: number;
+  groups: number[];
+  capEff: string;
+  capPrm: string;
+  capBnd: string;
+  noNewPrivs?: boolean;
+  lsmProfile?: string;
+}
+
+export interface ThreadRecord {
+  tid: number;
+  pid: number;
+  name: string;
+  arch: string;
+  /** General registers by kernel name (x86: r15..gs; aarch64: x0..x30, sp, pc, pstate). */
+  regs: Record<string, bigint>;
+  /** x86: the syscall a blocked thread is in (CRIU rewinds it: ip points at `syscall`, ax = orig_ax). */
+  syscall?: number;
+  creds?: Creds;
+  blockedSignals?: bigint;
+  schedPolicy?: number;
+  schedNice?: number;
+  seccompMode?: number;
+  /** The raw core entry (for register panels and the core writer). */
+  core: Msg;
+}
+
+export interface FdRecord {
+  fd: number;
+  type: string;
+  fileId: number;
+  /** Human description: path, `pipe[123]`, `TCP 127.0.0.1:8088 -> 0.0.0.0:0 (LISTEN)`, ... */
+  path: string;
+  flags?: number;
+  pos?: bigint;
+  deleted?: boolean;
+  /** A deleted file whose content the checkpoint holds (ghost image): where, and how big the file was. */
+  ghost?: GhostSummary;
+  cloexec: boolean;
+}
+
+/** What `inspect --files` and the fd list say about a ghost: its member and the file's size. */
+export interface GhostSummary {
+  member: string;
+  size: number;
+  /** Set when the ghost image is cut short: file bytes known from the start. */
+  knownEnd?: number;
+}
+
+/** A file deleted while open or mapped (remap-fpath.img), with its users and the content CRIU kept. */
+export interface DeletedFileRecord {
+  /** files.img id. */
+  fileId: number;
+  path: string;
+  /** How CRIU kept it: 'ghost' (content in the checkpoint), 'linked' (a hard link on the container's file system), 'procfs'. */
+  remap: RemapEntry['kind'];
+  remapId: number;
+  /** The ghost content (GHOST remaps whose image could be read). */
+  ghost?: GhostFile;
+  /** The ghost image's member, also when it is absent or unreadable. */
+  ghostMember?: string;
+  /** Why the ghost content could not be read at all (absent or unreadable image). */
+  ghostError?: KensaError;
+  /** Size and mode as files.img recorded them (reg_file_entry). */
+  size?: number;
+  mode?: number;
+  /** Who had it: `fd N`, `mmap` (file-backed mappings), `exe`. */
+  users: { pid: number; use: string }[];
+}
+
+export interface SocketRecord {
+  pid: number;
+  fd: number;
+  family: string;
+  type: string;
+  protocol?: string;
+  state?: string;
+  src?: string;
+  srcPort?: number;
+  dst?: string;
+  dstPort?: number;
+  sendBuf?: number;
+  recvBuf?: number;
+  inode?: number;
+  peerInode?: number;
+  name?: string;
+  backlog?: number;
+}
+
+export interface MountPoint {
+  mntId: number;
+  parentMntId: number;
+  mountpoint: string;
+  fstype: string;
+  source?: string;
+  root?: string;
+  options?: string;
+  flags?: number;
+  external?: string;
+}
+
+export interface Stats {
+  freezing_time?: number;
+  frozen_time?: number;
+  memdump_time?: number;
+  memwrite_time?: number;
+  pages_scanned?: number;
+  pages_skipped_parent?: number;
+  pages_written?: number;
+  pages_lazy?: number;
+  irmap_resolve?: number;
+  page_pipes?: number;
+  page_pipe_bufs?: number;
+  shpages_scanned?: number;
+  shpages_skipped_parent?: number;
+  shpages_written?: number;
+}
+
+export interface CheckpointOpenOptions extends OpenOptions {
+  /** Resolves file-backed pages beyond rootfs-diff.tar (the image rootfs, `--rootfs`). */
+  rootfs?: FileContentResolver;
+  /** Deepest process tree accepted (`--max-depth`). */
+  maxTreeDepth?: number;
+  /** The parent (pre-)dump of an incremental checkpoint (`--parent`); else the images' `parent` link is followed. */
+  parent?: string;
+}
