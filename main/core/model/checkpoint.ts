@@ -5,17 +5,18 @@
 import { CheckpointArchive } from '../archive/archive';
 import { readContainerMeta, checkpointSizes, type ContainerMeta, type CheckpointSizes } from '../archive/container-meta';
 import { ImageStore, type Msg } from './images';
-import { AT, FD_TYPES, FSTYPES, IP_PROTO, MACHINES, SOCK_FAMILY, SOCK_TYPE, TASK_STATES, TCP_STATES } from './constants';
-import { buildVmas, type Vma } from '../memory/vma';
-import { parsePagemap, type PageMap } from '../memory/pagemap';
-import { AddressSpace, type FileContentResolver, type ShmemObject } from '../memory/address-space';
+import { AT, FSTYPES, MACHINES, TASK_STATES } from './constants';
+import type { Vma } from '../memory/vma';
+import type { PageMap } from '../memory/pagemap';
+import type { AddressSpace, FileContentResolver } from '../memory/address-space';
+import { ProcessMemory } from './process-memory';
 import { openParentDump, type ParentDump } from '../memory/parent';
 import { GhostFile, ghostImageName, remapEntries, type RemapEntry } from './ghost-file';
-import type { ByteSource } from '../io/byte-source';
 import { KensaError } from '../errors';
 import { decodeUtf8Exact } from '../../../shared/format';
 import type { ProcessRecord, CommandLine, Creds, ThreadRecord, FdRecord, GhostSummary, DeletedFileRecord, SocketRecord, MountPoint, Stats, CheckpointOpenOptions } from './records';
-import { capHex, inetAddress, inetAddressProblem, num, unixName } from './wire-values';
+import { capHex, num } from './wire-values';
+import { fdRecords, socketRecords } from './fds';
 import { environmentStrings, procCommandLine, visibleArguments, type ArgumentAreas, type MemoryReader } from './cmdline';
 
 
@@ -37,9 +38,8 @@ export class Checkpoint {
   private processCache?: Map<number, ProcessRecord>;
   private filesCache?: Map<number, Msg>;
   private memfdCache?: Map<number, Msg>;
-  private readonly spaces = new Map<number, AddressSpace | null>();
-  private readonly pagesSources = new Map<number, ByteSource | null>();
-  private readonly shmemCache = new Map<number, ShmemObject | null>();
+  /** Address spaces and what they are built from (process-memory.ts). */
+  private readonly memory = new ProcessMemory(this);
   private deletedCache?: Set<number>;
   private remapCache?: RemapEntry[];
   /** Ghost images by remap id (several file ids can share one: hard links of one deleted inode). */
@@ -48,7 +48,8 @@ export class Checkpoint {
   rootfs?: FileContentResolver;
   /** The parent dump PE_PARENT pages are read from (criu-format.md §1.5), when there is one. */
   parentDump?: ParentDump;
-  private parentUnresolved?: string;
+  /** Why the parent dump the images name could not be found (pages kept there read as missing). */
+  parentUnresolved?: string;
   private readonly maxTreeDepth: number;
 
   private constructor(readonly archive: CheckpointArchive, opts: CheckpointOpenOptions) {
@@ -324,7 +325,8 @@ export class Checkpoint {
     return map;
   }
 
-  private memfdInodes(): Map<number, Msg> {
+  /** memfd.img inodes by id. */
+  memfdInodes(): Map<number, Msg> {
     if (this.memfdCache) return this.memfdCache;
     const map = new Map<number, Msg>();
     if (this.images.has('memfd.img')) for (const e of this.images.entries('memfd.img') ?? []) map.set(num(e.inode_id), e);
@@ -475,108 +477,24 @@ export class Checkpoint {
     return ps && ps > 0n && ps <= 1n << 30n && (ps & (ps - 1n)) === 0n ? Number(ps) : 4096;
   }
 
+  /** The VMAs of a process, from its mm image (process-memory.ts). */
   vmas(pid: number): Vma[] {
-    const mm = this.mm(pid);
-    if (!mm) return [];
-    const files = this.files();
-    const inodes = this.memfdInodes();
-    const deleted = this.deletedFileIds();
-    return buildVmas(mm, { file: (id) => files.get(id), memfdInode: (id) => inodes.get(id), isDeleted: (id) => deleted.has(id) }, (msg) =>
-      this.images.note(this.archive.imageMember(`mm-${pid}.img`), msg),
-    );
-  }
-
-  private pagesSource(pagesId: number): ByteSource | undefined {
-    let s = this.pagesSources.get(pagesId);
-    if (s === undefined) {
-      const member = this.archive.imageMember(`pages-${pagesId}.img`);
-      try {
-        s = this.archive.has(member) ? this.archive.open(member) : null;
-      } catch (e) {
-        if (!(e instanceof KensaError)) throw e;
-        this.images.report(member, e);
-        s = null;
-      }
-      if (s === null) this.images.note(member, 'missing: pages file named by a pagemap is not in the checkpoint');
-      this.pagesSources.set(pagesId, s);
-    }
-    return s ?? undefined;
+    return this.memory.vmas(pid);
   }
 
   /** A pagemap image parsed into runs, checked against its pages file. */
   pagemap(imageName: string, pageSize: number): PageMap | undefined {
-    const entries = this.images.has(imageName) ? this.images.entries(imageName) : undefined;
-    if (!entries) return undefined;
-    const member = this.archive.imageMember(imageName);
-    try {
-      const head = entries[0];
-      const pagesId = head?.pages_id !== undefined ? num(head.pages_id) : undefined;
-      const pagesMember = pagesId !== undefined ? this.archive.entry(this.archive.imageMember(`pages-${pagesId}.img`)) : undefined;
-      const map = parsePagemap(entries, pageSize, { source: this.archive.source, member }, pagesMember?.size);
-      for (const p of map.problems) this.images.note(member, p);
-      return map;
-    } catch (e) {
-      if (!(e instanceof KensaError)) throw e;
-      this.images.report(member, e);
-      return undefined;
-    }
-  }
-
-  private shmem(shmemId: number, pageSize: number): ShmemObject | undefined {
-    let s = this.shmemCache.get(shmemId);
-    if (s === undefined) {
-      const map = this.pagemap(`pagemap-shmem-${shmemId}.img`, pageSize);
-      s = map ? { map, pages: this.pagesSource(map.pagesId), member: this.archive.imageMember(`pages-${map.pagesId}.img`), parent: () => this.parentDump?.shmemStore(shmemId, pageSize) } : null;
-      this.shmemCache.set(shmemId, s);
-    }
-    return s ?? undefined;
+    return this.memory.pagemap(imageName, pageSize);
   }
 
   /** Files in rootfs-diff.tar, then the image rootfs when one was given. */
   fileResolver(): FileContentResolver {
-    return {
-      open: (path) => {
-        const member = 'rootfs-diff.tar/' + path.replace(/^\/+/, '');
-        const diff = this.archive.rootfsDiff();
-        const m = diff?.index.byName.get(path.replace(/^\/+/, ''));
-        if (m && m.type === 'file') return { src: this.archive.open(member), origin: 'rootfs-diff' as const, member };
-        return this.rootfs?.open(path);
-      },
-    };
+    return this.memory.fileResolver();
   }
 
   /** The address space of a process (undefined for zombies and processes without mm). */
   addressSpace(pid: number): AddressSpace | undefined {
-    let s = this.spaces.get(pid);
-    if (s !== undefined) return s ?? undefined;
-    s = null;
-    const mm = this.mm(pid);
-    if (mm) {
-      const pageSize = this.pageSize(pid);
-      const pagemap = this.pagemap(`pagemap-${pid}.img`, pageSize);
-      // PE_PARENT (1) without PE_PRESENT (4): the bytes are in a parent dump; say so when none is known.
-      if (pagemap && !this.parentDump && !this.parentUnresolved && pagemap.runs.some((r) => r.flags & 1 && !(r.flags & 4))) {
-        this.images.note(this.archive.imageMember(`pagemap-${pid}.img`), 'pages are kept in a parent dump, which this checkpoint does not name; they read as missing (give it with --parent)');
-      }
-      s = new AddressSpace({
-        pid,
-        pageSize,
-        vmas: this.vmas(pid),
-        pagemap,
-        pages: pagemap ? this.pagesSource(pagemap.pagesId) : undefined,
-        pagesMember: pagemap ? this.archive.imageMember(`pages-${pagemap.pagesId}.img`) : undefined,
-        parent: () => this.parentDump?.taskStore(pid, pageSize),
-        shmem: (id) => this.shmem(id, pageSize),
-        files: this.fileResolver(),
-        // Directories, devices and fifos have no content to map; only a regular file's ghost gives pages.
-        ghost: (fileId) => {
-          const g = this.ghostFile(fileId);
-          return g && g.form !== 'none' ? g : undefined;
-        },
-      });
-    }
-    this.spaces.set(pid, s);
-    return s ?? undefined;
+    return this.memory.addressSpace(pid);
   }
 
   /** The argument and environment areas of a process's memory, from its mm image. */
@@ -615,143 +533,14 @@ export class Checkpoint {
     return environmentStrings(a.areas, from, a.read).map(decodeUtf8Exact);
   }
 
-  /** fdinfo image of a process (fdinfo-<files_id> when inventory.fdinfo_per_id, else fdinfo-<pid>). */
-  private fdinfo(pid: number): Msg[] {
-    const perId = this.inventory()?.fdinfo_per_id;
-    const filesId = this.ids(pid)?.files_id;
-    const name = perId !== false && filesId !== undefined ? `fdinfo-${num(filesId)}.img` : `fdinfo-${pid}.img`;
-    return this.images.has(name) ? this.images.entries(name) ?? [] : [];
-  }
-
+  /** Open files of a process in fd order (fds.ts). */
   fds(pid: number): FdRecord[] {
-    const files = this.files();
-    const deleted = this.deletedFileIds();
-    return this.fdinfo(pid)
-      .map((fi) => {
-        const id = num(fi.id);
-        const f = files.get(id);
-        const typeNum = num(f?.type ?? fi.type);
-        const type = FD_TYPES[typeNum] ?? `type ${typeNum}`;
-        const rec: FdRecord = { fd: num(fi.fd), type, fileId: id, path: this.describeFile(f, type, id), cloexec: (num(fi.flags) & 1) === 1 };
-        if (f?.reg) {
-          rec.flags = num(f.reg.flags);
-          if (f.reg.pos !== undefined) rec.pos = BigInt(f.reg.pos);
-          if (deleted.has(id)) {
-            rec.deleted = true;
-            rec.path += ' (deleted)';
-            const g = this.ghostFile(id);
-            if (g) rec.ghost = { member: g.member, size: g.size, ...(g.knownEnd < g.size ? { knownEnd: g.knownEnd } : {}) };
-          }
-        }
-        return rec;
-      })
-      .sort((a, b) => a.fd - b.fd);
+    return fdRecords(this, pid);
   }
 
-  /** An inet socket's address as text; a malformed one is named as a problem of the image and left out. */
-  private inetEndpoint(s: Msg, field: 'src_addr' | 'dst_addr'): string | undefined {
-    const family = num(s.family);
-    const problem = inetAddressProblem(s[field], family);
-    if (problem) {
-      const image = this.images.has('files.img') ? 'files.img' : 'inetsk.img';
-      this.images.note(this.archive.imageMember(image), `inet socket ${num(s.id)} (inode ${num(s.ino)}): ${field} ${problem}; address left out`);
-    }
-    return inetAddress(s[field], family);
-  }
-
-  private describeFile(f: Msg | undefined, type: string, id: number): string {
-    if (!f) return `${type}.${id} (no file entry)`;
-    switch (type) {
-      case 'REG':
-        return String(f.reg?.name ?? '');
-      case 'PIPE':
-        return `pipe[${num(f.pipe?.pipe_id)}]`;
-      case 'FIFO':
-        return `fifo[${num(f.fifo?.pipe_id)}] ${this.filePath(num(f.fifo?.regf_id)) ?? ''}`.trim();
-      case 'INETSK': {
-        const s = f.isk as Msg;
-        const fam = num(s.family);
-        const proto = IP_PROTO[num(s.proto)] ?? String(num(s.proto));
-        // A malformed address shows as `?` (and is named as a problem); an absent one as nothing.
-        const show = (field: 'src_addr' | 'dst_addr'): string => this.inetEndpoint(s, field) ?? (inetAddressProblem(s[field], fam) ? '?' : '');
-        const src = show('src_addr');
-        const dst = show('dst_addr');
-        const wrap = (a: string): string => (fam === 10 ? `[${a}]` : a);
-        const state = proto === 'TCP' ? ` (${TCP_STATES[num(s.state)] ?? num(s.state)})` : '';
-        return `${proto} ${wrap(src)}:${num(s.src_port)} -> ${wrap(dst)}:${num(s.dst_port)}${state}`;
-      }
-      case 'UNIXSK': {
-        const s = f.usk as Msg;
-        const name = unixName(s.name, s.name_dir);
-        return `unix[${num(s.ino)} (${num(s.peer)})${name !== undefined ? ` ${name}` : ''}]`;
-      }
-      case 'EVENTFD':
-        return `eventfd (count ${num(f.efd?.counter)})`;
-      case 'EVENTPOLL':
-        return `eventpoll (watching fds ${(f.epfd?.tfd ?? []).map((t: Msg) => num(t.tfd)).join(', ')})`;
-      case 'SIGNALFD':
-        return `signalfd (mask 0x${BigInt(f.sgfd?.sigmask ?? 0).toString(16)})`;
-      case 'TIMERFD':
-        return `timerfd (clock ${num(f.tfd?.clockid)})`;
-      case 'INOTIFY':
-        return `inotify (${(f.ify?.wd ?? []).length} watches)`;
-      case 'FANOTIFY':
-        return `fanotify (${(f.ffy?.mark ?? []).length} marks)`;
-      case 'NETLINKSK':
-        return `netlink (protocol ${num(f.nlsk?.protocol)})`;
-      case 'PACKETSK':
-        return `packet (protocol ${num(f.psk?.protocol)})`;
-      case 'MEMFD': {
-        const inode = this.memfdInodes().get(num(f.memfd?.inode_id));
-        return `/memfd:${inode?.name ?? '?'} (deleted)`;
-      }
-      case 'TTY':
-        return `tty (info ${num(f.tty?.tty_info_id)})`;
-      case 'NS':
-        return `ns (id ${num(f.nsf?.ns_id)})`;
-      case 'PIDFD':
-        return `pidfd (pid ${num(f.pidfd?.nspid)})`;
-      case 'BPFMAP':
-        return `bpf-map ${f.bpf?.map_name ?? ''}`.trim();
-      default:
-        return `${type}.${id}`;
-    }
-  }
-
+  /** Sockets a process holds open (fds.ts). */
   sockets(pid: number): SocketRecord[] {
-    const files = this.files();
-    const out: SocketRecord[] = [];
-    for (const fi of this.fdinfo(pid)) {
-      const f = files.get(num(fi.id));
-      if (!f) continue;
-      const fd = num(fi.fd);
-      if (f.isk) {
-        const s = f.isk as Msg;
-        const fam = num(s.family);
-        const proto = IP_PROTO[num(s.proto)] ?? String(num(s.proto));
-        out.push({
-          pid, fd, family: SOCK_FAMILY[fam] ?? String(fam), type: SOCK_TYPE[num(s.type)] ?? String(num(s.type)), protocol: proto,
-          state: TCP_STATES[num(s.state)] ?? String(num(s.state)),
-          src: this.inetEndpoint(s, 'src_addr'), srcPort: num(s.src_port), dst: this.inetEndpoint(s, 'dst_addr'), dstPort: num(s.dst_port),
-          sendBuf: s.opts?.so_sndbuf !== undefined ? num(s.opts.so_sndbuf) : undefined,
-          recvBuf: s.opts?.so_rcvbuf !== undefined ? num(s.opts.so_rcvbuf) : undefined,
-          inode: num(s.ino), backlog: num(s.backlog),
-        });
-      } else if (f.usk) {
-        const s = f.usk as Msg;
-        out.push({
-          pid, fd, family: 'UNIX', type: SOCK_TYPE[num(s.type)] ?? String(num(s.type)), state: TCP_STATES[num(s.state)] ?? String(num(s.state)),
-          name: unixName(s.name, s.name_dir), inode: num(s.ino), peerInode: num(s.peer), backlog: num(s.backlog),
-          sendBuf: s.opts?.so_sndbuf !== undefined ? num(s.opts.so_sndbuf) : undefined,
-          recvBuf: s.opts?.so_rcvbuf !== undefined ? num(s.opts.so_rcvbuf) : undefined,
-        });
-      } else if (f.nlsk) {
-        out.push({ pid, fd, family: 'NETLINK', type: 'RAW', protocol: String(num(f.nlsk.protocol)), inode: num(f.nlsk.ino) });
-      } else if (f.psk) {
-        out.push({ pid, fd, family: 'PACKET', type: SOCK_TYPE[num(f.psk.type)] ?? String(num(f.psk.type)), protocol: String(num(f.psk.protocol)) });
-      }
-    }
-    return out;
+    return socketRecords(this, pid);
   }
 
   /** The UTS namespace's nodename and domainname. */
