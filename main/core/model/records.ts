@@ -5,6 +5,7 @@
 import type { OpenOptions } from '../archive/archive';
 import type { FileContentResolver } from '../memory/address-space';
 import type { Msg } from './images';
+import type { SocketInfo } from '../../../shared/api/contract';
 import type { GhostFile, RemapEntry } from './ghost-file';
 import type { KensaError } from '../errors';
 
@@ -114,24 +115,8 @@ export interface DeletedFileRecord {
   users: { pid: number; use: string }[];
 }
 
-export interface SocketRecord {
-  pid: number;
-  fd: number;
-  family: string;
-  type: string;
-  protocol?: string;
-  state?: string;
-  src?: string;
-  srcPort?: number;
-  dst?: string;
-  dstPort?: number;
-  sendBuf?: number;
-  recvBuf?: number;
-  inode?: number;
-  peerInode?: number;
-  name?: string;
-  backlog?: number;
-}
+/** A socket a process holds open: the contract's SocketInfo, one definition for the core, the CLI and the UI. */
+export type SocketRecord = SocketInfo;
 
 export interface MountPoint {
   mntId: number;
