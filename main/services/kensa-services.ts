@@ -43,6 +43,8 @@ import { CaseService } from './case-service';
 import { triageRun } from './triage';
 import { TOOL_VERSION } from '../core/evidence/version';
 
+import { processDetails } from './process-details';
+import type { ProcessDetails } from '../../shared/api/contract';
 import { GdbSessionManager, loadNodePty, type PtySpawner } from '../gdb/gdb-sessions';
 
 
@@ -230,6 +232,10 @@ export class KensaServices implements KensaApi {
 
   async processes(): Promise<Result<ProcessInfo[]>> {
     return attempt(() => processInfos(this.need().cp));
+  }
+
+  async processDetails(req: { pid: number }): Promise<Result<ProcessDetails>> {
+    return attempt(() => processDetails(this.need().cp, this.pidOf(req, 'processDetails')));
   }
 
   async threads(req: { pid: number }): Promise<Result<ThreadInfo[]>> {

@@ -6,6 +6,7 @@ import { PanelTitle } from '../components/PanelTitle';
 import { NoteButton } from '../components/NoteButton';
 import { visible } from '../util/text';
 import { treeOrder } from './tree-order';
+import { ProcessDetailsView } from './ProcessDetailsView';
 
 /** The process tree: selecting a process drives every other panel. */
 export function ProcessPanel() {
@@ -86,6 +87,7 @@ export function ProcessPanel() {
           );
         }}
       </LoadView>
+      {selectedPid !== null ? <ProcessDetailsView pid={selectedPid} /> : null}
     </div>
   );
 }

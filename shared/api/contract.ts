@@ -194,6 +194,32 @@ export interface ProcessInfo {
   children: number[];
 }
 
+/** One process in detail (the Process view): everything optional is absent when the checkpoint does not say. */
+export interface ProcessDetails {
+  pid: number;
+  exe?: string;
+  /** The arguments as a list (each keeps its spaces and quotes). */
+  argv?: string[];
+  cwd?: string;
+  root?: string;
+  /** Octal, `0022`. */
+  umask?: string;
+  /** `NAME=value` strings read from the process's memory. */
+  env?: string[];
+  creds?: {
+    uid: number; gid: number; euid: number; egid: number; suid: number; sgid: number; fsuid: number; fsgid: number;
+    groups: number[];
+    /** Capability names (CAP_NET_ADMIN, ...) of the effective, permitted and bounding sets. */
+    capEff: string[];
+    capPrm: string[];
+    capBnd: string[];
+    noNewPrivs?: boolean;
+    lsmProfile?: string;
+  };
+  /** `disabled`, `strict` or `filter`. */
+  seccomp?: string;
+}
+
 export interface RegisterValue {
   name: string;
   /** `0x…`, zero-padded to the register's width. */
@@ -648,6 +674,8 @@ export interface KensaApi {
   /** Stop a task started with this taskId; `cancelled` is false when no such task is running. */
   cancel(req: { taskId: string }): Promise<Result<{ cancelled: boolean }>>;
 
+  /** One process in detail: exe, argv, cwd, root, environment, credentials with capability names, seccomp. */
+  processDetails(req: { pid: number }): Promise<Result<ProcessDetails>>;
   processes(): Promise<Result<ProcessInfo[]>>;
   threads(req: { pid: number }): Promise<Result<ThreadInfo[]>>;
   vmas(req: { pid: number }): Promise<Result<VmaInfo[]>>;
@@ -688,7 +716,7 @@ export type ApiMethod = keyof KensaApi;
 /** Every method name once; the record type makes the compiler reject a missing or extra name. */
 const METHOD_TABLE: Record<ApiMethod, true> = {
   hello: true, openArchive: true, closeArchive: true, pickArchive: true, session: true, overview: true, hashEvidence: true, cancel: true,
-  processes: true, threads: true, vmas: true, readMemory: true, search: true, yaraScan: true, triage: true,
+  processes: true, processDetails: true, threads: true, vmas: true, readMemory: true, search: true, yaraScan: true, triage: true,
   fds: true, rootfsTree: true, readFile: true, sockets: true, mounts: true, namespaces: true, cgroups: true, logs: true,
   writeCore: true, gdbStart: true, gdbInput: true, gdbResize: true, gdbKill: true,
   caseStatus: true, caseOpen: true, caseAddEvidence: true, caseVerify: true, addNote: true, writeReport: true,
