@@ -43,7 +43,14 @@ export function ProcessDetailsView({ pid }: { pid: number }) {
           ['seccomp', <span data-testid="detail-seccomp">{d.seccomp ?? 'unknown'}</span>],
         ]}
       />
-      <h3>Arguments</h3>
+      <h3>
+        Arguments{' '}
+        {d.argv?.length ? (
+          <button className="link search-this" data-testid="search-cmdline" title="Search every process's memory for the command line (arguments joined by spaces, as ps shows it)" onClick={() => void searchMemoryFor(d.argv!.join(' ').slice(0, 4096))}>
+            search memory for the command line
+          </button>
+        ) : null}
+      </h3>
       {d.argv ? (
         <ol className="argv-list mono" start={0} data-testid="detail-argv">
           {d.argv.map((a, i) => (

@@ -10,7 +10,7 @@ import { ProcessDetailsView } from './ProcessDetailsView';
 
 /** The process tree: selecting a process drives every other panel. */
 export function ProcessPanel() {
-  const { processes, selectedPid, selectProcess, setPanel, searchMemoryFor } = useKensaShallow((s) => ({ processes: s.processes, selectedPid: s.selectedPid, selectProcess: s.selectProcess, setPanel: s.setPanel, searchMemoryFor: s.searchMemoryFor }));
+  const { processes, selectedPid, selectProcess, setPanel } = useKensaShallow((s) => ({ processes: s.processes, selectedPid: s.selectedPid, selectProcess: s.selectProcess, setPanel: s.setPanel }));
   const body = useRef<HTMLTableSectionElement>(null);
   return (
     <div data-testid="panel-processes">
@@ -66,14 +66,7 @@ export function ProcessPanel() {
                       <span className="tree-indent">{prefix}</span>
                       <span className="comm">{visible(p.comm)}</span>
                     </td>
-                    <td className="mono wrap cmdline">
-                      {p.cmdline !== undefined ? visible(p.cmdline) : <span className="muted">not readable</span>}
-                      {p.cmdline ? (
-                        <button className="link search-this" data-testid="search-cmdline" title="Search every process's memory for this command line" onClick={(e) => { e.stopPropagation(); void searchMemoryFor(p.cmdline!); }}>
-                          search memory
-                        </button>
-                      ) : null}
-                    </td>
+                    <td className="mono wrap cmdline">{p.cmdline !== undefined ? visible(p.cmdline) : <span className="muted">not readable</span>}</td>
                     <td className="mono">{p.tids.join(', ')}</td>
                     <td className="mono">{p.uid ?? ''}</td>
                     <td>{p.state}</td>

@@ -56,8 +56,9 @@ test('links: register → hex, socket → process and fd, hit → VMA, search me
 
     // Command line → search memory; the hit selects its VMA.
     await showPanel(page, 'processes');
-    const cmdline = (await page.locator('[data-testid=process-table] tr[data-pid="6"] .cmdline').textContent())!.replace(/search memory$/, '');
-    await page.click('[data-testid=process-table] tr[data-pid="6"] [data-testid=search-cmdline]');
+    await page.click('[data-testid=process-table] tr[data-pid="6"] .comm');
+    const cmdline = (await page.locator('[data-testid=process-table] tr[data-pid="6"] .cmdline').textContent())!;
+    await page.click('[data-testid=process-details] [data-testid=search-cmdline]');
     await page.waitForSelector('[data-testid=search-summary]');
     assert.match((await page.textContent('[data-testid=search-summary]')) ?? '', new RegExp(`^[1-9]\\d* hits? for text "${cmdline.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}"`));
     await page.click('[data-testid=search-results] [data-hit="0"]');
