@@ -114,7 +114,7 @@ function LoadedLine() {
       </span>
       <span>{session.layout}</span>
       <span>{session.processes} processes</span>
-      <span data-testid="loaded-rootfs">
+      <span data-testid="loaded-rootfs" title={session.rootfs ? visible(session.rootfs) : undefined}>
         rootfs: {session.rootfs ? <span className="mono">{visible(session.rootfs)}</span> : <span className="muted">none given (files show the checkpoint's rootfs-diff only)</span>}
       </span>
     </div>

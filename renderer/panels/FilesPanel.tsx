@@ -8,6 +8,7 @@ import { NoteButton } from '../components/NoteButton';
 import { Problems } from '../components/Problems';
 import { decodeBase64 } from '../memory/page-cache';
 import { bytesToAscii, bytesToHex, formatBytes, visible, visibleLines } from '../util/text';
+import { CsvButtons } from '../components/CsvButtons';
 import type { ApiError } from '../../shared/api/contract';
 
 const VIEW_BYTES = 256 * 1024;
@@ -91,7 +92,11 @@ export function FilesPanel() {
   }, [ensureDetail, rootfs.status]);
   return (
     <>
-      <PanelTitle title="Files" sub={pid !== null ? `open files of process ${pid}` : undefined} />
+      <PanelTitle title="Files" sub={pid !== null ? `open files of process ${pid}` : undefined}>
+        {fds.value?.length ? (
+          <CsvButtons name={`fds-${pid}`} header={['fd', 'type', 'path', 'flags', 'position', 'deleted']} rows={() => (fds.value ?? []).map((f) => [f.fd, f.type, visible(f.path), f.flagsText ?? '', f.pos ?? '', f.deleted ? 'deleted' : ''])} />
+        ) : null}
+      </PanelTitle>
       <Problems members={['files.img', /^fdinfo-\d+\.img$/, `fs-${pid}.img`, 'rootfs-diff.tar', 'deleted.files', 'remap-fpath.img', /^ghost-file-[0-9a-f]+\.img$/]} />
       <div className="files" data-testid="panel-files">
         <div className="top">

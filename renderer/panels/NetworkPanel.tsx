@@ -5,6 +5,7 @@ import { PanelTitle } from '../components/PanelTitle';
 import { KeyValue } from '../components/KeyValue';
 import { NoteButton } from '../components/NoteButton';
 import { Problems } from '../components/Problems';
+import { CsvButtons } from '../components/CsvButtons';
 import { visible } from '../util/text';
 
 /** Network: the container's addresses and every socket of every process. */
@@ -17,7 +18,15 @@ export function NetworkPanel() {
   const o = overview.value;
   return (
     <div data-testid="panel-network">
-      <PanelTitle title="Network & sockets" />
+      <PanelTitle title="Network & sockets">
+        {sockets.value?.length ? (
+          <CsvButtons
+            name="sockets"
+            header={['pid', 'fd', 'family', 'type', 'protocol', 'state', 'local', 'remote', 'inode', 'send buffer', 'receive buffer']}
+            rows={() => (sockets.value ?? []).map((s) => [s.pid, s.fd, s.family, s.type, s.protocol ?? '', s.state ?? '', s.family === 'UNIX' ? visible(s.name) : s.src !== undefined ? `${s.src}:${s.srcPort}` : '', s.family === 'UNIX' ? (s.peerInode ?? '') : s.dst !== undefined ? `${s.dst}:${s.dstPort}` : '', s.inode ?? '', s.sendBuf ?? '', s.recvBuf ?? ''])}
+          />
+        ) : null}
+      </PanelTitle>
       <Problems members={['files.img', /^fdinfo-\d+\.img$/, /^netns-\d+\.img$/, 'config.dump', 'spec.dump']} />
       {o ? (
         <KeyValue

@@ -6,6 +6,7 @@ import { PanelTitle } from '../components/PanelTitle';
 import { NoteButton } from '../components/NoteButton';
 import { visible } from '../util/text';
 import { treeOrder } from './tree-order';
+import { CsvButtons } from '../components/CsvButtons';
 import { ProcessDetailsView } from './ProcessDetailsView';
 
 /** The process tree: selecting a process drives every other panel. */
@@ -14,7 +15,11 @@ export function ProcessPanel() {
   const body = useRef<HTMLTableSectionElement>(null);
   return (
     <div data-testid="panel-processes">
-      <PanelTitle title="Process tree" sub="select a process: threads, memory, files and gdb follow it" />
+      <PanelTitle title="Process tree" sub="select a process: threads, memory, files and gdb follow it">
+        {processes.value?.length ? (
+          <CsvButtons name="processes" header={['pid', 'ppid', 'pgid', 'sid', 'command', 'command line', 'threads', 'uid', 'gid', 'state']} rows={() => (processes.value ?? []).map((p) => [p.pid, p.ppid, p.pgid, p.sid, visible(p.comm), p.cmdline !== undefined ? visible(p.cmdline) : '', p.threads, p.uid ?? '', p.gid ?? '', p.state])} />
+        ) : null}
+      </PanelTitle>
       <LoadView load={processes} what="the process tree">
         {(list) => {
           const rows = treeOrder(list);

@@ -46,13 +46,14 @@ function RegisterGroup({ title, regs, wide, testId }: { title: string; regs: Reg
               <button
                 className="link reg-go"
                 data-testid="reg-go"
+                aria-label={`Show ${r.name} in the hex view`}
                 title={`Show ${r.value} in the hex view (${visible(mappedVma(r.value, vmas)!.name) || mappedVma(r.value, vmas)!.kind})`}
                 onClick={(e) => {
                   e.stopPropagation();
                   void showAddress(pid, BigInt(r.value));
                 }}
               >
-                → hex
+                ↗
               </button>
             ) : null}
           </div>

@@ -5,6 +5,7 @@
  */
 import { test, before, after } from 'node:test';
 import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
 import type { BrowserContext } from 'playwright-core';
 import { fixture, TEST_CACHE } from '../helpers';
 import { serve } from './serve';
@@ -39,6 +40,12 @@ test('process details: argv list, cwd, capabilities by name, seccomp, environmen
     assert.ok(env.length > 0, 'the fixture has an environment');
     assert.equal(await page.$$eval('[data-testid=detail-env] tr', (trs) => trs.length), env.length);
     await screenshot(page, 'process-details', 'pid-6');
+    // The process table as CSV: every process, RFC 4180 quoting.
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid=csv-export-processes]')]);
+    const csv = fs.readFileSync((await download.path())!, 'utf8').split('\r\n');
+    assert.equal(csv[0], 'pid,ppid,pgid,sid,command,command line,threads,uid,gid,state');
+    assert.deepEqual(csv.slice(1, -1).map((l) => Number(l.split(',')[0])), cp.processList().map((p) => p.pid));
+    assert.equal(csv[csv.length - 1], '', 'the last record ends with CRLF');
     // search memory for an environment value: the value is found (it is in the process's memory).
     const withValue = env.findIndex((e) => e.indexOf('=') > 0 && e.length - e.indexOf('=') > 4);
     await page.locator('[data-testid=detail-env] tr').nth(withValue).locator('[data-testid=env-search]').click();

@@ -235,6 +235,14 @@ for (const f of FIXTURES) {
       await page.click('button[aria-label="Switch theme"]');
       await showPanel(page, 'memory');
       await shot(page, f.name, '13-memory-other-theme');
+      if (f.name === 'podman-counter') {
+        // Every panel in the other theme too (looked at for issue 13).
+        for (const id of PANELS) {
+          await showPanel(page, id);
+          await page.waitForFunction(() => !document.querySelector('.content .loading'));
+          await shot(page, f.name, `14-${id}-other-theme`);
+        }
+      }
 
       assertOnlyOwnOrigin(w, served.origin);
       assert.deepEqual(w.problems, []);

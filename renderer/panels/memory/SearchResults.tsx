@@ -4,6 +4,7 @@ import { useVirtualizer } from '@tanstack/react-virtual';
 import { useKensaShallow } from '../../stores/hooks';
 import { ErrorMessage } from '../../components/ErrorMessage';
 import { NoteButton } from '../../components/NoteButton';
+import { CsvButtons } from '../../components/CsvButtons';
 import { bytesToAscii, formatBytes, hexToBytes, visible } from '../../util/text';
 
 const ROW_HEIGHT = 22;
@@ -45,7 +46,10 @@ export function SearchResults() {
         <div className="muted" style={{ padding: '3px 8px' }} data-testid="search-summary">
           {hits.length} hit{hits.length === 1 ? '' : 's'} for {visible(label)}
           {search.result?.truncated ? ' (stopped at the hit limit)' : ''}
-          {search.result?.scanned ? `, ${formatBytes(search.result.scanned)} scanned` : ''}
+          {search.result?.scanned ? `, ${formatBytes(search.result.scanned)} scanned` : ''}{' '}
+          {hits.length ? (
+            <CsvButtons name="search-hits" header={['pid', 'address', 'length', 'vma start', 'vma perms', 'vma name', 'origin', 'member', 'member offset', 'match hex']} rows={() => hits.map((h) => [h.pid, h.address, h.length, h.vma.start, h.vma.perms, visible(h.vma.name), h.origin, h.member !== undefined ? visible(h.member) : '', h.memberOffset ?? '', h.match])} />
+          ) : null}
         </div>
       )}
       {hits.length ? (
