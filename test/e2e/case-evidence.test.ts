@@ -73,6 +73,11 @@ test('a note names the evidence open now; an archive not in the case is said to 
     await page.click('[data-testid=process-table] tr[data-pid="7"] .note-btn');
     await page.waitForSelector('[data-testid=note-evidence]:has-text("About evidence E1")');
     await page.fill('[role=dialog] textarea', 'podman pid 7');
+    // A note being written survives a panel switch (Alt+key from the note field).
+    await page.focus('[role=dialog] textarea');
+    await page.keyboard.press('Alt+4');
+    await page.waitForSelector('nav [data-panel=memory][aria-selected=true]');
+    assert.equal(await page.inputValue('[role=dialog] textarea'), 'podman pid 7');
     await page.click('[role=dialog] button.primary');
     await page.waitForSelector('[role=dialog]', { state: 'detached' });
     assert.deepEqual(notesInLog(caseDir), ['E2:crio counter holds the key', 'E1:podman pid 7']);
