@@ -1,4 +1,5 @@
 import { useEffect } from 'react';
+import type { SocketInfo } from '../../shared/api/contract';
 import { useKensaShallow } from '../stores/hooks';
 import { LoadView } from '../components/LoadView';
 import { PanelTitle } from '../components/PanelTitle';
@@ -6,6 +7,7 @@ import { KeyValue } from '../components/KeyValue';
 import { NoteButton } from '../components/NoteButton';
 import { Problems } from '../components/Problems';
 import { CsvButtons } from '../components/CsvButtons';
+import { FilterBox, useTableView } from '../components/TableView';
 import { visible } from '../util/text';
 
 /** Network: the container's addresses and every socket of every process. */
@@ -15,6 +17,9 @@ export function NetworkPanel() {
     void ensureDetail('sockets');
   }, [ensureDetail, sockets.status]);
   const comm = new Map((processes.value ?? []).map((p) => [p.pid, p.comm]));
+  const local = (s: SocketInfo): string => (s.family === 'UNIX' ? visible(s.name) : s.src !== undefined ? `${s.family === 'INET6' ? `[${s.src}]` : s.src}:${s.srcPort}` : '');
+  const remote = (s: SocketInfo): string => (s.family === 'UNIX' ? (s.peerInode ? `peer ${s.peerInode}` : '') : s.dst !== undefined ? `${s.family === 'INET6' ? `[${s.dst}]` : s.dst}:${s.dstPort}` : '');
+  const table = useTableView(sockets.value ?? [], [(s) => s.pid, (s) => String(s.fd), (s) => s.family, (s) => s.type, (s) => s.protocol ?? '', (s) => s.state ?? '', local, remote, (s) => s.inode ?? -1]);
   const o = overview.value;
   return (
     <div data-testid="panel-network">
@@ -38,28 +43,30 @@ export function NetworkPanel() {
           ]}
         />
       ) : null}
-      <h3>Sockets</h3>
+      <h3>
+        Sockets <FilterBox view={table} what="sockets" />
+      </h3>
       <LoadView load={sockets} what="sockets">
-        {(list) =>
-          list.length ? (
+        {(all) =>
+          all.length ? (
             <table className="data" data-testid="socket-table">
               <thead>
                 <tr>
-                  <th>PID</th>
-                  <th>FD</th>
-                  <th>Family</th>
-                  <th>Type</th>
-                  <th>Proto</th>
-                  <th>State</th>
-                  <th>Local</th>
-                  <th>Remote / peer</th>
-                  <th>Inode</th>
+                  {table.header('PID', 0)}
+                  {table.header('FD', 1)}
+                  {table.header('Family', 2)}
+                  {table.header('Type', 3)}
+                  {table.header('Proto', 4)}
+                  {table.header('State', 5)}
+                  {table.header('Local', 6)}
+                  {table.header('Remote / peer', 7)}
+                  {table.header('Inode', 8)}
                   <th>Buffers (snd/rcv)</th>
                   <th />
                 </tr>
               </thead>
               <tbody>
-                {list.map((s) => (
+                {table.rows.map((s) => (
                   <tr key={`${s.pid}:${s.fd}`}>
                     <td className="mono">
                       <button className="link" data-testid="socket-process" title={`Select process ${s.pid} and show its fd ${s.fd} in Files`} onClick={() => void openFd(s.pid, s.fd)}>

@@ -44,6 +44,19 @@ test('links: register → hex, socket → process and fd, hit → VMA, search me
     // Socket row → its process and fd in Files, flags in words.
     await showPanel(page, 'network');
     await page.waitForSelector('[data-testid=socket-table]');
+    // The table filters and sorts.
+    const all = await page.$$eval('[data-testid=socket-table] tbody tr', (trs) => trs.length);
+    await page.fill('[aria-label="Filter sockets"]', 'no-such-socket');
+    await page.waitForFunction(() => !(globalThis as unknown as { document: { querySelector(s: string): unknown } }).document.querySelector('[data-testid=socket-table] tbody tr'));
+    await page.fill('[aria-label="Filter sockets"]', 'listen');
+    await page.waitForSelector('[data-testid=socket-table] tbody tr');
+    assert.ok((await page.$$eval('[data-testid=socket-table] tbody tr', (trs) => trs.map((t) => t.textContent ?? ''))).every((t) => /LISTEN/.test(t)));
+    await page.fill('[aria-label="Filter sockets"]', '');
+    assert.equal(await page.$$eval('[data-testid=socket-table] tbody tr', (trs) => trs.length), all);
+    await page.click('[data-testid=socket-table] th button[data-sort="Inode"]');
+    await page.waitForSelector('[data-testid=socket-table] th[aria-sort=ascending]');
+    await page.click('[data-testid=socket-table] th button[data-sort="Inode"]');
+    await page.waitForSelector('[data-testid=socket-table] th[aria-sort=descending]');
     const row = page.locator('[data-testid=socket-table] tbody tr:has-text("LISTEN")').first();
     const fd = (await row.locator('[data-testid=socket-fd]').textContent())!.trim();
     const pid = (await row.locator('[data-testid=socket-process]').textContent())!.trim();
