@@ -9,6 +9,7 @@ import { Problems } from '../components/Problems';
 import { decodeBase64 } from '../memory/page-cache';
 import { bytesToAscii, bytesToHex, formatBytes, visible, visibleLines } from '../util/text';
 import { CsvButtons } from '../components/CsvButtons';
+import { FilterBox, useTableView } from '../components/TableView';
 import type { ApiError } from '../../shared/api/contract';
 
 const VIEW_BYTES = 256 * 1024;
@@ -87,6 +88,7 @@ function FileViewer({ member }: { member: string }) {
 export function FilesPanel() {
   const { fds, rootfs, ensureDetail, openMember, openFile, pid, focusFd } = useKensaShallow((s) => ({ fds: s.fds, rootfs: s.rootfs, ensureDetail: s.ensureDetail, openMember: s.openMember, openFile: s.openFile, pid: s.selectedPid, focusFd: s.focusFd }));
   const selectedPid = pid;
+  const fdTable = useTableView(fds.value ?? [], [(f) => (typeof f.fd === 'number' ? f.fd : 1e9), (f) => f.type, (f) => visible(f.path), (f) => f.flagsText ?? '', (f) => Number(f.pos ?? -1)]);
   useEffect(() => {
     void ensureDetail('rootfs');
   }, [ensureDetail, rootfs.status]);
@@ -94,7 +96,10 @@ export function FilesPanel() {
     <>
       <PanelTitle title="Files" sub={pid !== null ? `open files of process ${pid}` : undefined}>
         {fds.value?.length ? (
-          <CsvButtons name={`fds-${pid}`} header={['fd', 'type', 'path', 'flags', 'position', 'deleted']} rows={() => (fds.value ?? []).map((f) => [f.fd, f.type, visible(f.path), f.flagsText ?? '', f.pos ?? '', f.deleted ? 'deleted' : ''])} />
+          <>
+            <FilterBox view={fdTable} what="files" />
+            <CsvButtons name={`fds-${pid}`} header={['fd', 'type', 'path', 'flags', 'position', 'deleted']} rows={() => (fds.value ?? []).map((f) => [f.fd, f.type, visible(f.path), f.flagsText ?? '', f.pos ?? '', f.deleted ? 'deleted' : ''])} />
+          </>
         ) : null}
       </PanelTitle>
       <Problems members={['files.img', /^fdinfo-\d+\.img$/, `fs-${pid}.img`, 'rootfs-diff.tar', 'deleted.files', 'remap-fpath.img', /^ghost-file-[0-9a-f]+\.img$/]} />
@@ -104,19 +109,19 @@ export function FilesPanel() {
             <div className="muted">Select a process to see its open files.</div>
           ) : (
             <LoadView load={fds} what="open files">
-              {(list) => (
+              {() => (
                 <table className="data" data-testid="fd-table">
                   <thead>
                     <tr>
-                      <th>FD</th>
-                      <th>Type</th>
-                      <th>Path / description</th>
-                      <th>Flags</th>
-                      <th>Position</th>
+                      {fdTable.header('FD', 0)}
+                      {fdTable.header('Type', 1)}
+                      {fdTable.header('Path / description', 2)}
+                      {fdTable.header('Flags', 3)}
+                      {fdTable.header('Position', 4)}
                     </tr>
                   </thead>
                   <tbody>
-                    {list.map((f) => (
+                    {fdTable.rows.map((f) => (
                       <tr key={String(f.fd)} data-fd={String(f.fd)} aria-selected={focusFd?.pid === selectedPid && focusFd?.fd === f.fd} ref={focusFd?.pid === selectedPid && focusFd?.fd === f.fd ? (el) => el?.scrollIntoView({ block: 'nearest' }) : undefined}>
                         <td className="mono">{f.fd}</td>
                         <td>{f.type}</td>
