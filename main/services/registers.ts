@@ -9,8 +9,7 @@
  * (low, high) u64 pairs.
  */
 import type { RegisterValue, ThreadInfo } from '../../shared/api/contract';
-import type { ThreadRecord } from '../core/model/checkpoint';
-import type { Msg } from '../core/model/images';
+import type { Aarch64RegisterFile, ThreadRecord, X86_64RegisterFile } from '../core/model/checkpoint';
 import { X86_64_SYSCALLS } from '../core/model/constants';
 import { hex64 } from './results';
 
@@ -30,15 +29,17 @@ function reg(name: string, value: bigint, bits: number): RegisterValue {
 }
 
 /** Little-endian words (u32 or u64) -> one value. */
-function fromWords(words: unknown[], wordBits: 32 | 64): bigint {
+type Words = readonly (number | bigint)[];
+
+function fromWords(words: Words, wordBits: 32 | 64): bigint {
   let v = 0n;
-  for (let i = words.length - 1; i >= 0; i--) v = (v << BigInt(wordBits)) | BigInt.asUintN(wordBits, BigInt((words[i] as number | bigint) ?? 0));
+  for (let i = words.length - 1; i >= 0; i--) v = (v << BigInt(wordBits)) | BigInt.asUintN(wordBits, BigInt(words[i] ?? 0));
   return v;
 }
 
-function slices(arr: unknown, per: number, count: number): unknown[][] | undefined {
+function slices(arr: Words | undefined, per: number, count: number): Words[] | undefined {
   if (!Array.isArray(arr) || arr.length < per) return undefined;
-  const out: unknown[][] = [];
+  const out: Words[] = [];
   for (let i = 0; i < count && (i + 1) * per <= arr.length; i++) out.push(arr.slice(i * per, (i + 1) * per));
   return out;
 }
@@ -47,8 +48,8 @@ function num(v: unknown): bigint {
   return typeof v === 'bigint' ? v : typeof v === 'number' ? BigInt(v) : 0n;
 }
 
-function x86Registers(t: ThreadRecord): Pick<ThreadInfo, 'general' | 'segment' | 'fpu' | 'vector'> {
-  const compat = Number((t.core.thread_info as Msg | undefined)?.gpregs?.mode ?? 1) === 2;
+function x86Registers(t: ThreadRecord, file: X86_64RegisterFile): Pick<ThreadInfo, 'general' | 'segment' | 'fpu' | 'vector'> {
+  const compat = Number(file.gpregs.mode ?? 1) === 2;
   const width = compat ? 32 : 64;
   const general: RegisterValue[] = [];
   for (const [key, name] of X86_GENERAL) {
@@ -59,7 +60,7 @@ function x86Registers(t: ThreadRecord): Pick<ThreadInfo, 'general' | 'segment' |
   const segment = X86_SEGMENT.filter(([k]) => t.regs[k] !== undefined).map(([k, name, bits]) => reg(name, t.regs[k], bits));
   const fpu: RegisterValue[] = [];
   const vector: RegisterValue[] = [];
-  const fp = (t.core.thread_info as Msg | undefined)?.fpregs as Msg | undefined;
+  const fp = file.fpregs;
   if (fp) {
     // The proto stores the u16 fields of the FXSAVE area as u32 (criu-format.md §2.4).
     fpu.push(reg('fctrl', num(fp.cwd), 16), reg('fstat', num(fp.swd), 16), reg('ftag', num(fp.twd), 16), reg('fop', num(fp.fop), 16));
@@ -68,7 +69,7 @@ function x86Registers(t: ThreadRecord): Pick<ThreadInfo, 'general' | 'segment' |
     (slices(fp.st_space, 4, 8) ?? []).forEach((w, i) => fpu.push(reg(`st${i}`, fromWords(w, 32), 80)));
     const xmm = slices(fp.xmm_space, 4, 16) ?? [];
     xmm.forEach((w, i) => vector.push(reg(`xmm${i}`, fromWords(w, 32), 128)));
-    const xs = fp.xsave as Msg | undefined;
+    const xs = fp.xsave;
     const ymmh = slices(xs?.ymmh_space, 4, 16);
     if (ymmh) ymmh.forEach((w, i) => vector.push(reg(`ymm${i}`, (fromWords(w, 32) << 128n) | (xmm[i] ? fromWords(xmm[i], 32) : 0n), 256)));
     const zmmUpper = slices(xs?.zmm_upper, 4, 16);
@@ -79,18 +80,18 @@ function x86Registers(t: ThreadRecord): Pick<ThreadInfo, 'general' | 'segment' |
       });
     }
     (slices(xs?.hi16_zmm, 8, 16) ?? []).forEach((w, i) => vector.push(reg(`zmm${i + 16}`, fromWords(w, 64), 512)));
-    (Array.isArray(xs?.opmask_reg) ? xs!.opmask_reg : []).slice(0, 8).forEach((v: unknown, i: number) => vector.push(reg(`k${i}`, num(v), 64)));
-    if (Array.isArray(xs?.pkru) && xs!.pkru.length) fpu.push(reg('pkru', num(xs!.pkru[0]), 32));
+    (xs?.opmask_reg ?? []).slice(0, 8).forEach((v, i) => vector.push(reg(`k${i}`, num(v), 64)));
+    if (xs?.pkru?.length) fpu.push(reg('pkru', num(xs.pkru[0]), 32));
   }
   return { general, segment, fpu, vector };
 }
 
-function aarch64Registers(t: ThreadRecord): Pick<ThreadInfo, 'general' | 'segment' | 'fpu' | 'vector'> {
+function aarch64Registers(t: ThreadRecord, file: Aarch64RegisterFile): Pick<ThreadInfo, 'general' | 'segment' | 'fpu' | 'vector'> {
   const general: RegisterValue[] = [];
   for (let i = 0; i <= 30; i++) if (t.regs[`x${i}`] !== undefined) general.push(reg(`x${i}`, t.regs[`x${i}`], 64));
   for (const k of ['sp', 'pc', 'pstate']) if (t.regs[k] !== undefined) general.push(reg(k, t.regs[k], 64));
   const segment = t.regs.tpidr_el0 !== undefined ? [reg('tpidr_el0', t.regs.tpidr_el0, 64)] : [];
-  const fpsimd = (t.core.ti_aarch64 as Msg | undefined)?.fpsimd as Msg | undefined;
+  const fpsimd = file.fpsimd;
   const fpu: RegisterValue[] = [];
   const vector: RegisterValue[] = [];
   if (fpsimd) {
@@ -101,7 +102,8 @@ function aarch64Registers(t: ThreadRecord): Pick<ThreadInfo, 'general' | 'segmen
 }
 
 export function threadInfo(t: ThreadRecord): ThreadInfo {
-  const groups = t.arch === 'aarch64' ? aarch64Registers(t) : t.arch === 'x86_64' ? x86Registers(t) : {
+  const file = t.registers;
+  const groups = t.arch === 'aarch64' && file.arch === 'aarch64' ? aarch64Registers(t, file) : t.arch === 'x86_64' && file.arch === 'x86_64' ? x86Registers(t, file) : {
     general: Object.entries(t.regs).map(([k, v]) => reg(k, v, 64)), segment: [], fpu: [], vector: [],
   };
   const info: ThreadInfo = { pid: t.pid, tid: t.tid, name: t.name, arch: t.arch, ...groups };

@@ -9,7 +9,7 @@
  * CRIU keeps no PAC masks, so no NT_ARM_PAC_MASK is written.
  */
 import { FormatError } from '../errors';
-import type { Msg } from '../model/images';
+import type { RegisterFile } from '../model/checkpoint';
 import { EM_AARCH64, NT, OWNER_CORE, OWNER_LINUX } from './elf';
 import { note, type NoteSpec } from './notes';
 import { words, writeWords, type ArchLayout, type ThreadRegisters } from './arch';
@@ -25,15 +25,14 @@ export const AARCH64: ArchLayout = {
   prstatusSize: PRSTATUS_SIZE,
   fpvalidOffset: FPVALID_OFFSET,
 
-  thread(core: Msg, where): ThreadRegisters {
-    const ti = core.ti_aarch64 as Msg | undefined;
-    const g = ti?.gpregs as Msg | undefined;
-    const regs = words(g?.regs, 31);
-    if (!g || !regs) throw new FormatError('core_entry has no ti_aarch64.gpregs with 31 registers: no registers to write', where);
+  thread(registers: RegisterFile, where): ThreadRegisters {
+    const regs = registers.arch === 'aarch64' ? words(registers.gpregs.regs, 31) : undefined;
+    if (registers.arch !== 'aarch64' || !regs) throw new FormatError('core_entry has no ti_aarch64.gpregs with 31 registers: no registers to write', where);
+    const g = registers.gpregs;
     const prReg = Buffer.alloc(34 * 8);
     writeWords(prReg, 0, [...regs, BigInt(g.sp ?? 0), BigInt(g.pc ?? 0), BigInt(g.pstate ?? 0)], 8);
     const notes: NoteSpec[] = [];
-    const fp = ti?.fpsimd as Msg | undefined;
+    const fp = registers.fpsimd;
     const vregs = words(fp?.vregs, 64);
     if (fp && vregs) {
       notes.push(
@@ -46,8 +45,8 @@ export const AARCH64: ArchLayout = {
         }),
       );
     }
-    if (ti?.tls !== undefined) {
-      const tls = BigInt(ti.tls);
+    if (registers.tls !== undefined) {
+      const tls = BigInt(registers.tls);
       notes.push(
         note(OWNER_LINUX, NT.ARM_TLS, TLS_SIZE, () => {
           const b = Buffer.alloc(TLS_SIZE);

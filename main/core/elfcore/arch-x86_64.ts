@@ -11,7 +11,8 @@
  * - NT_X86_XSAVE_LAYOUT (Linux 6.11+) once after all threads, describing that same layout for newer gdbs.
  */
 import { FormatError } from '../errors';
-import type { Msg } from '../model/images';
+import type { RegisterFile } from '../model/checkpoint';
+import type { UserX86FpregsEntry, UserX86XsaveEntry } from '../criu/messages.generated';
 import { EM_X86_64, NT, OWNER_CORE, OWNER_LINUX } from './elf';
 import { note, type NoteSpec } from './notes';
 import { words, writeWords, type ArchLayout, type ThreadRegisters } from './arch';
@@ -34,7 +35,7 @@ const XSAVE_HEADER_END = 576;
 /** One XSAVE component as CRIU stores it and where Intel's standard format puts it. */
 interface XComponent {
   bit: number;
-  field: string;
+  field: 'ymmh_space' | 'bndreg_state' | 'bndcsr_state' | 'opmask_reg' | 'zmm_upper' | 'hi16_zmm' | 'pkru';
   count: number;
   width: 4 | 8;
   offset: number;
@@ -68,7 +69,7 @@ export function xstateSizeFor(xcr0: bigint): number {
 }
 
 /** The components of an image's xsave entry that are complete, and the XCR0 naming them. */
-export function xsaveComponents(xsave: Msg | undefined): { xcr0: bigint; present: { c: XComponent; values: bigint[] }[] } {
+export function xsaveComponents(xsave: UserX86XsaveEntry | undefined): { xcr0: bigint; present: { c: XComponent; values: bigint[] }[] } {
   const present: { c: XComponent; values: bigint[] }[] = [];
   let xcr0 = X87_SSE;
   for (const c of COMPONENTS) {
@@ -80,7 +81,7 @@ export function xsaveComponents(xsave: Msg | undefined): { xcr0: bigint; present
   return { xcr0, present };
 }
 
-function fxsave(fp: Msg, target: Buffer): void {
+function fxsave(fp: UserX86FpregsEntry, target: Buffer): void {
   target.writeUInt16LE(Number(fp.cwd ?? 0) & 0xffff, 0);
   target.writeUInt16LE(Number(fp.swd ?? 0) & 0xffff, 2);
   target.writeUInt16LE(Number(fp.twd ?? 0) & 0xffff, 4);
@@ -102,16 +103,15 @@ export const X86_64: ArchLayout = {
   prstatusSize: PRSTATUS_SIZE,
   fpvalidOffset: FPVALID_OFFSET,
 
-  thread(core: Msg, where): ThreadRegisters {
-    const ti = core.thread_info as Msg | undefined;
-    const g = ti?.gpregs as Msg | undefined;
-    if (!g) throw new FormatError('core_entry has no thread_info.gpregs: no registers to write', where);
+  thread(registers: RegisterFile, where): ThreadRegisters {
+    if (registers.arch !== 'x86_64') throw new FormatError('core_entry has no thread_info.gpregs: no registers to write', where);
+    const g = registers.gpregs;
     if (Number(g.mode ?? 1) === 2) throw new FormatError('32-bit (ia32 compat) task: its core would be an ELF32 i386 core, which Kensa does not write yet', where);
     const prReg = Buffer.alloc(X86_64_GPREGS.length * 8);
     X86_64_GPREGS.forEach((name, i) => prReg.writeBigUInt64LE(BigInt.asUintN(64, BigInt(g[name] ?? 0)), i * 8));
-    const fp = ti?.fpregs as Msg | undefined;
+    const fp = registers.fpregs;
     if (!fp) return { prReg, fpValid: false, notes: [] };
-    const { xcr0, present } = xsaveComponents(fp.xsave as Msg | undefined);
+    const { xcr0, present } = xsaveComponents(fp.xsave);
     const xstateSize = xstateSizeFor(xcr0);
     const notes: NoteSpec[] = [
       note(OWNER_CORE, NT.FPREGSET, FPREGSET_SIZE, () => {
@@ -124,7 +124,7 @@ export const X86_64: ArchLayout = {
         fxsave(fp, b);
         b.writeBigUInt64LE(xcr0, XCR0_OFFSET);
         // Legacy x87/SSE state is always in the image; other components only where CRIU captured them.
-        const bv = BigInt((fp.xsave as Msg | undefined)?.xstate_bv ?? X87_SSE) & xcr0;
+        const bv = BigInt(fp.xsave?.xstate_bv ?? X87_SSE) & xcr0;
         b.writeBigUInt64LE(bv, XSTATE_BV_OFFSET);
         for (const { c, values } of present) writeWords(b, c.offset, values, c.width);
         return b;
@@ -133,10 +133,10 @@ export const X86_64: ArchLayout = {
     return { prReg, fpValid: true, notes };
   },
 
-  trailingNotes(first: Msg): NoteSpec[] {
-    const fp = (first.thread_info as Msg | undefined)?.fpregs as Msg | undefined;
+  trailingNotes(first: RegisterFile): NoteSpec[] {
+    const fp = first.arch === 'x86_64' ? first.fpregs : undefined;
     if (!fp) return [];
-    const { present } = xsaveComponents(fp.xsave as Msg | undefined);
+    const { present } = xsaveComponents(fp.xsave);
     // struct x86_xfeat_component {u32 type, size, offset, flags} per extended feature (Linux 6.11 xstate.c).
     const size = present.length * 16;
     if (size === 0) return [];

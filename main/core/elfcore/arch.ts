@@ -3,7 +3,7 @@
  * per-thread register notes that follow NT_PRSTATUS (in the order of the kernel's user_regset table, which is
  * the order binfmt_elf writes them). The architecture comes from core_entry.mtype, never from the host.
  */
-import type { Msg } from '../model/images';
+import type { RegisterFile } from '../model/checkpoint';
 import type { NoteSpec } from './notes';
 
 export interface ThreadRegisters {
@@ -21,16 +21,16 @@ export interface ArchLayout {
   prstatusSize: number;
   /** Offset of pr_fpvalid in elf_prstatus. */
   fpvalidOffset: number;
-  /** Registers of one thread from its core_entry; `where` names the image for errors. */
-  thread(core: Msg, where: { source?: string; member?: string }): ThreadRegisters;
+  /** Register notes of one thread from its typed registers; `where` names the image for errors. */
+  thread(registers: RegisterFile, where: { source?: string; member?: string }): ThreadRegisters;
   /** Notes written once after every thread's notes (x86: NT_X86_XSAVE_LAYOUT). */
-  trailingNotes(firstThread: Msg): NoteSpec[];
+  trailingNotes(firstThread: RegisterFile): NoteSpec[];
 }
 
 /** A repeated numeric field as bigints, or undefined when it does not have exactly `count` elements. */
-export function words(v: unknown, count: number): bigint[] | undefined {
+export function words(v: readonly (bigint | number)[] | undefined, count: number): bigint[] | undefined {
   if (!Array.isArray(v) || v.length !== count) return undefined;
-  return v.map((x) => BigInt(x as bigint | number));
+  return v.map((x) => BigInt(x));
 }
 
 export function writeWords(target: Buffer, at: number, values: bigint[], width: 4 | 8): void {

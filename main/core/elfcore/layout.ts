@@ -27,6 +27,7 @@
  */
 import type { Checkpoint, ThreadRecord } from '../model/checkpoint';
 import type { Msg } from '../model/images';
+import type { TaskCoreEntry } from '../criu/messages.generated';
 import { AddressSpace, type ByteOrigin, type Extent } from '../memory/address-space';
 import { isContentOrigin } from '../../../shared/byte-origins';
 import type { Vma } from '../memory/vma';
@@ -132,21 +133,9 @@ function num(v: unknown): number {
   return typeof v === 'bigint' ? Number(v) : typeof v === 'number' ? v : 0;
 }
 
-/** sig[0] of the thread's private pending set, from the siginfo blobs CRIU saved (si_signo is the first int). */
-function pendingMask(tcore: Msg | undefined): bigint {
-  let mask = 0n;
-  for (const s of (tcore?.signals_p?.signals as Msg[] | undefined) ?? []) {
-    const info = s.siginfo as Buffer | undefined;
-    if (!info || info.length < 4) continue;
-    const signo = info.readInt32LE(0);
-    if (signo >= 1 && signo <= 64) mask |= 1n << BigInt(signo - 1);
-  }
-  return mask;
-}
-
 /** The architecture of a process's threads, from core_entry.mtype (all threads must agree). */
 export function archOf(cp: Checkpoint, threads: ThreadRecord[]): ArchLayout {
-  const mtypes = new Set(threads.map((t) => num(t.core.mtype)));
+  const mtypes = new Set(threads.map((t) => t.machine));
   if (mtypes.size !== 1) throw new FormatError(`threads disagree on the machine type (${[...mtypes].map((m) => MARCH_NAMES[m] ?? m).join(', ')})`, { source: cp.source });
   const m = [...mtypes][0];
   const arch = ARCHES[m];
@@ -174,7 +163,7 @@ export function planCore(cp: Checkpoint, pid: number): CorePlan {
   const pageSize = space.pageSize;
   const leader = threads[0];
   const mm = cp.mm(pid) ?? {};
-  const tc = (leader.core.tc as Msg | undefined) ?? {};
+  const tc: TaskCoreEntry = leader.task ?? {};
 
   // Process-wide notes.
   const maps = fileMappings(space.vmas);
@@ -183,7 +172,7 @@ export function planCore(cp: Checkpoint, pid: number): CorePlan {
   const prpsinfo = prpsinfoNote(() => ({
     // CRIU's task states (1 alive, 3 stopped) as "RSDTZW" indices; an alive task blocked in a system call sleeps.
     state: stateCode === 3 ? 3 : leader.syscall !== undefined ? 1 : 0,
-    nice: num(leader.core.thread_core?.sched_nice),
+    nice: leader.schedNice ?? 0,
     flag: BigInt(tc.flags ?? 0),
     uid: leader.creds?.uid ?? cp.creds(pid)?.uid ?? 0,
     gid: leader.creds?.gid ?? cp.creds(pid)?.gid ?? 0,
@@ -197,13 +186,13 @@ export function planCore(cp: Checkpoint, pid: number): CorePlan {
   const notes: NoteSpec[] = [];
   threads.forEach((t, i) => {
     const where = { source: cp.source, member: cp.archive.imageMember(`core-${t.tid}.img`) };
-    const regs = arch.thread(t.core, where);
-    const tcore = t.core.thread_core as Msg | undefined;
-    const sighold = tcore?.blk_sigset !== undefined ? BigInt(tcore.blk_sigset) : i === 0 ? BigInt(tc.blk_sigset ?? 0) : 0n;
+    const regs = arch.thread(t.registers, where);
+    // A thread's own mask (thread_core.blk_sigset), else the task's (task_core_entry, leader only; old dumps).
+    const sighold = t.blockedSignals ?? 0n;
     notes.push(
       note(OWNER_CORE, NT.PRSTATUS, arch.prstatusSize, () => {
         const b = Buffer.alloc(arch.prstatusSize);
-        writePrstatusCommon(b, { sigpend: pendingMask(tcore), sighold, pid: t.tid, ppid: proc.ppid, pgrp: proc.pgid, sid: proc.sid });
+        writePrstatusCommon(b, { sigpend: t.pendingSignals, sighold, pid: t.tid, ppid: proc.ppid, pgrp: proc.pgid, sid: proc.sid });
         regs.prReg.copy(b, PRSTATUS_REG_OFFSET);
         b.writeInt32LE(regs.fpValid ? 1 : 0, arch.fpvalidOffset);
         return b;
@@ -217,7 +206,7 @@ export function planCore(cp: Checkpoint, pid: number): CorePlan {
     }
     pushAll(notes, regs.notes);
   });
-  pushAll(notes, arch.trailingNotes(leader.core));
+  pushAll(notes, arch.trailingNotes(leader.registers));
 
   // PT_LOAD segments.
   const bytes = new Map<ByteOrigin | OmittedReason, bigint>();

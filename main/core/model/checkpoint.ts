@@ -15,8 +15,10 @@ import { GhostFile, ghostImageName, remapEntries, type RemapEntry } from './ghos
 import { KensaError } from '../errors';
 import { decodeUtf8Exact } from '../../../shared/format';
 import type { ProcessRecord, CommandLine, Creds, ThreadRecord, FdRecord, GhostSummary, DeletedFileRecord, SocketRecord, MountPoint, Stats, CheckpointOpenOptions } from './records';
-import { capHex, num } from './wire-values';
+import { num } from './wire-values';
 import { fdRecords, socketRecords } from './fds';
+import { credsOf, threadRecord } from './threads';
+import type { CoreEntry } from '../criu/messages.generated';
 import { environmentStrings, procCommandLine, visibleArguments, type ArgumentAreas, type MemoryReader } from './cmdline';
 
 
@@ -29,6 +31,7 @@ const DEFAULT_MAX_TREE_DEPTH = 512;
 export const MAX_TREE_DEPTH = 2000;
 
 // The records are defined in records.ts; importers of the Checkpoint find them here too.
+export type { RegisterFile, X86_64RegisterFile, Aarch64RegisterFile } from './records';
 export type { ProcessRecord, CommandLine, Creds, ThreadRecord, FdRecord, GhostSummary, DeletedFileRecord, SocketRecord, MountPoint, Stats, CheckpointOpenOptions };
 export { inetAddress, inetAddressProblem } from './wire-values';
 
@@ -229,58 +232,8 @@ export class Checkpoint {
     for (const tid of p.tids) {
       const core = this.images.first(`core-${tid}.img`);
       if (!core) continue;
-      out.push(this.threadRecord(pid, tid, core));
+      out.push(threadRecord(pid, tid, core as CoreEntry));
     }
-    return out;
-  }
-
-  private threadRecord(pid: number, tid: number, core: Msg): ThreadRecord {
-    const arch = MACHINES[num(core.mtype)] ?? 'unknown';
-    const regs: Record<string, bigint> = {};
-    let syscall: number | undefined;
-    const ti = core.thread_info as Msg | undefined;
-    const ta = core.ti_aarch64 as Msg | undefined;
-    if (ti?.gpregs) {
-      for (const [k, v] of Object.entries(ti.gpregs as Msg)) if (k !== 'mode' && (typeof v === 'bigint' || typeof v === 'number')) regs[k] = BigInt(v);
-      const origAx = regs.orig_ax;
-      // orig_ax is -1 (as u64) outside a syscall; CRIU leaves ax = orig_ax after rewinding a blocked one.
-      if (origAx !== undefined && origAx < 0x8000_0000_0000_0000n && regs.ax === origAx) syscall = Number(origAx);
-    } else if (ta?.gpregs) {
-      const g = ta.gpregs as Msg;
-      (Array.isArray(g.regs) ? g.regs : []).forEach((v: unknown, i: number) => (regs[`x${i}`] = BigInt(v as bigint)));
-      if (g.sp !== undefined) regs.sp = BigInt(g.sp);
-      if (g.pc !== undefined) regs.pc = BigInt(g.pc);
-      if (g.pstate !== undefined) regs.pstate = BigInt(g.pstate);
-      if (ta.tls !== undefined) regs.tpidr_el0 = BigInt(ta.tls);
-    }
-    const tcore = core.thread_core as Msg | undefined;
-    const c = tcore?.creds as Msg | undefined;
-    const rec: ThreadRecord = {
-      tid,
-      pid,
-      name: String(tcore?.comm ?? (core.tc as Msg | undefined)?.comm ?? ''),
-      arch,
-      regs,
-      core,
-    };
-    if (syscall !== undefined) rec.syscall = syscall;
-    if (c) rec.creds = this.credsOf(c);
-    if (tcore?.blk_sigset !== undefined) rec.blockedSignals = BigInt(tcore.blk_sigset);
-    else if ((core.tc as Msg | undefined)?.blk_sigset !== undefined) rec.blockedSignals = BigInt((core.tc as Msg).blk_sigset);
-    if (tcore?.sched_policy !== undefined) rec.schedPolicy = num(tcore.sched_policy);
-    if (tcore?.sched_nice !== undefined) rec.schedNice = num(tcore.sched_nice);
-    if (tcore?.seccomp_mode !== undefined) rec.seccompMode = num(tcore.seccomp_mode);
-    return rec;
-  }
-
-  private credsOf(c: Msg): Creds {
-    const out: Creds = {
-      uid: num(c.uid), gid: num(c.gid), euid: num(c.euid), egid: num(c.egid), suid: num(c.suid), sgid: num(c.sgid),
-      fsuid: num(c.fsuid), fsgid: num(c.fsgid), groups: Array.isArray(c.groups) ? c.groups.map((g: unknown) => num(g)) : [],
-      capEff: capHex(c.cap_eff), capPrm: capHex(c.cap_prm), capBnd: capHex(c.cap_bnd),
-    };
-    if (c.no_new_privs !== undefined) out.noNewPrivs = num(c.no_new_privs) !== 0;
-    if (c.lsm_profile) out.lsmProfile = String(c.lsm_profile);
     return out;
   }
 
@@ -288,9 +241,9 @@ export class Checkpoint {
   creds(pid: number): Creds | undefined {
     const core = this.images.first(`core-${pid}.img`);
     const c = (core?.thread_core as Msg | undefined)?.creds as Msg | undefined;
-    if (c) return this.credsOf(c);
+    if (c) return credsOf(c);
     const legacy = this.images.has(`creds-${pid}.img`) ? this.images.first(`creds-${pid}.img`) : undefined;
-    return legacy ? this.credsOf(legacy) : undefined;
+    return legacy ? credsOf(legacy) : undefined;
   }
 
   /** Namespace and object ids (ids-<pid>.img; older dumps keep them in core.ids). */

@@ -4,7 +4,7 @@
  */
 import type { OpenOptions } from '../archive/archive';
 import type { FileContentResolver } from '../memory/address-space';
-import type { Msg } from './images';
+import type { TaskCoreEntry, UserAarch64FpsimdContextEntry, UserAarch64RegsEntry, UserX86FpregsEntry, UserX86RegsEntry } from '../criu/messages.generated';
 import type { SocketInfo } from '../../../shared/api/contract';
 import type { GhostFile, RemapEntry } from './ghost-file';
 import type { KensaError } from '../errors';
@@ -54,6 +54,26 @@ export interface Creds {
   lsmProfile?: string;
 }
 
+/** x86_64 registers: thread_info_x86 (core-x86.proto). `gpregs.mode` 2 marks an ia32 compat task. */
+export interface X86_64RegisterFile {
+  arch: 'x86_64';
+  gpregs: UserX86RegsEntry;
+  /** The FXSAVE area as u32 words plus the XSAVE components CRIU captured (absent: no FP state saved). */
+  fpregs?: UserX86FpregsEntry;
+}
+
+/** aarch64 registers: thread_info_aarch64 (core-aarch64.proto). */
+export interface Aarch64RegisterFile {
+  arch: 'aarch64';
+  gpregs: UserAarch64RegsEntry;
+  fpsimd?: UserAarch64FpsimdContextEntry;
+  /** TPIDR_EL0. */
+  tls?: bigint;
+}
+
+/** A thread's registers by architecture; `none` when the core entry holds no x86_64 or aarch64 registers. */
+export type RegisterFile = X86_64RegisterFile | Aarch64RegisterFile | { arch: 'none' };
+
 export interface ThreadRecord {
   tid: number;
   pid: number;
@@ -68,8 +88,14 @@ export interface ThreadRecord {
   schedPolicy?: number;
   schedNice?: number;
   seccompMode?: number;
-  /** The raw core entry (for register panels and the core writer). */
-  core: Msg;
+  /** core_entry.mtype (CoreEntryMarch): the machine the thread ran on, which a core's e_machine follows. */
+  machine: number;
+  /** The registers by architecture, as the core writer and the register panels read them (threads.ts). */
+  registers: RegisterFile;
+  /** sig[0] of the signals pending on this thread alone (thread_core.signals_p). */
+  pendingSignals: bigint;
+  /** task_core_entry: process-wide state (task_state, flags, comm) CRIU keeps in the leader thread's core only. */
+  task?: TaskCoreEntry;
 }
 
 export interface FdRecord {
