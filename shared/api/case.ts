@@ -1,9 +1,11 @@
 /**
  * The evidence case's records, one definition for the engine (main/core/evidence/case.ts keeps them in the
  * case folder), the API contract (caseStatus, caseVerify, addNote) and the UI (CasePanel). Plain JSON:
- * strings and numbers only, so the records travel unchanged over every transport.
+ * strings and numbers only, so the records travel unchanged over every transport. The requests and the case
+ * status the case methods take and return follow the records.
  */
-import type { FindingBookmark } from './contract';
+import type { TaskRequest } from './common';
+import type { FindingBookmark } from './triage';
 
 /** What a note points at (a bookmark). Addresses and frames are `0x…` hex strings. */
 export type NoteTarget =
@@ -100,4 +102,40 @@ export interface VerifyReport {
   derived: VerifyItem[];
   /** The custody entry that recorded this verification (absent when not recorded). */
   seq?: number;
+}
+
+export interface NoteRequest {
+  text: string;
+  target: NoteTarget;
+  /** The evidence the note was written about (the case's id of the archive open then); refused if another is open now. */
+  evidenceId?: string;
+}
+
+export interface CaseInfo {
+  open: boolean;
+  dir?: string;
+  id?: string;
+  /** The case's evidence records and notes, as the case folder keeps them. */
+  evidence: EvidenceRecord[];
+  notes: NoteRecord[];
+  /** Whether the archive open now is one of the case's evidence records. */
+  archiveInCase: boolean;
+  /** The case's evidence id of the archive open now (absent when it is not in the case). */
+  archiveEvidenceId?: string;
+  /** The archive open now, as opened. */
+  archive?: string;
+}
+
+export interface CaseOpenRequest {
+  dir: string;
+  /** Create the case folder when it does not exist yet. */
+  create?: boolean;
+  analyst?: string;
+  title?: string;
+}
+
+export interface ReportRequest extends TaskRequest {
+  format: 'html' | 'pdf' | 'json';
+  /** Default: `report.<format>` in the case folder. */
+  outFile?: string;
 }
