@@ -191,3 +191,20 @@ export function jsonSafe(v: unknown): unknown {
   }
   return v;
 }
+
+/**
+ * URL-decoding of a log line, as an analyst reads a request line: every run of `%XX` escapes becomes the
+ * UTF-8 text it encodes (RFC 3986 percent-encoding); a run that is not valid UTF-8, a lone `%` and `+` are
+ * left as written (`+` is a space only in form-encoded query strings, which a log line does not say it is).
+ * The result still goes through escapeText before it is shown: `%0a` or `%1b` become visible, never raw.
+ */
+export function urlDecode(s: string): string {
+  if (!s.includes('%')) return s;
+  return s.replace(/(?:%[0-9A-Fa-f]{2})+/g, (run) => {
+    try {
+      return decodeURIComponent(run);
+    } catch {
+      return run;
+    }
+  });
+}

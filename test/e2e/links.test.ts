@@ -14,6 +14,7 @@ import { launchChromium, openWatched, showPanel } from './browser';
 
 declare const document: {
   querySelector(s: string): { textContent: string | null; firstChild: unknown } | null;
+  querySelectorAll(s: string): Iterable<{ textContent: string | null; firstChild: unknown }>;
   createRange(): { setStart(n: unknown, o: number): void; setEnd(n: unknown, o: number): void };
 };
 declare const window: { getSelection(): { removeAllRanges(): void; addRange(r: unknown): void } | null };
@@ -85,12 +86,11 @@ test('links: register → hex, socket → process and fd, hit → VMA, search me
     await showPanel(page, 'logs');
     await page.waitForSelector('[data-testid=log-text]');
     const word = await page.evaluate(() => {
-      const pre = document.querySelector('[data-testid=log-text]')!;
-      const text = pre.textContent ?? '';
-      const m = /[A-Za-z][A-Za-z_-]{5,}/.exec(text)!;
+      const line = [...document.querySelectorAll('[data-testid=log-text] .log-line .text')].find((e) => /[A-Za-z][A-Za-z_-]{5,}/.test(e.textContent ?? ''))!;
+      const m = /[A-Za-z][A-Za-z_-]{5,}/.exec(line.textContent ?? '')!;
       const r = document.createRange();
-      r.setStart(pre.firstChild, m.index);
-      r.setEnd(pre.firstChild, m.index + m[0].length);
+      r.setStart(line.firstChild, m.index);
+      r.setEnd(line.firstChild, m.index + m[0].length);
       window.getSelection()!.removeAllRanges();
       window.getSelection()!.addRange(r);
       return m[0];
