@@ -58,6 +58,36 @@ function safeEqual(a: string, b: string): boolean {
   return x.length === y.length && crypto.timingSafeEqual(x, y);
 }
 
+/** Reports of the open case, read-only (main/services/case-reports.ts says which files): `/case-reports/NAME`. */
+const CASE_REPORTS = '/case-reports/';
+
+function decodeName(s: string): string {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return '';
+  }
+}
+
+/**
+ * A report as a page of its own: an HTML report is shown sandboxed (no script, no request, no form: it is
+ * made of evidence text), a PDF or JSON one as itself.
+ */
+function sendCaseReport(res: http.ServerResponse, file: string | undefined, head: boolean, deny: (code: number, text: string) => void): void {
+  if (!file) return deny(404, 'no such report in the open case\'s reports/ folder');
+  const type = file.endsWith('.pdf') ? 'application/pdf' : contentType(file);
+  res.writeHead(200, {
+    'Content-Type': type,
+    'Cache-Control': 'no-store',
+    'X-Content-Type-Options': 'nosniff',
+    'Referrer-Policy': 'no-referrer',
+    'Cross-Origin-Resource-Policy': 'same-origin',
+    'Content-Security-Policy': `${type.startsWith('text/html') ? 'sandbox; ' : ''}default-src 'none'; style-src 'unsafe-inline'; img-src data:; font-src data:`,
+  });
+  if (head) return void res.end();
+  fs.createReadStream(file).on('error', () => res.destroy()).pipe(res);
+}
+
 function cookieToken(header: string | undefined, name: string): string | undefined {
   for (const part of (header ?? '').split(';')) {
     const [k, ...v] = part.trim().split('=');
@@ -88,6 +118,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     if (req.method !== 'GET' && req.method !== 'HEAD') return deny(405, 'method not allowed');
     const url = new URL(req.url ?? '/', `http://${req.headers.host}`);
     if (!authorised(req, url)) return deny(403, 'forbidden: open the full URL that `kensa serve` printed (it carries the access token)');
+    if (url.pathname.startsWith(CASE_REPORTS)) return sendCaseReport(res, opts.services.caseReportFile(decodeName(url.pathname.slice(CASE_REPORTS.length))), req.method === 'HEAD', deny);
     const file = staticFile(staticDir, url.pathname);
     if (!file) return deny(404, 'not found');
     const headers: Record<string, string> = {

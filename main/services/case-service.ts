@@ -5,13 +5,14 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { CaseInfo, CaseOpenRequest, FindingBookmark, NoteRecord, NoteRequest, ReportRequest, TaskRequest, VerifyReport } from '../../shared/api/contract';
+import type { CaseInfo, CaseOpenRequest, FindingBookmark, NoteRecord, NoteRequest, ReportRequest, TaskRequest, VerifyReport, WrittenReport } from '../../shared/api/contract';
 import { ensureDir } from '../core/cache';
 import { EvidenceCase } from '../core/evidence/case';
 import type * as ReportModule from '../core/evidence/report';
 import { address, bool, hex64, int, obj, optStr, RequestError, str } from './results';
 import type { OpenSession } from './session';
 import type { TaskRegistry } from './tasks';
+import { reportName, reportOutFile } from './case-reports';
 import { MAX_READ_BYTES } from './views';
 
 /** The report writer (pdfkit and its fonts) loads on first use: it doubles the start-up time of `kensa serve`. */
@@ -118,18 +119,19 @@ export class CaseService {
     return id;
   }
 
-  async writeReport(req: ReportRequest): Promise<{ path: string; sha256: string }> {
+  async writeReport(req: ReportRequest): Promise<WrittenReport> {
     const r = obj(req, 'writeReport');
     const format = str(r.format, 'format', 10);
     if (format !== 'html' && format !== 'pdf' && format !== 'json') throw new RequestError('format must be html, pdf or json');
     const taskId = optStr(r.taskId, 'taskId', 200);
     const c = this.open_();
-    const outFile = path.resolve(optStr(r.outFile, 'outFile') ?? path.join(c.dir, `report.${format}`));
+    const outFile = path.resolve(optStr(r.outFile, 'outFile') ?? reportOutFile(c.dir, format));
     const rootfs = this.deps.session()?.rootfs;
     const out = await this.deps.tasks.run(taskId, 'writing the report', () =>
       reportModule().writeReport(c.dir, format, outFile, { action: `workstation: ${format} report`, cacheDir: this.deps.cacheDir, ...(rootfs ? { rootfs } : {}) }),
     );
-    return { path: out.path, sha256: out.sha256 };
+    const name = reportName(c.dir, out.path);
+    return { path: out.path, sha256: out.sha256, ...(name !== undefined ? { reportName: name } : {}) };
   }
 
   /**

@@ -44,7 +44,8 @@ import { triageRun } from './triage';
 import { TOOL_VERSION } from '../core/evidence/version';
 
 import { processDetails } from './process-details';
-import type { ProcessDetails } from '../../shared/api/contract';
+import type { ProcessDetails, WrittenReport } from '../../shared/api/contract';
+import { caseReportFile } from './case-reports';
 import { GdbSessionManager, loadNodePty, type PtySpawner } from '../gdb/gdb-sessions';
 
 
@@ -375,8 +376,13 @@ export class KensaServices implements KensaApi {
     return attempt(() => this.cases.addNote(req));
   }
 
-  async writeReport(req: ReportRequest): Promise<Result<{ path: string; sha256: string }>> {
+  async writeReport(req: ReportRequest): Promise<Result<WrittenReport>> {
     return attempt(() => this.cases.writeReport(req));
+  }
+
+  /** The open case's report called `name` (reports/ only), for browser mode's read-only `/case-reports/NAME`. Not an API method. */
+  caseReportFile(name: string): string | undefined {
+    return caseReportFile(this.cases.dir, name);
   }
 }
 

@@ -7,6 +7,7 @@ import { KeyValue } from '../components/KeyValue';
 import { visible, visibleLines } from '../util/text';
 import { noteTargetText } from '../util/note-target';
 import type { VerifyReport } from '../../shared/api/contract';
+import { electronBridge } from '../transport/electron-transport';
 
 /** A verification report: the verdict, every problem, each evidence and derived file; the raw report on demand. */
 function Verification({ report }: { report: VerifyReport }) {
@@ -139,6 +140,14 @@ export function CasePanel() {
           {lastReport ? (
             <div className="notice-box" style={{ marginTop: 8 }}>
               Report written: <span className="mono">{visible(lastReport.path)}</span> (SHA-256 <span className="mono">{lastReport.sha256}</span>)
+              {lastReport.reportName !== undefined && !electronBridge() ? (
+                <>
+                  {' '}
+                  <a data-testid="report-link" href={`/case-reports/${encodeURIComponent(lastReport.reportName)}`} target="_blank" rel="noopener noreferrer">
+                    Open the report
+                  </a>
+                </>
+              ) : null}
             </div>
           ) : null}
           {verification.status === 'ready' && verification.value ? <Verification report={verification.value} /> : null}

@@ -4,6 +4,7 @@
  * (terminal/terminal-bus.ts), never through React state.
  */
 import type {
+  WrittenReport,
   ApiError, SearchHitInfo, CaseInfo, CgroupInfo, EvidenceHash, FdInfo, HelloInfo, KensaClient, LogInfo, MountsInfo, NamespacesInfo, NoteTarget,
   OverviewInfo, ProcessInfo, ProgressEvent, Result, RootfsTree, SearchRequest, SearchResult, SessionInfo, SocketInfo, ThreadInfo, VmaInfo,
   YaraScanRequest, YaraScanResult, EvidencePointer, TriageResult, VerifyReport,
@@ -199,7 +200,7 @@ export interface UiSlice {
 export interface CaseSlice {
   caseInfo: Load<CaseInfo>;
   verification: Load<VerifyReport>;
-  lastReport: { path: string; sha256: string } | null;
+  lastReport: WrittenReport | null;
   refreshCase(): Promise<void>;
   openCase(dir: string, create: boolean, analyst?: string, title?: string): Promise<boolean>;
   addEvidence(): Promise<void>;

@@ -136,6 +136,15 @@ export interface CaseOpenRequest {
 
 export interface ReportRequest extends TaskRequest {
   format: 'html' | 'pdf' | 'json';
-  /** Default: `report.<format>` in the case folder. */
+  /** Default: `reports/report-<UTC time>.<format>` in the case folder. */
   outFile?: string;
+}
+
+// Reports written from the workstation (main/services/case-reports.ts)
+
+/** A report written: where, its hash, and its name in the case's reports/ folder when it is there (browser mode opens it as `/case-reports/NAME`). */
+export interface WrittenReport {
+  path: string;
+  sha256: string;
+  reportName?: string;
 }

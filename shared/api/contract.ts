@@ -18,7 +18,7 @@
  * ./session.ts, ./processes.ts, ./memory.ts, ./files.ts, ./cores.ts, ./yara.ts, ./triage.ts, ./python.ts and
  * ./case.ts; this file is their index (importers keep importing from here) and holds the interface itself.
  */
-import type { CaseInfo, CaseOpenRequest, NoteRecord, NoteRequest, ReportRequest, VerifyReport } from './case';
+import type { CaseInfo, CaseOpenRequest, NoteRecord, NoteRequest, ReportRequest, VerifyReport, WrittenReport } from './case';
 import type { Hex64, Result, TaskRequest } from './common';
 import type { CoreWriteInfo, CoreWriteRequest, GdbSessionInfo, GdbStartRequest } from './cores';
 import type { CgroupInfo, FdInfo, FileChunk, LogInfo, MountsInfo, NamespacesInfo, ReadFileRequest, RootfsTree, SocketInfo } from './files';
@@ -96,7 +96,7 @@ export interface KensaApi {
   caseAddEvidence(req?: TaskRequest): Promise<Result<CaseInfo>>;
   caseVerify(req?: TaskRequest): Promise<Result<VerifyReport>>;
   addNote(req: NoteRequest): Promise<Result<NoteRecord>>;
-  writeReport(req: ReportRequest): Promise<Result<{ path: string; sha256: string }>>;
+  writeReport(req: ReportRequest): Promise<Result<WrittenReport>>;
 
   /** Every thread's Python stack in a process (no locals); `available: false` says why there is none. */
   pythonStacks(req: { pid: number }): Promise<Result<PythonStacksInfo>>;

@@ -81,8 +81,21 @@ test('Findings page: first after opening, grouped by severity, evidence opens th
     await page.click('button:has-text("Report: HTML")');
     await page.waitForSelector('text=Report written:');
     const reportPath = (await page.textContent('.notice-box:has-text("Report written") .mono')) ?? '';
-    assert.ok(reportPath.startsWith(caseDir), reportPath);
+    assert.match(reportPath, new RegExp(`^${caseDir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}/reports/report-\\d{8}T\\d{6}Z\\.html$`), reportPath);
     const html = fs.readFileSync(reportPath, 'utf8');
+    // The link opens it, served read-only by kensa serve (sandboxed); nothing else of the case is served.
+    const [popup] = await Promise.all([context.waitForEvent('page'), page.click('[data-testid=report-link]')]);
+    await popup.waitForLoadState();
+    assert.match((await popup.textContent('h2:has-text("Triage findings")')) ?? '', /Triage findings/);
+    await popup.close();
+    const token = new URL(served.url).searchParams.get('token')!;
+    const name = path.basename(reportPath);
+    const served1 = await fetch(`${served.origin}/case-reports/${name}?token=${token}`);
+    assert.equal(served1.status, 200);
+    assert.match(served1.headers.get('content-security-policy') ?? '', /^sandbox; default-src 'none'/);
+    assert.equal(await served1.text(), html);
+    assert.equal((await fetch(`${served.origin}/case-reports/${name}`)).status, 403, 'no token, no report');
+    for (const other of ['..%2Fcase.json', 'case.json', '.hidden', '%2Fetc%2Fpasswd']) assert.equal((await fetch(`${served.origin}/case-reports/${other}?token=${token}`)).status, 404, other);
     assert.match(html, /<h2>Triage findings<\/h2>/);
     assert.match(html, /N1 {2}\[HIGH\] KF-[0-9a-f]{12} {2}T1055 Process Injection {2}pid 6: pid 6 \(counter\): ELF image in anonymous executable memory/);
     assert.ok(html.includes(`pid 6 ${address}: 7f 45 4c 46`), 'the evidence pointer with its preview');

@@ -284,6 +284,8 @@ test('case slice: open a new case, add the archive, a note from a panel, verify,
     await store.getState().writeReport('html');
     const rep = store.getState().lastReport!;
     assert.ok(fs.existsSync(rep.path));
+    assert.equal(path.dirname(rep.path), path.join(store.getState().caseInfo.value!.dir!, 'reports'), 'reports go to the case\'s reports/ folder');
+    assert.equal(rep.reportName, path.basename(rep.path));
     assert.match(fs.readFileSync(rep.path, 'utf8'), /counter listens on 8088/);
   } finally {
     done();
