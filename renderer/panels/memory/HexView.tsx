@@ -51,11 +51,10 @@ export function HexView() {
     // Only a new jump (serial) recentres; a scroll that changes `view` otherwise must not.
   }, [view?.serial]);
 
-  // The address box shows the cursor (one address everywhere), except while the analyst types in it.
+  // The address box shows the cursor (one address everywhere), except while the analyst types in it. It is
+  // derived in the same render as the cursor and the rows, so the three can never disagree, even for a frame.
   const cursorText = view ? addressText(view.cursor) : '';
-  useEffect(() => {
-    if (!editingAddr) setAddrText(cursorText);
-  }, [cursorText, editingAddr]);
+  const boxText = editingAddr ? addrText : cursorText;
 
   if (!view) return <div className="hexpane"><div className="empty">Select a VMA in the memory map, or jump to an address.</div></div>;
 
@@ -126,7 +125,7 @@ export function HexView() {
     e.preventDefault();
   };
   const onJump = async (): Promise<void> => {
-    const a = parseAddress(addrText);
+    const a = parseAddress(boxText);
     if (a === undefined) {
       setMessage('type an address: 0x… hex or decimal');
       return;
@@ -154,7 +153,7 @@ export function HexView() {
         >
           <label className="row" style={{ gap: 4 }}>
             Address
-            <input className="addr mono" type="text" aria-label="Address" placeholder="0x address" value={addrText} onFocus={() => setEditingAddr(true)} onBlur={() => setEditingAddr(false)} onChange={(e) => { setEditingAddr(true); setAddrText(e.target.value); }} data-testid="hex-address-input" title="The cursor's address; type another and press Enter (Go) to jump" />
+            <input className="addr mono" type="text" aria-label="Address" placeholder="0x address" value={boxText} onFocus={() => { setAddrText(cursorText); setEditingAddr(true); }} onBlur={() => setEditingAddr(false)} onChange={(e) => { setEditingAddr(true); setAddrText(e.target.value); }} data-testid="hex-address-input" title="The cursor's address; type another and press Enter (Go) to jump" />
           </label>
           <button type="submit">Go</button>
         </form>
