@@ -44,7 +44,8 @@ import { triageRun } from './triage';
 import { TOOL_VERSION } from '../core/evidence/version';
 
 import { processDetails } from './process-details';
-import type { ProcessDetails, WrittenReport } from '../../shared/api/contract';
+import type { ProcessDetails, StringsRequest, StringsResult, WrittenReport } from '../../shared/api/contract';
+import { processStrings } from './strings';
 import { caseReportFile } from './case-reports';
 import { GdbSessionManager, loadNodePty, type PtySpawner } from '../gdb/gdb-sessions';
 
@@ -378,6 +379,10 @@ export class KensaServices implements KensaApi {
 
   async writeReport(req: ReportRequest): Promise<Result<WrittenReport>> {
     return attempt(() => this.cases.writeReport(req));
+  }
+
+  async strings(req: StringsRequest): Promise<Result<StringsResult>> {
+    return attempt(() => processStrings({ cp: () => this.need().cp, tasks: this.tasks }, req));
   }
 
   /** The open case's report called `name` (reports/ only), for browser mode's read-only `/case-reports/NAME`. Not an API method. */

@@ -14,6 +14,7 @@ import { MountsPanel } from '../panels/MountsPanel';
 import { NamespacesPanel } from '../panels/NamespacesPanel';
 import { CgroupsPanel } from '../panels/CgroupsPanel';
 import { LogsPanel } from '../panels/LogsPanel';
+import { StringsPanel } from '../panels/StringsPanel';
 import { TerminalPanel } from '../panels/TerminalPanel';
 import { CasePanel } from '../panels/CasePanel';
 import { YaraPanel } from '../panels/YaraPanel';
@@ -39,6 +40,7 @@ const PANEL_VIEWS: Record<Exclude<PanelId, 'terminal'>, () => ReactElement> = {
   namespaces: NamespacesPanel,
   cgroups: CgroupsPanel,
   logs: LogsPanel,
+  strings: StringsPanel,
   case: CasePanel,
 };
 

@@ -7,6 +7,7 @@ export const PANELS: { id: PanelId; label: string; key: string }[] = [
   { id: 'processes', label: 'Process tree', key: '2' },
   { id: 'threads', label: 'Threads & registers', key: '3' },
   { id: 'memory', label: 'Memory', key: '4' },
+  { id: 'strings', label: 'Strings', key: 's' },
   { id: 'yara', label: 'YARA', key: 'y' },
   { id: 'files', label: 'Files', key: '5' },
   { id: 'network', label: 'Network & sockets', key: '6' },

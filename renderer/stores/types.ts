@@ -18,7 +18,7 @@ export interface Load<T> {
 
 export const IDLE: Load<never> = { status: 'idle' };
 
-export type PanelId = 'findings' | 'overview' | 'processes' | 'threads' | 'memory' | 'yara' | 'files' | 'network' | 'mounts' | 'namespaces' | 'cgroups' | 'logs' | 'terminal' | 'case';
+export type PanelId = 'findings' | 'overview' | 'processes' | 'threads' | 'memory' | 'yara' | 'files' | 'network' | 'mounts' | 'namespaces' | 'cgroups' | 'logs' | 'strings' | 'terminal' | 'case';
 
 export interface ArchiveSlice {
   connection: 'connecting' | 'ready' | 'error';

@@ -18,6 +18,7 @@
  * ./session.ts, ./processes.ts, ./memory.ts, ./files.ts, ./cores.ts, ./yara.ts, ./triage.ts, ./python.ts and
  * ./case.ts; this file is their index (importers keep importing from here) and holds the interface itself.
  */
+import type { StringsRequest, StringsResult } from './strings';
 import type { CaseInfo, CaseOpenRequest, NoteRecord, NoteRequest, ReportRequest, VerifyReport, WrittenReport } from './case';
 import type { Hex64, Result, TaskRequest } from './common';
 import type { CoreWriteInfo, CoreWriteRequest, GdbSessionInfo, GdbStartRequest } from './cores';
@@ -38,6 +39,7 @@ export * from './cores';
 export * from './yara';
 export * from './case';
 export * from './triage';
+export * from './strings';
 export * from './python';
 
 // ---------------------------------------------------------------------------------------------------------
@@ -102,6 +104,10 @@ export interface KensaApi {
   pythonStacks(req: { pid: number }): Promise<Result<PythonStacksInfo>>;
   /** The locals of one Python frame, named by its address from pythonStacks. */
   pythonLocals(req: { pid: number; frame: Hex64 }): Promise<Result<PythonLocalsInfo>>;
+
+  // Strings per process (shared/api/strings.ts)
+  /** Printable strings of one process's memory with their addresses, as `kensa strings` (progress + cancel). */
+  strings(req: StringsRequest): Promise<Result<StringsResult>>;
 }
 
 export type ApiMethod = keyof KensaApi;
@@ -114,6 +120,7 @@ const METHOD_TABLE: Record<ApiMethod, true> = {
   writeCore: true, gdbStart: true, gdbInput: true, gdbResize: true, gdbKill: true,
   caseStatus: true, caseOpen: true, caseAddEvidence: true, caseVerify: true, addNote: true, writeReport: true,
   pythonStacks: true, pythonLocals: true,
+  strings: true,
 };
 export const API_METHODS: readonly ApiMethod[] = Object.keys(METHOD_TABLE) as ApiMethod[];
 

@@ -23,7 +23,7 @@ declare const document: { querySelector(s: string): { textContent: string | null
 
 const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACTS = path.join(REPO, 'test', 'artifacts');
-const PANELS = ['findings', 'overview', 'processes', 'threads', 'memory', 'files', 'network', 'mounts', 'namespaces', 'cgroups', 'logs', 'terminal', 'case'];
+const PANELS = ['findings', 'overview', 'processes', 'threads', 'memory', 'strings', 'files', 'network', 'mounts', 'namespaces', 'cgroups', 'logs', 'terminal', 'case'];
 const HOSTILE_COMM = '<img src=x onerror=alert(1)>';
 
 let context: BrowserContext;
@@ -246,7 +246,7 @@ for (const f of FIXTURES) {
 
       assertOnlyOwnOrigin(w, served.origin);
       assert.deepEqual(w.problems, []);
-      assert.equal(PANELS.length, 13);
+      assert.equal(PANELS.length, 14);
     } finally {
       cp.close();
       await w?.page.close();
