@@ -12,7 +12,7 @@
  */
 import * as path from 'node:path';
 import * as fs from 'node:fs';
-import { app, BrowserWindow, dialog, ipcMain, Menu, protocol, session, type MenuItemConstructorOptions, type OpenDialogOptions } from 'electron';
+import { app, BrowserWindow, dialog, ipcMain, Menu, protocol, session, shell, type MenuItemConstructorOptions, type OpenDialogOptions } from 'electron';
 import { KensaServices } from '../services/kensa-services';
 import { bindIpc, type IpcMainLike } from './ipc-bind';
 import { APP_URL, isAllowedRequest, rendererResponse, SCHEME } from './protocol';
@@ -47,6 +47,8 @@ const services = new KensaServices({
     const r = mainWindow ? await dialog.showOpenDialog(mainWindow, options) : await dialog.showOpenDialog(options);
     return r.canceled || !r.filePaths[0] ? null : r.filePaths[0];
   },
+  // A report of the open case (main/services/case-reports.ts checks it is one) in the system's viewer.
+  openPath: (file) => shell.openPath(file),
 });
 const binding = bindIpc(ipcMain as unknown as IpcMainLike, services);
 

@@ -7,6 +7,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { REPORTS_DIR } from '../core/evidence/case';
+import { RequestError, str } from './results';
 
 /** What a report file name may be: the names reportOutFile makes, and names the CLI's `--out` gives there. */
 const REPORT_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,200}$/;
@@ -34,4 +35,18 @@ export function caseReportFile(caseDir: string | undefined, name: string): strin
   } catch {
     return undefined;
   }
+}
+
+/**
+ * Open the case's report `name` with the host's viewer (Electron's shell.openPath, handed in by the shell;
+ * it answers '' or why it could not). Only a file caseReportFile accepts is ever handed to it.
+ */
+export async function openCaseReport(caseDir: string | undefined, name: unknown, openPath: ((file: string) => Promise<string>) | undefined): Promise<null> {
+  if (!openPath) throw new RequestError('there is no system viewer in browser mode: use the "Open the report" link');
+  if (caseDir === undefined) throw new RequestError('no case is open');
+  const file = caseReportFile(caseDir, str(name, 'name', 256));
+  if (!file) throw new RequestError(`no report ${JSON.stringify(name)} in the case's ${REPORTS_DIR}/ folder`);
+  const why = await openPath(file);
+  if (why) throw new RequestError(`the report ${file} could not be opened: ${why}`);
+  return null;
 }

@@ -46,7 +46,7 @@ import { TOOL_VERSION } from '../core/evidence/version';
 import { processDetails } from './process-details';
 import type { ProcessDetails, StringsRequest, StringsResult, WrittenReport } from '../../shared/api/contract';
 import { processStrings } from './strings';
-import { caseReportFile } from './case-reports';
+import { caseReportFile, openCaseReport } from './case-reports';
 import { GdbSessionManager, loadNodePty, type PtySpawner } from '../gdb/gdb-sessions';
 
 
@@ -56,6 +56,8 @@ export interface ServicesOptions {
   transport?: Capabilities['transport'];
   /** The native file dialog, where the host has one (Electron). */
   pickArchive?: () => Promise<string | null>;
+  /** The host's "open with the default viewer" (Electron: shell.openPath; '' on success, else why not). */
+  openPath?: (file: string) => Promise<string>;
   /** The pty spawner for gdb sessions (tests hand in a fake; default node-pty, loaded lazily). */
   spawnPty?: PtySpawner;
   /** Input limits for every archive opened (the CLI's --max-* options). */
@@ -162,6 +164,7 @@ export class KensaServices implements KensaApi {
         coreWriter: true,
         evidenceCase: true,
         report: true,
+        openReport: Boolean(this.opts.openPath),
       };
       if (gdbMessage) capabilities.gdbMessage = gdbMessage;
       return { name: 'kensa' as const, version: TOOL_VERSION, capabilities, session: this.sessionInfo() };
@@ -383,6 +386,10 @@ export class KensaServices implements KensaApi {
 
   async strings(req: StringsRequest): Promise<Result<StringsResult>> {
     return attempt(() => processStrings({ cp: () => this.need().cp, tasks: this.tasks }, req));
+  }
+
+  async openCaseReport(req: { name: string }): Promise<Result<null>> {
+    return attempt(() => openCaseReport(this.cases.dir, obj(req, 'openCaseReport').name, this.opts.openPath));
   }
 
   /** The open case's report called `name` (reports/ only), for browser mode's read-only `/case-reports/NAME`. Not an API method. */

@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import type { NoteTarget } from '../../shared/api/contract';
+import type { ApiError, NoteTarget } from '../../shared/api/contract';
 import { useKensa, useKensaShallow, useKensaStore } from '../stores/hooks';
 import { PanelTitle } from '../components/PanelTitle';
 import { ErrorMessage } from '../components/ErrorMessage';
@@ -7,7 +7,6 @@ import { KeyValue } from '../components/KeyValue';
 import { visible, visibleLines } from '../util/text';
 import { noteTargetText } from '../util/note-target';
 import type { VerifyReport } from '../../shared/api/contract';
-import { electronBridge } from '../transport/electron-transport';
 
 /** A verification report: the verdict, every problem, each evidence and derived file; the raw report on demand. */
 function Verification({ report }: { report: VerifyReport }) {
@@ -58,6 +57,12 @@ export function CasePanel() {
     session: s.session,
   }));
   const caps = useKensa((s) => s.hello?.capabilities);
+  const client = useKensa((s) => s.client);
+  const [openError, setOpenError] = useState<ApiError | null>(null);
+  const openCaseReport = async (name: string): Promise<void> => {
+    const r = await client.openCaseReport({ name });
+    setOpenError(r.ok ? null : r.error);
+  };
   const store = useKensaStore();
   /** A note opens its location: the process, thread, bytes, file or socket it is about. */
   const goToNote = async (t: NoteTarget): Promise<void> => {
@@ -140,16 +145,26 @@ export function CasePanel() {
           {lastReport ? (
             <div className="notice-box" style={{ marginTop: 8 }}>
               Report written: <span className="mono">{visible(lastReport.path)}</span> (SHA-256 <span className="mono">{lastReport.sha256}</span>)
-              {lastReport.reportName !== undefined && !electronBridge() ? (
-                <>
-                  {' '}
-                  <a data-testid="report-link" href={`/case-reports/${encodeURIComponent(lastReport.reportName)}`} target="_blank" rel="noopener noreferrer">
-                    Open the report
-                  </a>
-                </>
+              {lastReport.reportName !== undefined ? (
+                caps?.openReport ? (
+                  <>
+                    {' '}
+                    <button className="link" data-testid="report-open" onClick={() => void openCaseReport(lastReport.reportName!)}>
+                      Open the report
+                    </button>
+                  </>
+                ) : caps?.transport === 'websocket' ? (
+                  <>
+                    {' '}
+                    <a data-testid="report-link" href={`/case-reports/${encodeURIComponent(lastReport.reportName)}`} target="_blank" rel="noopener noreferrer">
+                      Open the report
+                    </a>
+                  </>
+                ) : null
               ) : null}
             </div>
           ) : null}
+          {openError ? <ErrorMessage context="Opening the report" error={openError} /> : null}
           {verification.status === 'ready' && verification.value ? <Verification report={verification.value} /> : null}
           {verification.status === 'error' && verification.error ? <ErrorMessage context="Verification" error={verification.error} /> : null}
           <h3>Evidence</h3>

@@ -99,6 +99,8 @@ export interface KensaApi {
   caseVerify(req?: TaskRequest): Promise<Result<VerifyReport>>;
   addNote(req: NoteRequest): Promise<Result<NoteRecord>>;
   writeReport(req: ReportRequest): Promise<Result<WrittenReport>>;
+  /** Open the open case's report `name` (in its reports/ folder) in the system's viewer: Electron only (capability openReport). */
+  openCaseReport(req: { name: string }): Promise<Result<null>>;
 
   /** Every thread's Python stack in a process (no locals); `available: false` says why there is none. */
   pythonStacks(req: { pid: number }): Promise<Result<PythonStacksInfo>>;
@@ -118,7 +120,7 @@ const METHOD_TABLE: Record<ApiMethod, true> = {
   processes: true, processDetails: true, threads: true, vmas: true, readMemory: true, search: true, yaraScan: true, triage: true,
   fds: true, rootfsTree: true, readFile: true, sockets: true, mounts: true, namespaces: true, cgroups: true, logs: true,
   writeCore: true, gdbStart: true, gdbInput: true, gdbResize: true, gdbKill: true,
-  caseStatus: true, caseOpen: true, caseAddEvidence: true, caseVerify: true, addNote: true, writeReport: true,
+  caseStatus: true, caseOpen: true, caseAddEvidence: true, caseVerify: true, addNote: true, writeReport: true, openCaseReport: true,
   pythonStacks: true, pythonLocals: true,
   strings: true,
 };

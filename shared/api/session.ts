@@ -18,6 +18,8 @@ export interface Capabilities {
   coreWriter: boolean;
   evidenceCase: boolean;
   report: boolean;
+  /** A report in the case's reports/ folder opens in the system's viewer (Electron: openCaseReport); in browser mode the server serves it at `/case-reports/NAME`. */
+  openReport?: boolean;
 }
 
 export interface HelloInfo {
