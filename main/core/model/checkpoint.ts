@@ -1,6 +1,8 @@
 /**
  * One opened checkpoint: the archive, its container metadata, and a model built lazily from its CRIU
- * images (criu-format.md §1.6 "how ids tie files together"). Plain records out; no protobuf types leak.
+ * images (criu-format.md §1.6 "how ids tie files together"). Plain records out; where a consumer needs the
+ * wire values (a thread's registers for the core writer and the register panels) they come typed, as the
+ * generated CRIU message types (threads.ts), never as untyped protobuf.
  */
 import { CheckpointArchive } from '../archive/archive';
 import { readContainerMeta, checkpointSizes, type ContainerMeta, type CheckpointSizes } from '../archive/container-meta';
