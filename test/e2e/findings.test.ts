@@ -9,25 +9,19 @@ import { test, before, after } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { chromium, type BrowserContext } from 'playwright-core';
+import type { BrowserContext } from 'playwright-core';
 import { tempDir } from '../helpers';
 import { serve } from './serve';
+import { launchChromium } from './browser';
 import { elfHeader, PROT_R, PROT_W, PROT_X, Synth } from '../unit/triage/synth';
 
 /** The page's document, for functions that run in the browser (this project compiles without DOM types). */
 declare const document: { querySelector(s: string): { textContent: string | null } | null; querySelectorAll(s: string): { length: number } };
 
-const CHROMIUM = '/usr/bin/chromium';
 let context: BrowserContext;
 
 before(async () => {
-  assert.ok(fs.existsSync(CHROMIUM), `${CHROMIUM} is needed (Debian package: chromium)`);
-  context = await chromium.launchPersistentContext(tempDir('kensa-chromium-'), {
-    executablePath: CHROMIUM,
-    headless: true,
-    viewport: { width: 1280, height: 800 },
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-  });
+  context = await launchChromium();
 });
 
 after(async () => {

@@ -11,9 +11,10 @@ import { test, before, after } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
-import { FIXTURES, REPO, TEST_CACHE, readJson, tempDir, type FixtureInfo } from '../helpers';
+import type { BrowserContext, Page } from 'playwright-core';
+import { FIXTURES, TEST_CACHE, readJson, tempDir, type FixtureInfo } from '../helpers';
 import { serve } from './serve';
+import { ARTIFACTS, launchChromium } from './browser';
 import { Checkpoint } from '../../main/core/model/checkpoint';
 import { threadInfo } from '../../main/services/registers';
 import { decodeImage, encodeImage } from '../../main/core/criu';
@@ -21,21 +22,13 @@ import { decodeImage, encodeImage } from '../../main/core/criu';
 /** The page's document, for functions that run in the browser (this project compiles without DOM types). */
 declare const document: { querySelector(s: string): { textContent: string | null } | null; querySelectorAll(s: string): { length: number } };
 
-const CHROMIUM = '/usr/bin/chromium';
-const ARTIFACTS = path.join(REPO, 'test', 'artifacts');
 const PANELS = ['findings', 'overview', 'processes', 'threads', 'memory', 'strings', 'files', 'network', 'mounts', 'namespaces', 'cgroups', 'logs', 'terminal', 'case'];
 const HOSTILE_COMM = '<img src=x onerror=alert(1)>';
 
 let context: BrowserContext;
 
 before(async () => {
-  assert.ok(fs.existsSync(CHROMIUM), `${CHROMIUM} is needed (Debian package: chromium)`);
-  context = await chromium.launchPersistentContext(tempDir('kensa-chromium-'), {
-    executablePath: CHROMIUM,
-    headless: true,
-    viewport: { width: 1280, height: 800 },
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-  });
+  context = await launchChromium();
 });
 
 after(async () => {
