@@ -72,10 +72,11 @@ export interface EvidenceHash {
   sha256: string;
 }
 
-export interface OverviewInfo {
-  source: string;
-  layout: SessionInfo['layout'];
-  engine?: string;
+/**
+ * Who and what the container was, as the engine's metadata says: one definition for the core's ContainerMeta
+ * (main/core/archive/container-meta.ts) and the overview the workstation shows.
+ */
+export interface ContainerIdentity {
   containerName?: string;
   image?: string;
   imageRef?: string;
@@ -87,6 +88,12 @@ export interface OverviewInfo {
   podName?: string;
   podNamespace?: string;
   hostname?: string;
+}
+
+export interface OverviewInfo extends ContainerIdentity {
+  source: string;
+  layout: SessionInfo['layout'];
+  engine?: string;
   domainname?: string;
   arch: string;
   criuRunId?: string;

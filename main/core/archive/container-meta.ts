@@ -7,6 +7,7 @@
 import type { CheckpointArchive } from './archive';
 import { FormatError, KensaError } from '../errors';
 import { decodeUtf8Exact } from '../../../shared/format';
+import type { ContainerIdentity } from '../../../shared/api/session';
 
 export type Engine = 'Podman' | 'CRI-O' | 'containerd';
 
@@ -33,18 +34,8 @@ export interface OciMount {
   options?: string[];
 }
 
-export interface ContainerMeta {
+export interface ContainerMeta extends ContainerIdentity {
   engine?: Engine;
-  containerName?: string;
-  image?: string;
-  imageRef?: string;
-  id?: string;
-  runtime?: string;
-  /** RFC 3339, as precise as the archive records it. */
-  created?: string;
-  checkpointed?: string;
-  podName?: string;
-  podNamespace?: string;
   podUid?: string;
   ips: string[];
   macs: string[];
@@ -53,7 +44,6 @@ export interface ContainerMeta {
   ociMounts: OciMount[];
   bindMounts: BindMount[];
   deletedFiles: string[];
-  hostname?: string;
   /** OCI spec process: args, env, cwd, user. */
   ociProcess?: { args?: string[]; env?: string[]; cwd?: string; uid?: number; gid?: number };
   /** containerd's `status` file. */
