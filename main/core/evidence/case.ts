@@ -40,7 +40,9 @@ export const CASE_FORMAT_VERSION = 1;
 
 /** Longest note text accepted (a note is a finding's description, not a place for dumps). */
 export const MAX_NOTE_TEXT = 64 * 1024;
-export interface CaseInfo {
+
+/** case.json: the case's identity, written once at `case init` (the workstation's CaseInfo is the case's status). */
+export interface CaseIdentity {
   format: typeof CASE_FORMAT;
   version: number;
   id: string;
@@ -123,10 +125,10 @@ interface CaseState {
 export class EvidenceCase {
   readonly dir: string;
   readonly id: string;
-  readonly info: CaseInfo;
+  readonly info: CaseIdentity;
   private cache?: { key: string; state: CaseState };
 
-  private constructor(dir: string, info: CaseInfo) {
+  private constructor(dir: string, info: CaseIdentity) {
     this.dir = dir;
     this.id = info.id;
     this.info = info;
@@ -141,7 +143,7 @@ export class EvidenceCase {
     }
     // The case will hold memory dumps and cores: every secret the checkpoint held. Owner-only access.
     fs.mkdirSync(abs, { recursive: true, mode: 0o700 });
-    const info: CaseInfo = {
+    const info: CaseIdentity = {
       format: CASE_FORMAT,
       version: CASE_FORMAT_VERSION,
       id: crypto.randomUUID(),
@@ -166,9 +168,9 @@ export class EvidenceCase {
       const code = (e as NodeJS.ErrnoException).code;
       throw new KensaError(code === 'ENOENT' ? 'missing' : 'io', code === 'ENOENT' ? `not a Kensa case: no ${CASE_FILE} (create one with \`kensa case init DIR\`)` : `cannot read ${CASE_FILE}: ${code ?? String(e)}`, { source: abs });
     }
-    let info: CaseInfo;
+    let info: CaseIdentity;
     try {
-      info = JSON.parse(text) as CaseInfo;
+      info = JSON.parse(text) as CaseIdentity;
     } catch (e) {
       throw new KensaError('verify', `${CASE_FILE} is not valid JSON (${(e as Error).message}); the case file was edited`, { source: abs });
     }

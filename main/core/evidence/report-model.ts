@@ -12,7 +12,7 @@ import { showSummary, type ShowSummary } from '../model/summary';
 import { KensaError } from '../errors';
 import { ABSENT, hex } from '../../../shared/format';
 import { sha256Hex } from '../io/hash';
-import { describeTarget, PYTHON_FRAME_CAPTURE, type CaseInfo, type DerivedRecord, type EvidenceCase, type EvidenceRecord, type NoteRecord } from './case';
+import { describeTarget, PYTHON_FRAME_CAPTURE, type CaseIdentity, type DerivedRecord, type EvidenceCase, type EvidenceRecord, type NoteRecord } from './case';
 import type { CustodyEntry } from './custody';
 import { toolString } from './version';
 import { resolveCacheDir } from '../cache';
@@ -191,7 +191,7 @@ export interface ReportModel {
   /** The one time that depends on when the report was made (RFC 3339 UTC). */
   generatedAt: string;
   sensitivity: string;
-  case: CaseInfo;
+  case: CaseIdentity;
   evidence: ReportEvidence[];
   findings: ReportFinding[];
   derived: DerivedRecord[];
