@@ -1,18 +1,17 @@
 /**
- * Precision on real, healthy checkpoints: every fixture in test/fixtures and ../shared/fixtures (pyworker:
+ * Precision on real, healthy checkpoints: every fixture in test/fixtures (pyworker among them:
  * CPython with five threads) gives no `high` finding; what it does give is listed here exactly, so a new
  * finding on a healthy fixture fails until it is justified. Also: ids are stable and the order deterministic
  * across runs, and --min-severity filters.
  */
 import { describe, test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { FIXTURES, SHARED_FIXTURES } from '../../helpers';
+import { FIXTURES, LOCAL_FIXTURES } from '../../helpers';
 import { triageOf } from './run';
 import { Synth, elfHeader, PROT_R, PROT_W, PROT_X } from './synth';
 
-const PYWORKER = path.join(SHARED_FIXTURES, 'pyworker', 'pyworker.tar.zst');
+const PYWORKER = path.join(LOCAL_FIXTURES, 'pyworker', 'pyworker.tar.zst');
 
 /** Every finding each healthy fixture may give (severity and title); justified in the triage notes of README. */
 const EXPECTED: Record<string, string[]> = {
@@ -35,7 +34,7 @@ describe('triage on the healthy fixtures', () => {
     });
   }
 
-  test('pyworker (CPython, five threads, shared libraries): no high finding', { skip: !fs.existsSync(PYWORKER) && 'needs ../shared/fixtures/pyworker' }, async () => {
+  test('pyworker (CPython, five threads, shared libraries): no high finding', async () => {
     const r = await triageOf(PYWORKER);
     assert.equal(r.summary.by_severity.high, 0);
     assert.deepEqual(r.findings.map((x) => `${x.severity} ${x.title}`), EXPECTED.pyworker);
