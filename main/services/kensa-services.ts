@@ -17,7 +17,7 @@
 import type {
   CaseInfo, CaseOpenRequest, CgroupInfo, CoreWriteInfo, CoreWriteRequest, EvidenceHash, EventName, FdInfo, FileChunk,
   GdbSessionInfo, GdbStartRequest, HelloInfo, KensaApi, KensaEvents, LogInfo, MemoryChunk, MountsInfo, NamespacesInfo, NoteRequest,
-  OpenArchiveRequest, OverviewInfo, ProcessInfo, ReadFileRequest, ReadMemoryRequest, ReportRequest, Result, RootfsTree, SearchRequest,
+  OpenArchiveRequest, OverviewInfo, ProcessInfo, ReadFileRequest, ReadMemoryRequest, ReportRequest, Result, RootfsDirListing, RootfsDirRequest, RootfsTree, SearchRequest,
   SearchResult, SessionInfo, SocketInfo, TaskRequest, ThreadInfo, VmaInfo, Capabilities,
   PythonLocalsInfo, PythonStacksInfo, NoteRecord, VerifyReport,
   YaraScanRequest, YaraScanResult, TriageRequest, TriageResult,
@@ -37,6 +37,7 @@ import {
   rootfsTreeInfo, socketInfos, vmaInfos,
 } from './views';
 import { hashSessionEvidence, newSession, openCheckpointTask, type OpenSession } from './session';
+import { readRootfsChunk, rootfsDirListing, ROOTFS_MEMBER_PREFIX } from './rootfs-tree';
 import { startGdb, writeCoreFor, type CoreContext } from './cores';
 import { findGdb } from '../core/elfcore/gdb-launch';
 import { CaseService } from './case-service';
@@ -289,8 +290,12 @@ export class KensaServices implements KensaApi {
     return attempt(() => rootfsTreeInfo(this.need().cp));
   }
 
+  async rootfsDir(req: RootfsDirRequest): Promise<Result<RootfsDirListing>> {
+    return attempt(() => rootfsDirListing(this.need(), req));
+  }
+
   async readFile(req: ReadFileRequest): Promise<Result<FileChunk>> {
-    return attempt(() => readFileChunk(this.need().cp, req));
+    return attempt(() => (String((req as { member?: unknown })?.member ?? '').startsWith(ROOTFS_MEMBER_PREFIX) ? readRootfsChunk(this.need(), req) : readFileChunk(this.need().cp, req)));
   }
 
   async sockets(req?: { pid?: number }): Promise<Result<SocketInfo[]>> {

@@ -21,7 +21,7 @@ import type { OpenSession } from './session';
 /** Most bytes one readMemory / readFile call returns. */
 export const MAX_READ_BYTES = 1024 * 1024;
 export const MAX_LOG_BYTES = 4 * 1024 * 1024;
-const DEFAULT_FILE_READ = 64 * 1024;
+export const DEFAULT_FILE_READ = 64 * 1024;
 /** Runs drawn per VMA in the memory map; more are merged into equal buckets. */
 const MAX_VMA_RUNS = 256;
 

@@ -25,6 +25,7 @@ import type { CoreWriteInfo, CoreWriteRequest, GdbSessionInfo, GdbStartRequest }
 import type { CgroupInfo, FdInfo, FileChunk, LogInfo, MountsInfo, NamespacesInfo, ReadFileRequest, RootfsTree, SocketInfo } from './files';
 import type { MemoryChunk, ReadMemoryRequest, SearchHitInfo, SearchRequest, SearchResult, VmaInfo } from './memory';
 import type { ProcessDetails, ProcessInfo, ThreadInfo } from './processes';
+import type { RootfsDirListing, RootfsDirRequest } from './rootfs';
 import type { PythonLocalsInfo, PythonStacksInfo } from './python';
 import type { Capabilities, EvidenceHash, HelloInfo, OpenArchiveRequest, OverviewInfo, SessionInfo } from './session';
 import type { TriageRequest, TriageResult } from './triage';
@@ -41,6 +42,7 @@ export * from './case';
 export * from './triage';
 export * from './strings';
 export * from './python';
+export * from './rootfs';
 
 // ---------------------------------------------------------------------------------------------------------
 // The interface
@@ -78,6 +80,8 @@ export interface KensaApi {
 
   fds(req: { pid: number }): Promise<Result<FdInfo[]>>;
   rootfsTree(): Promise<Result<RootfsTree>>;
+  /** One directory of the image's root file system merged with rootfs-diff.tar, with added/changed/deleted badges. */
+  rootfsDir(req: RootfsDirRequest): Promise<Result<RootfsDirListing>>;
   readFile(req: ReadFileRequest): Promise<Result<FileChunk>>;
   /** Sockets of one process, or of every process without a pid. */
   sockets(req?: { pid?: number }): Promise<Result<SocketInfo[]>>;
@@ -118,7 +122,7 @@ export type ApiMethod = keyof KensaApi;
 const METHOD_TABLE: Record<ApiMethod, true> = {
   hello: true, openArchive: true, closeArchive: true, pickArchive: true, session: true, overview: true, hashEvidence: true, cancel: true,
   processes: true, processDetails: true, threads: true, vmas: true, readMemory: true, search: true, yaraScan: true, triage: true,
-  fds: true, rootfsTree: true, readFile: true, sockets: true, mounts: true, namespaces: true, cgroups: true, logs: true,
+  fds: true, rootfsTree: true, rootfsDir: true, readFile: true, sockets: true, mounts: true, namespaces: true, cgroups: true, logs: true,
   writeCore: true, gdbStart: true, gdbInput: true, gdbResize: true, gdbKill: true,
   caseStatus: true, caseOpen: true, caseAddEvidence: true, caseVerify: true, addNote: true, writeReport: true, openCaseReport: true,
   pythonStacks: true, pythonLocals: true,

@@ -26,7 +26,33 @@ export interface Rootfs extends FileContentResolver {
   readonly kind: 'folder' | 'tar' | 'oci';
   /** A folder usable as gdb's sysroot (extracted into `cacheDir` once for tar and OCI forms). */
   sysroot(cacheDir: string): Promise<string>;
+  /**
+   * The entries of one directory (`dir` a path inside the root, resolved as in a chroot; links are listed,
+   * never followed), at most `max` of them sorted by name; undefined when `dir` is not a directory.
+   */
+  list(dir: string, max: number): RootfsListing | undefined;
   close(): void;
+}
+
+export interface RootfsDirEntry {
+  name: string;
+  kind: EntryKind;
+  size: number;
+  mode: number;
+  linkTarget?: string;
+}
+
+export interface RootfsListing {
+  /** The directory's key after resolution ('' for the root). */
+  key: string;
+  entries: RootfsDirEntry[];
+  /** How many entries the directory holds (more than entries.length when cut at `max`). */
+  total: number;
+}
+
+function sortedListing(key: string, all: RootfsDirEntry[], max: number): RootfsListing {
+  all.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  return { key, entries: all.slice(0, Math.max(0, max)), total: all.length };
 }
 
 export interface RootfsOpenOptions {
@@ -203,6 +229,18 @@ class TreeRootfs implements Rootfs {
     const n = key === undefined ? undefined : this.nodes.get(key);
     if (!n || n.kind !== 'file' || !n.source || n.dataOffset === undefined) return undefined;
     return { src: new SliceSource(n.source, n.dataOffset, Math.min(n.size, Math.max(0, n.source.size - n.dataOffset))), origin: 'rootfs' };
+  }
+
+  list(dir: string, max: number): RootfsListing | undefined {
+    const key = resolveKey(dir, this.probe);
+    if (key === undefined || this.nodes.get(key)?.kind !== 'dir') return undefined;
+    const prefix = key === '' ? '' : key + '/';
+    const all: RootfsDirEntry[] = [];
+    for (const [k, n] of this.nodes) {
+      if (k === '' || !k.startsWith(prefix) || k.indexOf('/', prefix.length) !== -1) continue;
+      all.push({ name: k.slice(prefix.length), kind: n.kind, size: n.size, mode: n.mode, ...(n.linkTarget !== undefined ? { linkTarget: n.linkTarget } : {}) });
+    }
+    return sortedListing(key, all, max);
   }
 
   async sysroot(cacheDir: string): Promise<string> {
@@ -396,6 +434,30 @@ class FolderRootfs implements Rootfs {
     const src = new FileSource(this.host(key));
     this.opened.push(src);
     return { src, origin: 'rootfs' };
+  }
+
+  list(dir: string, max: number): RootfsListing | undefined {
+    const key = resolveKey(dir, this.probe);
+    if (key === undefined || this.probe(key)?.kind !== 'dir') return undefined;
+    let names: string[];
+    try {
+      names = fs.readdirSync(this.host(key));
+    } catch {
+      return undefined;
+    }
+    names.sort();
+    const all: RootfsDirEntry[] = [];
+    // lstat only the entries shown: a huge directory costs one readdir, not one stat per name.
+    for (const name of names.slice(0, Math.max(0, max))) {
+      try {
+        const st = fs.lstatSync(path.join(this.host(key), name));
+        const kind: EntryKind = st.isSymbolicLink() ? 'symlink' : st.isDirectory() ? 'dir' : st.isFile() ? 'file' : 'other';
+        all.push({ name, kind, size: st.isFile() ? st.size : 0, mode: st.mode & 0o7777, ...(kind === 'symlink' ? { linkTarget: fs.readlinkSync(path.join(this.host(key), name)) } : {}) });
+      } catch {
+        continue;
+      }
+    }
+    return { ...sortedListing(key, all, max), total: names.length };
   }
 
   /**
