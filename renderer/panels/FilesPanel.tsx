@@ -10,6 +10,7 @@ import { decodeBase64 } from '../memory/page-cache';
 import { bytesToAscii, bytesToHex, formatBytes, visible, visibleLines } from '../util/text';
 import { CsvButtons } from '../components/CsvButtons';
 import { FilterBox, useTableView } from '../components/TableView';
+import { RootfsBrowser } from './RootfsBrowser';
 import type { ApiError } from '../../shared/api/contract';
 
 const VIEW_BYTES = 256 * 1024;
@@ -141,6 +142,7 @@ export function FilesPanel() {
         </div>
         <div className="bottom">
           <div className="tree" data-testid="rootfs-tree" role="tree" aria-label="Changed files (rootfs-diff.tar)">
+            <RootfsBrowser />
             <LoadView load={rootfs} what="the root file system changes">
               {(t) => (
                 <>
