@@ -74,7 +74,8 @@ export function rootfsDirListing(s: OpenSession, req: RootfsDirRequest): RootfsD
       name: escapeText(name), path: childPath(name), kind, size: m.size, mode: m.mode,
       ...(m.linkTarget !== undefined ? { linkTarget: escapeText(m.linkTarget) } : {}),
       badge: badge(name),
-      ...(kind === 'file' ? { member: 'rootfs-diff.tar/' + m.name } : {}),
+      // Only regular members can be read by name (the archive refuses a hard link's own name).
+      ...(m.type === 'file' ? { member: 'rootfs-diff.tar/' + m.name } : {}),
     });
   }
   // Implied directories absent from the image are new too.
