@@ -45,9 +45,9 @@ export function rootfsDirListing(s: OpenSession, req: RootfsDirRequest): RootfsD
       });
     }
   }
-  // Without --rootfs nothing can be told apart: every rootfs-diff entry is shown as changed.
+  // Without --rootfs added and changed cannot be told apart: such an entry is only known to be written.
   const imageNames = new Set(image?.entries.map((e) => e.name) ?? []);
-  const badge = (name: string): RootfsBadge => (!s.rootfs || imageNames.has(name) ? 'changed' : 'added');
+  const badge = (name: string): RootfsBadge => (!s.rootfs ? 'written' : imageNames.has(name) ? 'changed' : 'added');
 
   const diff = s.cp.archive.rootfsDiff();
   for (const m of diff?.index.members ?? []) {

@@ -3,7 +3,8 @@
  * one directory per call, each entry badged with what the container changed against the image.
  * Part of the API contract (./contract.ts re-exports it; its header gives the rules every type follows).
  */
-export type RootfsBadge = 'added' | 'changed' | 'deleted';
+/** `written`: in rootfs-diff.tar, but no --rootfs image was given to tell added from changed. */
+export type RootfsBadge = 'added' | 'changed' | 'deleted' | 'written';
 
 export interface RootfsDirRequest {
   /** Absolute path inside the container (`/`, `/home/counter`). */

@@ -58,6 +58,8 @@ test('rootfsDir without --rootfs lists only the container\'s changes', async () 
     assert.ok(home.ok, JSON.stringify(home));
     assert.equal(home.value.image, false);
     assert.deepEqual(home.value.entries.map((e) => e.name).sort(), ['logfile', 'test-file']);
+    // With no image to compare against, an entry is only known to be written, never claimed added or changed.
+    assert.deepEqual(home.value.entries.map((e) => e.badge), ['written', 'written']);
   } finally {
     await services.closeArchive();
   }
