@@ -8,14 +8,16 @@ const fs = require('node:fs');
 const path = require('node:path');
 const { spawnSync } = require('node:child_process');
 
-const root = path.resolve(__dirname, '..', 'dist', 'test');
+// Filters match the path from the repository root, so the checkout's own folder name never matches them.
+const repoRoot = path.resolve(__dirname, '..');
+const root = path.join(repoRoot, 'dist', 'test');
 const filters = process.argv.slice(2);
 const files = [];
 const walk = (dir) => {
   for (const d of fs.readdirSync(dir, { withFileTypes: true })) {
     const p = path.join(dir, d.name);
     if (d.isDirectory()) walk(p);
-    else if (d.name.endsWith('.test.js') && (!filters.length || filters.some((f) => p.includes(f)))) files.push(p);
+    else if (d.name.endsWith('.test.js') && (!filters.length || filters.some((f) => path.relative(repoRoot, p).includes(f)))) files.push(p);
   }
 };
 walk(root);
