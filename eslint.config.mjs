@@ -28,6 +28,12 @@ const SOURCE = ['**/*.ts', '**/*.tsx', '**/*.mts', '**/*.js', '**/*.mjs', '**/*.
 /** A zone of import-x/no-restricted-paths: files under `target` may not import anything under `from`. */
 const forbid = (target, from, message) => ({ target, from, message });
 
+/**
+ * Product code names shared/ as `#shared/…` (package.json "imports": the TypeScript source for types, the
+ * compiled copy in dist/shared at run time), so no file outside shared/ climbs into it by a relative path.
+ */
+const SHARED_BY_NAME = { regex: '^(\\.\\./)+shared(/|$)', message: "Import shared/ as '#shared/…' (package.json \"imports\"), not by a relative path." };
+
 const MAIN_FOLDERS = ['cli', 'services', 'server', 'gdb', 'electron', 'preload'];
 
 const zones = [
@@ -114,10 +120,15 @@ export default [
     },
   },
   {
+    // shared/ is imported by one name from everywhere (package.json "imports"), never by a relative path.
+    files: ['main/electron/**', 'main/preload/**'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [SHARED_BY_NAME] }] },
+  },
+  {
     // The lowest layers never touch Electron; only main/electron and main/preload may.
     files: ['main/core/**', 'main/gdb/**', 'main/services/**', 'main/server/**', 'main/cli/**', 'shared/**', 'renderer/**'],
     rules: {
-      'no-restricted-imports': ['error', { paths: [{ name: 'electron', message: 'Only main/electron and main/preload import Electron.' }] }],
+      'no-restricted-imports': ['error', { paths: [{ name: 'electron', message: 'Only main/electron and main/preload import Electron.' }], patterns: [SHARED_BY_NAME] }],
     },
   },
   {

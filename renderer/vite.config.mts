@@ -14,6 +14,9 @@ export default defineConfig({
   root,
   base: './',
   plugins: [react()],
+  // `#shared/…` is package.json's "imports" entry; its "default" target is Node's compiled copy, so the
+  // bundle takes the TypeScript source of shared/ instead.
+  resolve: { alias: [{ find: /^#shared\//, replacement: fileURLToPath(new URL('..', import.meta.url)) + '/shared/' }] },
   publicDir: false,
   build: {
     outDir: fileURLToPath(new URL('../dist/renderer/web', import.meta.url)),

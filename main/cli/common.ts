@@ -7,8 +7,8 @@ import { Checkpoint, MAX_TREE_DEPTH, type CheckpointOpenOptions } from '../core/
 import { KensaError } from '../core/errors';
 import { DEFAULT_IMAGE_VALUES, DEFAULT_TOTAL_VALUES } from '../core/criu';
 import { openRootfs, type Rootfs } from '../core/rootfs/rootfs';
-import { escapeText, jsonText, parseNumber } from '../../shared/format';
-import { DUMP_STATISTICS } from '../../shared/dump-stats';
+import { escapeText, jsonText, parseNumber } from '#shared/format';
+import { DUMP_STATISTICS } from '#shared/dump-stats';
 import type { CommandContext, OptionSpec } from './command';
 import { EXIT } from './command';
 

@@ -5,7 +5,7 @@
  */
 import { parseArgs } from 'node:util';
 import { TOOL_VERSION as VERSION } from '../core/evidence/version';
-import { escapeText } from '../../shared/format';
+import { escapeText } from '#shared/format';
 import { EXIT, type Command, type CommandContext } from './command';
 import { COMMON_OPTIONS } from './common';
 import { COMMANDS } from './commands';

@@ -3,7 +3,7 @@
  * cli-conventions.md (used by main.ts for every command, and by commands that report one failure of many).
  */
 import { KensaError } from '../core/errors';
-import { escapeText } from '../../shared/format';
+import { escapeText } from '#shared/format';
 import { EXIT, type CommandContext } from './command';
 
 export function reportError(ctx: CommandContext, e: unknown): number {

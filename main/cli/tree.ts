@@ -1,5 +1,5 @@
 /** A tree printer in the style of checkpointctl's `inspect` (box-drawing branches). Labels are escaped. */
-import { escapeText } from '../../shared/format';
+import { escapeText } from '#shared/format';
 
 export interface TreeNode {
   label: string;

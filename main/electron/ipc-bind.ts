@@ -9,9 +9,9 @@
  * Only Electron's types are imported here, so the binding runs in plain Node with a fake ipcMain (the
  * contract tests do exactly that).
  */
-import type { EventName, KensaEvents, Result } from '../../shared/api/contract';
-import { IPC_CALL, IPC_EVENT } from '../../shared/api/bridge';
-import { failure } from '../../shared/api/rpc';
+import type { EventName, KensaEvents, Result } from '#shared/api/contract';
+import { IPC_CALL, IPC_EVENT } from '#shared/api/bridge';
+import { failure } from '#shared/api/rpc';
 import type { KensaServices } from '../services/kensa-services';
 import { dispatch } from '../services/dispatch';
 

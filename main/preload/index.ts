@@ -7,8 +7,8 @@
  * it imports types only, and repeats the two channel names (a test checks they match shared/api/bridge.ts).
  * `createBridge` is exported so that the same code is tested in plain Node with a fake ipcRenderer.
  */
-import type { PreloadBridge } from '../../shared/api/bridge';
-import type { ApiMethod, EventName, Result } from '../../shared/api/contract';
+import type { PreloadBridge } from '#shared/api/bridge';
+import type { ApiMethod, EventName, Result } from '#shared/api/contract';
 
 export const PRELOAD_IPC_CALL = 'kensa:call';
 export const PRELOAD_IPC_EVENT = 'kensa:event';

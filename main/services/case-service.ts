@@ -5,7 +5,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { CaseInfo, CaseOpenRequest, FindingBookmark, NoteRecord, NoteRequest, ReportRequest, TaskRequest, VerifyReport, WrittenReport } from '../../shared/api/contract';
+import type { CaseInfo, CaseOpenRequest, FindingBookmark, NoteRecord, NoteRequest, ReportRequest, TaskRequest, VerifyReport, WrittenReport } from '#shared/api/contract';
 import { ensureDir } from '../core/cache';
 import { EvidenceCase } from '../core/evidence/case';
 import type * as ReportModule from '../core/evidence/report';

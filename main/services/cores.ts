@@ -2,7 +2,7 @@
  * ELF cores and gdb for the workstation: a core of one process written as a task into the case's derived/
  * folder (or the cache) and recorded in the case; gdb started in a pseudo-terminal on a fresh core.
  */
-import type { CoreWriteInfo, CoreWriteRequest, GdbSessionInfo, GdbStartRequest } from '../../shared/api/contract';
+import type { CoreWriteInfo, CoreWriteRequest, GdbSessionInfo, GdbStartRequest } from '#shared/api/contract';
 import { ensureDir } from '../core/cache';
 import { writeCore } from '../core/elfcore/write-core';
 import { prepareGdb } from '../core/elfcore/gdb-launch';

@@ -3,8 +3,8 @@
  * transports (calls dispatched by name, results and events cloned as JSON), so that what works here works
  * over the wire. Used by tests and by any in-process host.
  */
-import type { KensaClient } from '../../shared/api/contract';
-import { createRpcClient } from '../../shared/api/rpc';
+import type { KensaClient } from '#shared/api/contract';
+import { createRpcClient } from '#shared/api/rpc';
 import type { KensaServices } from './kensa-services';
 import { dispatch } from './dispatch';
 

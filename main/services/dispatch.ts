@@ -3,8 +3,8 @@
  * wire is checked against API_METHODS (never looked up on the object blindly: `constructor`, `__proto__`
  * and private helpers are not callable), the call runs, and whatever happens the answer is a Result.
  */
-import { isApiMethod, type KensaApi, type Result } from '../../shared/api/contract';
-import { failure } from '../../shared/api/rpc';
+import { isApiMethod, type KensaApi, type Result } from '#shared/api/contract';
+import { failure } from '#shared/api/rpc';
 import { fail } from './results';
 
 export async function dispatch(api: KensaApi, method: unknown, arg: unknown): Promise<Result<unknown>> {

@@ -3,7 +3,7 @@
  * most one per BATCH_MS, or at BATCH_MAX hits), so 100,000 hits become a few hundred messages and the UI
  * shows the first ones at once instead of after the whole scan.
  */
-import type { SearchHitInfo } from '../../shared/api/contract';
+import type { SearchHitInfo } from '#shared/api/contract';
 import { searchHitInfo, type SearchHit } from '../core/memory/search';
 
 export const BATCH_MS = 100;

@@ -21,7 +21,7 @@ import type {
   SearchResult, SessionInfo, SocketInfo, TaskRequest, ThreadInfo, VmaInfo, Capabilities,
   PythonLocalsInfo, PythonStacksInfo, NoteRecord, VerifyReport,
   YaraScanRequest, YaraScanResult, TriageRequest, TriageResult,
-} from '../../shared/api/contract';
+} from '#shared/api/contract';
 import type { CheckpointOpenOptions } from '../core/model/checkpoint';
 import { resolveCacheDir } from '../core/cache';
 import { KensaError } from '../core/errors';
@@ -45,7 +45,7 @@ import { triageRun } from './triage';
 import { TOOL_VERSION } from '../core/evidence/version';
 
 import { processDetails } from './process-details';
-import type { ProcessDetails, StringsRequest, StringsResult, WrittenReport } from '../../shared/api/contract';
+import type { ProcessDetails, StringsRequest, StringsResult, WrittenReport } from '#shared/api/contract';
 import { processStrings } from './strings';
 import { caseReportFile, openCaseReport } from './case-reports';
 import { GdbSessionManager, loadNodePty, type PtySpawner } from '../gdb/gdb-sessions';

@@ -2,8 +2,8 @@
  * What the Process view shows of one process beyond the tree: exe, argv as a list, cwd and root, the
  * environment (read from its memory), credentials with capabilities by name, and the seccomp mode.
  */
-import type { ProcessDetails } from '../../shared/api/contract';
-import { capabilityNames } from '../../shared/capabilities';
+import type { ProcessDetails } from '#shared/api/contract';
+import { capabilityNames } from '#shared/capabilities';
 import type { Checkpoint } from '../core/model/checkpoint';
 
 /** seccomp modes as the kernel numbers them (SECCOMP_MODE_* in linux/seccomp.h). */

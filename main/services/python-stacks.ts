@@ -3,7 +3,7 @@
  * pythonStacks / pythonLocals calls of the API contract. A process that is not (readable) CPython is an
  * answer, not an error: `available: false` with the reason, shown beside the native thread state.
  */
-import type { PythonLocalsInfo, PythonStacksInfo } from '../../shared/api/contract';
+import type { PythonLocalsInfo, PythonStacksInfo } from '#shared/api/contract';
 import type { Checkpoint } from '../core/model/checkpoint';
 import { KensaError } from '../core/errors';
 import { pythonStacks, NotReadableAsPython } from '../core/python';

@@ -8,7 +8,7 @@
  * each; hi16_zmm: zmm16-31 as 8 u64 each; opmask_reg: k0-k7). aarch64 fpsimd.vregs holds v0-v31 as
  * (low, high) u64 pairs.
  */
-import type { RegisterValue, ThreadInfo } from '../../shared/api/contract';
+import type { RegisterValue, ThreadInfo } from '#shared/api/contract';
 import type { Aarch64RegisterFile, ThreadRecord, X86_64RegisterFile } from '../core/model/checkpoint';
 import { X86_64_SYSCALLS } from '../core/model/constants';
 import { hex64 } from './results';

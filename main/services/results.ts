@@ -3,7 +3,7 @@
  * A KensaError keeps its kind, archive, member and offset; anything else is reported as an internal error
  * (a bug in Kensa), with its message but never its stack.
  */
-import type { ApiError, Result } from '../../shared/api/contract';
+import type { ApiError, Result } from '#shared/api/contract';
 import { CancelledError, KensaError, systemErrorText } from '../core/errors';
 
 export function ok<T>(value: T): Result<T> {

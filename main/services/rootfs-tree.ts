@@ -8,8 +8,8 @@
  * rootfs-diff.tar as the archive names them, image files as `rootfs:/PATH` (readRootfsChunk below).
  */
 import * as path from 'node:path';
-import type { FileChunk, ReadFileRequest, RootfsBadge, RootfsDirEntry, RootfsDirListing, RootfsDirRequest } from '../../shared/api/contract';
-import { escapeText } from '../../shared/format';
+import type { FileChunk, ReadFileRequest, RootfsBadge, RootfsDirEntry, RootfsDirListing, RootfsDirRequest } from '#shared/api/contract';
+import { escapeText } from '#shared/format';
 import { KensaError } from '../core/errors';
 import { components } from '../core/rootfs/resolve';
 import type { OpenSession } from './session';

@@ -3,7 +3,7 @@
  * cancellable task, the hits in the contract's shape (searchHitInfo, shared with `kensa mem --search --json`),
  * and the search recorded in the open case's custody log.
  */
-import type { SearchHitInfo, SearchPatternSpec, SearchRequest, SearchResult } from '../../shared/api/contract';
+import type { SearchHitInfo, SearchPatternSpec, SearchRequest, SearchResult } from '#shared/api/contract';
 import { HitStream } from './hit-stream';
 import type { Checkpoint } from '../core/model/checkpoint';
 import { searchHitInfo, searchMemory } from '../core/memory/search';

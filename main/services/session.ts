@@ -5,7 +5,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { EvidenceHash, SessionInfo } from '../../shared/api/contract';
+import type { EvidenceHash, SessionInfo } from '#shared/api/contract';
 import { Checkpoint, type CheckpointOpenOptions } from '../core/model/checkpoint';
 import { openRootfs, type Rootfs } from '../core/rootfs/rootfs';
 import { CancelledError, KensaError } from '../core/errors';

@@ -3,8 +3,8 @@
  * cancellable task with progress, filtered while it scans (ignoring case) and stopped at a limit so that a
  * process with millions of strings never builds an unbounded reply.
  */
-import type { StringsRequest, StringsResult } from '../../shared/api/contract';
-import { hex } from '../../shared/format';
+import type { StringsRequest, StringsResult } from '#shared/api/contract';
+import { hex } from '#shared/format';
 import type { Checkpoint } from '../core/model/checkpoint';
 import { extractStrings, MAX_STRING } from '../core/memory/strings';
 import { bool, int, obj, optInt, optStr, RequestError } from './results';

@@ -3,7 +3,7 @@
  * AbortController per running task, emit `progress` events at most every 100 ms per task (plus the final
  * one), and `cancel({ taskId })` aborts it.
  */
-import type { ProgressEvent } from '../../shared/api/contract';
+import type { ProgressEvent } from '#shared/api/contract';
 import { CancelledError } from '../core/errors';
 
 export const PROGRESS_INTERVAL_MS = 100;

@@ -5,7 +5,7 @@
  * (main/core/triage/record.ts), which the report's triage section lists.
  */
 import type { Checkpoint } from '../core/model/checkpoint';
-import type { TriageRequest, TriageResult } from '../../shared/api/contract';
+import type { TriageRequest, TriageResult } from '#shared/api/contract';
 import { triage } from '../core/triage/engine';
 import { TRIAGE_EVENT, triageRecord } from '../core/triage/record';
 import { bool, obj, optStr } from './results';

@@ -6,10 +6,10 @@
 import type {
   ByteOriginName, ExtentInfo, FdInfo, FileChunk, LogInfo, MemoryChunk, MountsInfo, NamespacesInfo, OverviewInfo, ProcessInfo,
   ReadFileRequest, ReadMemoryRequest, RootfsTree, SocketInfo, CgroupInfo, VmaInfo,
-} from '../../shared/api/contract';
-import { decodeUtf8Exact, jsonSafe } from '../../shared/format';
-import { countOrigins } from '../../shared/byte-origins';
-import { DUMP_STATISTICS, formatDumpStat } from '../../shared/dump-stats';
+} from '#shared/api/contract';
+import { decodeUtf8Exact, jsonSafe } from '#shared/format';
+import { countOrigins } from '#shared/byte-origins';
+import { DUMP_STATISTICS, formatDumpStat } from '#shared/dump-stats';
 import type { Checkpoint } from '../core/model/checkpoint';
 import type { AddressSpace } from '../core/memory/address-space';
 import type { Vma } from '../core/memory/vma';

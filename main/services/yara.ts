@@ -5,7 +5,7 @@
  * (main/core/yara/record.ts), which the report's YARA section lists.
  */
 import type { Checkpoint } from '../core/model/checkpoint';
-import type { YaraMatchInfo, YaraScanRequest, YaraScanResult } from '../../shared/api/contract';
+import type { YaraMatchInfo, YaraScanRequest, YaraScanResult } from '#shared/api/contract';
 import { compileRules, describeRuleMessage, readRuleSources, type RuleSource } from '../core/yara/engine';
 import { scanCheckpoint, type YaraMatch } from '../core/yara/scan';
 import { YARA_SCAN_EVENT, yaraScanRecord } from '../core/yara/record';

@@ -25,7 +25,7 @@ import { Notices } from './Notices';
 import { CaseBanner } from './CaseBanner';
 import { NoteDialog } from './NoteDialog';
 import { visible } from '../util/text';
-import type { PreloadBridge } from '../../shared/api/bridge';
+import type { PreloadBridge } from '#shared/api/bridge';
 
 const PANEL_VIEWS: Record<Exclude<PanelId, 'terminal'>, () => ReactElement> = {
   findings: FindingsPanel,

@@ -1,4 +1,4 @@
-import type { ApiError } from '../../shared/api/contract';
+import type { ApiError } from '#shared/api/contract';
 import { visible } from '../util/text';
 
 const KIND_LABEL: Record<ApiError['kind'], string> = {

@@ -1,4 +1,4 @@
-import type { NoteTarget } from '../../shared/api/contract';
+import type { NoteTarget } from '#shared/api/contract';
 import { useKensa } from '../stores/hooks';
 
 /** "Add to report": a note on this target in the open case (hidden when this build has no evidence cases). */

@@ -1,4 +1,4 @@
-import type { ProblemInfo } from '../../shared/api/contract';
+import type { ProblemInfo } from '#shared/api/contract';
 import { useKensa } from '../stores/hooks';
 import { ErrorMessage } from './ErrorMessage';
 

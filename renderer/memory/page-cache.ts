@@ -3,8 +3,8 @@
  * by (pid, chunk address), fetched once, kept in an LRU of MAX_CHUNKS (8 MiB), with a version number the
  * view subscribes to (useSyncExternalStore) so rows re-render when a chunk they wait for arrives.
  */
-import type { ApiError, ByteOriginName, KensaClient } from '../../shared/api/contract';
-import { isContentOrigin } from '../../shared/byte-origins';
+import type { ApiError, ByteOriginName, KensaClient } from '#shared/api/contract';
+import { isContentOrigin } from '#shared/byte-origins';
 
 export const CHUNK = 4096;
 export const MAX_CHUNKS = 2048;

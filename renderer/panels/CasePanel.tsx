@@ -1,12 +1,12 @@
 import { useState } from 'react';
-import type { ApiError, NoteTarget } from '../../shared/api/contract';
+import type { ApiError, NoteTarget } from '#shared/api/contract';
 import { useKensa, useKensaShallow, useKensaStore } from '../stores/hooks';
 import { PanelTitle } from '../components/PanelTitle';
 import { ErrorMessage } from '../components/ErrorMessage';
 import { KeyValue } from '../components/KeyValue';
 import { visible, visibleLines } from '../util/text';
 import { noteTargetText } from '../util/note-target';
-import type { VerifyReport } from '../../shared/api/contract';
+import type { VerifyReport } from '#shared/api/contract';
 
 /** A verification report: the verdict, every problem, each evidence and derived file; the raw report on demand. */
 function Verification({ report }: { report: VerifyReport }) {

@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'react';
-import type { FileChunk, RootfsEntry } from '../../shared/api/contract';
+import type { FileChunk, RootfsEntry } from '#shared/api/contract';
 import { useKensa, useKensaShallow } from '../stores/hooks';
 import { LoadView } from '../components/LoadView';
 import { PanelTitle } from '../components/PanelTitle';
@@ -11,7 +11,7 @@ import { bytesToAscii, bytesToHex, formatBytes, visible, visibleLines } from '..
 import { CsvButtons } from '../components/CsvButtons';
 import { FilterBox, useTableView } from '../components/TableView';
 import { RootfsBrowser } from './RootfsBrowser';
-import type { ApiError } from '../../shared/api/contract';
+import type { ApiError } from '#shared/api/contract';
 
 const VIEW_BYTES = 256 * 1024;
 

@@ -1,5 +1,5 @@
 import { useEffect } from 'react';
-import { SEVERITIES, type EvidencePointer, type Finding, type FindingBookmark } from '../../shared/api/contract';
+import { SEVERITIES, type EvidencePointer, type Finding, type FindingBookmark } from '#shared/api/contract';
 import { useKensaShallow } from '../stores/hooks';
 import { PanelTitle } from '../components/PanelTitle';
 import { ErrorMessage } from '../components/ErrorMessage';

@@ -5,7 +5,7 @@ import { useKensaShallow } from '../stores/hooks';
 import { LoadView } from '../components/LoadView';
 import { PanelTitle } from '../components/PanelTitle';
 import { formatBytes, visible } from '../util/text';
-import { urlDecode } from '../../shared/format';
+import { urlDecode } from '#shared/format';
 import { logMessage } from '../util/log-line';
 
 const LINE_HEIGHT = 18;

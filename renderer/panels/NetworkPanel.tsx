@@ -1,5 +1,5 @@
 import { useEffect } from 'react';
-import type { SocketInfo } from '../../shared/api/contract';
+import type { SocketInfo } from '#shared/api/contract';
 import { useKensaShallow } from '../stores/hooks';
 import { LoadView } from '../components/LoadView';
 import { PanelTitle } from '../components/PanelTitle';

@@ -4,7 +4,7 @@ import { KeyValue } from '../components/KeyValue';
 import { PanelTitle } from '../components/PanelTitle';
 import { ErrorMessage } from '../components/ErrorMessage';
 import { formatBytes, visible } from '../util/text';
-import { formatSizeOrAbsent } from '../../shared/format';
+import { formatSizeOrAbsent } from '#shared/format';
 
 /** Overview: what the container was, when it was checkpointed, its addresses, sizes, dump statistics, hashes. */
 export function OverviewPanel() {

@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'react';
-import type { ProcessDetails, Result } from '../../shared/api/contract';
+import type { ProcessDetails, Result } from '#shared/api/contract';
 import { useKensa, useKensaShallow } from '../stores/hooks';
 import { ErrorMessage } from '../components/ErrorMessage';
 import { KeyValue } from '../components/KeyValue';

@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'react';
-import type { ApiError, PyFrameInfo, PythonLocalsInfo, PythonStacksInfo } from '../../shared/api/contract';
+import type { ApiError, PyFrameInfo, PythonLocalsInfo, PythonStacksInfo } from '#shared/api/contract';
 import { useKensa } from '../stores/hooks';
 import { ErrorMessage } from '../components/ErrorMessage';
 import { NoteButton } from '../components/NoteButton';

@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useState, type ReactElement } from 'react';
-import type { ApiError, RootfsDirListing } from '../../shared/api/contract';
+import type { ApiError, RootfsDirListing } from '#shared/api/contract';
 import { useKensa, useKensaShallow } from '../stores/hooks';
 import { visible, formatBytes } from '../util/text';
 

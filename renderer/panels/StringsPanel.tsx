@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'react';
 import type { FormEvent } from 'react';
-import type { Result, StringsResult } from '../../shared/api/contract';
+import type { Result, StringsResult } from '#shared/api/contract';
 import { useKensaShallow } from '../stores/hooks';
 import { PanelTitle } from '../components/PanelTitle';
 import { ErrorMessage } from '../components/ErrorMessage';

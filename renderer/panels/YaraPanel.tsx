@@ -1,7 +1,7 @@
 import { useRef, useState } from 'react';
 import type { KeyboardEvent } from 'react';
 import { useVirtualizer } from '@tanstack/react-virtual';
-import type { YaraMatchInfo, YaraScanRequest } from '../../shared/api/contract';
+import type { YaraMatchInfo, YaraScanRequest } from '#shared/api/contract';
 import { useKensa, useKensaShallow } from '../stores/hooks';
 import { PanelTitle } from '../components/PanelTitle';
 import { ErrorMessage } from '../components/ErrorMessage';

@@ -1,4 +1,4 @@
-import type { ProcessInfo } from '../../shared/api/contract';
+import type { ProcessInfo } from '#shared/api/contract';
 
 /** Processes in tree order (pstree order, depth-first), each with the prefix that draws the tree. */
 export function treeOrder(list: ProcessInfo[]): { p: ProcessInfo; prefix: string }[] {

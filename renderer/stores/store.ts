@@ -3,7 +3,7 @@
  * KensaClient. Vanilla so that Node tests drive it without React; hooks.ts binds it to React.
  */
 import { createStore, type StoreApi } from 'zustand/vanilla';
-import type { KensaClient } from '../../shared/api/contract';
+import type { KensaClient } from '#shared/api/contract';
 import type { KensaState } from './types';
 import { archiveSlice } from './slices/archive-slice';
 import { processSlice } from './slices/process-slice';

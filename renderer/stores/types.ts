@@ -8,7 +8,7 @@ import type {
   ApiError, SearchHitInfo, CaseInfo, CgroupInfo, EvidenceHash, FdInfo, HelloInfo, KensaClient, LogInfo, MountsInfo, NamespacesInfo, NoteTarget,
   OverviewInfo, ProcessInfo, ProgressEvent, Result, RootfsTree, SearchRequest, SearchResult, SessionInfo, SocketInfo, ThreadInfo, VmaInfo,
   YaraScanRequest, YaraScanResult, EvidencePointer, TriageResult, VerifyReport,
-} from '../../shared/api/contract';
+} from '#shared/api/contract';
 
 export interface Load<T> {
   status: 'idle' | 'loading' | 'ready' | 'error';

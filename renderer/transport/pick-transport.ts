@@ -1,5 +1,5 @@
 /** The renderer learns its transport once, here; everything else sees a KensaClient. */
-import type { KensaClient } from '../../shared/api/contract';
+import type { KensaClient } from '#shared/api/contract';
 import { connectElectron, electronBridge } from './electron-transport';
 import { connectWebSocket } from './ws-transport';
 

@@ -2,8 +2,8 @@
  * Browser mode: the API over the WebSocket of `kensa serve`, on the page's own origin. The access token
  * comes from the page URL (`?token=`); the server also accepts its cookie.
  */
-import type { KensaClient } from '../../shared/api/contract';
-import { createRpcClient } from '../../shared/api/rpc';
+import type { KensaClient } from '#shared/api/contract';
+import { createRpcClient } from '#shared/api/rpc';
 
 /** The parts of the browser's WebSocket used here (tests hand in Node's `ws`). */
 export interface SocketLike {

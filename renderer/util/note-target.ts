@@ -1,4 +1,4 @@
-import type { NoteTarget } from '../../shared/api/contract';
+import type { NoteTarget } from '#shared/api/contract';
 import { visible } from './text';
 
 /** A note's target in words (`memory of pid 6 at 0x55d0…, 16 bytes`), as the case's notes table shows it. */

@@ -4,7 +4,7 @@
  * surrogates, backslash), so what the analyst reads is what the archive holds. One definition: the
  * formatting lives in shared/format.ts (the clipboard is in clipboard.ts).
  */
-import { escapeText } from '../../shared/format';
+import { escapeText } from '#shared/format';
 
 /** escapeText for what may be absent (optional fields): nothing shows as nothing. */
 export function visible(s: string | undefined | null): string {
@@ -18,4 +18,4 @@ export {
   bytesToHex,
   bytesToAscii,
   hexToBytes,
-} from '../../shared/format';
+} from '#shared/format';

@@ -17,7 +17,7 @@ import { EXIT } from '../command';
 import { printJson, table, UsageError } from '../common';
 import { EvidenceCase, describeTarget, type NoteTarget, type VerifyReport } from '../../core/evidence/case';
 import { summariseEntry } from '../../core/evidence/report-model';
-import { escapeText, formatBytes, parseNumber } from '../../../shared/format';
+import { escapeText, formatBytes, parseNumber } from '#shared/format';
 
 const SUBCOMMANDS = ['init', 'add', 'verify', 'note', 'record', 'log', 'show'] as const;
 type Sub = (typeof SUBCOMMANDS)[number];

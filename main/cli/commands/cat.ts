@@ -6,7 +6,7 @@ import { describeLocation, KensaError } from '../../core/errors';
 import type { ByteSource } from '../../core/io/byte-source';
 import type { Checkpoint, DeletedFileRecord } from '../../core/model/checkpoint';
 import type { GhostFile } from '../../core/model/ghost-file';
-import { escapeText, formatBytes } from '../../../shared/format';
+import { escapeText, formatBytes } from '#shared/format';
 
 /** `deleted:/PATH` (or `deleted:#ID`, the files.img id `kensa ls ARCHIVE deleted` prints): a file deleted while open or mapped. */
 export const DELETED_PREFIX = 'deleted:';

@@ -12,7 +12,7 @@ import { checkOutputFolder, finish, makeOutputFolder, openCheckpoint, openRootfs
 import type { CommandContext } from '../command';
 import { writeCore, type CoreWriteResult } from '../../core/elfcore/write-core';
 import { MISSING_DELETED_FILE } from '../../core/elfcore/layout';
-import { escapeText, formatBytes } from '../../../shared/format';
+import { escapeText, formatBytes } from '#shared/format';
 import type { Checkpoint } from '../../core/model/checkpoint';
 
 /** Origins left out of a core because the checkpoint lacks them (exit 3), not because they are file pages. */

@@ -7,7 +7,7 @@ import { FileSource } from '../../core/io/byte-source';
 import { sniffCompression } from '../../core/archive/decompress';
 import { Header } from 'tar/header';
 import { KensaError } from '../../core/errors';
-import { escapeText } from '../../../shared/format';
+import { escapeText } from '#shared/format';
 
 /** Raw images (no CRIU framing) are not decodable (criu-format.md §1.1). */
 const RAW_IMAGE = /^(pages-|ifaddr-|route6?-|rule-|ip6?tables-|nftables-|netns-ct-|netns-exp-|tmpfs-)/;

@@ -6,10 +6,10 @@
 import type { Command, CommandContext } from '../command';
 import { finish, openRootfsOption, openCheckpoint, printJson, table, UsageError } from '../common';
 import { diffCheckpoints, diffJson, type CheckpointDiff, type Excerpt } from '../../core/model/checkpoint-diff';
-import { bytesToAscii } from '../../../shared/format';
+import { bytesToAscii } from '#shared/format';
 import type { Checkpoint } from '../../core/model/checkpoint';
-import { escapeText, formatBytes, hex, parseNumber } from '../../../shared/format';
-import { pushAll } from '../../../shared/arrays';
+import { escapeText, formatBytes, hex, parseNumber } from '#shared/format';
+import { pushAll } from '#shared/arrays';
 
 function signedBytes(n: number): string {
   return n === 0 ? '0' : `${n > 0 ? '+' : '-'}${formatBytes(Math.abs(n))}`;

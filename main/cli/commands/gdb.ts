@@ -16,7 +16,7 @@ import { prepareGdb } from '../../core/elfcore/gdb-launch';
 import { parentOption, refuseInsideEvidence } from './core';
 import { resolveCacheDir } from '../../core/cache';
 import { EvidenceCase } from '../../core/evidence/case';
-import { escapeText } from '../../../shared/format';
+import { escapeText } from '#shared/format';
 
 export const gdb: Command = {
   name: 'gdb',

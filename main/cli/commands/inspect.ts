@@ -1,9 +1,9 @@
 import type { Command } from '../command';
 import { CLI_STATISTICS, finish, openCheckpoint, pidsOption, printJson, UsageError } from '../common';
 import { inspectReport, type InspectSections, type OpenFileJson, type ProcessNodeJson } from '../../core/model/summary';
-import { formatBytes, formatSizeOrAbsent } from '../../../shared/format';
+import { formatBytes, formatSizeOrAbsent } from '#shared/format';
 import { renderTree, type TreeNode } from '../tree';
-import { formatDumpStat } from '../../../shared/dump-stats';
+import { formatDumpStat } from '#shared/dump-stats';
 
 export const inspect: Command = {
   name: 'inspect',

@@ -1,6 +1,6 @@
 import type { Command } from '../command';
 import { finish, openCheckpoint, printJson, table, UsageError } from '../common';
-import { formatBytes } from '../../../shared/format';
+import { formatBytes } from '#shared/format';
 import { ROOTFS_DIFF } from '../../core/archive/archive';
 import type { DeletedFileRecord } from '../../core/model/checkpoint';
 

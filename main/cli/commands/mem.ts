@@ -21,9 +21,9 @@ import { memorySummary, type MemorySizes } from '../../core/memory/summary';
 import { searchHitInfo, searchMemory, type SearchHit, type SearchPattern } from '../../core/memory/search';
 import { compilePattern } from '../../core/memory/pattern';
 import type { AddressSpace, ByteOrigin, Extent } from '../../core/memory/address-space';
-import { countOrigins, isContentOrigin } from '../../../shared/byte-origins';
+import { countOrigins, isContentOrigin } from '#shared/byte-origins';
 import type { Vma } from '../../core/memory/vma';
-import { escapeText, formatBytes, hex, parseNumber } from '../../../shared/format';
+import { escapeText, formatBytes, hex, parseNumber } from '#shared/format';
 
 /** Hits printed when --max-hits is not given (a pattern of zero bytes matches everywhere). */
 export const DEFAULT_MAX_HITS = 10_000;

@@ -11,7 +11,7 @@ import { EXIT } from '../command';
 import { finish, openCheckpoint, openRootfsOption, PID_OPTIONS, pidsOption, printJson, UsageError } from '../common';
 import { pythonStacks, NotReadableAsPython, type PyProcessStacks, type PyLocal } from '../../core/python';
 import { KensaError } from '../../core/errors';
-import { escapeText } from '../../../shared/format';
+import { escapeText } from '#shared/format';
 
 export const py: Command = {
   name: 'py',

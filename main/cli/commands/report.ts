@@ -10,7 +10,7 @@ import { EXIT } from '../command';
 import { openRootfsOption, printJson, UsageError } from '../common';
 import { EvidenceCase } from '../../core/evidence/case';
 import { REPORT_FORMATS, writeReport, type ReportFormat } from '../../core/evidence/report';
-import { escapeText, formatBytes } from '../../../shared/format';
+import { escapeText, formatBytes } from '#shared/format';
 
 /** POSIX shell quoting, so the recorded command can be pasted back into a shell. */
 function shellQuote(s: string): string {

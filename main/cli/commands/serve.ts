@@ -13,7 +13,7 @@ import { openOptions, UsageError } from '../common';
 import { KensaServices } from '../../services/kensa-services';
 import { startServer } from '../../server/server';
 import { KensaError } from '../../core/errors';
-import { escapeText, parseNumber } from '../../../shared/format';
+import { escapeText, parseNumber } from '#shared/format';
 
 /** The built renderer, beside the compiled CLI in dist/. */
 export const RENDERER_DIR = path.resolve(__dirname, '..', '..', '..', 'renderer', 'web');

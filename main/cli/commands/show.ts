@@ -2,8 +2,8 @@ import type { Command } from '../command';
 import { EXIT } from '../command';
 import { CLI_STATISTICS, finish, openCheckpoint, printJson, table, UsageError } from '../common';
 import { showSummary, type ShowSummary } from '../../core/model/summary';
-import { formatBytes, formatSizeOrAbsent, escapeText } from '../../../shared/format';
-import { formatDumpStat } from '../../../shared/dump-stats';
+import { formatBytes, formatSizeOrAbsent, escapeText } from '#shared/format';
+import { formatDumpStat } from '#shared/dump-stats';
 import { reportError } from '../report-error';
 
 /** The statistics `show --stats` and `inspect --stats` print, in checkpointctl's order and words. */

@@ -7,9 +7,9 @@
 import type { Command } from '../command';
 import { finish, onePid, PID_OPTIONS, UsageError } from '../common';
 import { extractStrings } from '../../core/memory/strings';
-import { escapeText, hex, jsonText, parseNumber } from '../../../shared/format';
+import { escapeText, hex, jsonText, parseNumber } from '#shared/format';
 import { openForMemory, outputBackpressure } from './mem';
-import { maxOf } from '../../../shared/arrays';
+import { maxOf } from '#shared/arrays';
 
 /** Output is written in pieces of about this many characters. */
 const FLUSH = 64 * 1024;

@@ -5,8 +5,8 @@ import { reportError } from '../report-error';
 import { parseSeverity, triage as runTriage } from '../../core/triage/engine';
 import { compileRules, describeRuleMessage, readRuleSources, type CompiledRules } from '../../core/yara/engine';
 import { yaraFamily } from '../../core/yara/triage';
-import { escapeText } from '../../../shared/format';
-import { SEVERITIES, type Finding, type Severity, type TriageResult } from '../../../shared/api/contract';
+import { escapeText } from '#shared/format';
+import { SEVERITIES, type Finding, type Severity, type TriageResult } from '#shared/api/contract';
 
 function severityOption(ctx: Parameters<Command['run']>[0], name: string): Severity | undefined {
   const v = ctx.opts[name];

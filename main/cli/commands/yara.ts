@@ -15,7 +15,7 @@ import { finish, PID_OPTIONS, pidsOption, printJson, UsageError } from '../commo
 import { openForMemory } from './mem';
 import { compileRules, describeRuleMessage, readRuleSources } from '../../core/yara/engine';
 import { DEFAULT_MAX_MATCHES, DEFAULT_TIMEOUT_MS, scanCheckpoint, type YaraMatch } from '../../core/yara/scan';
-import { escapeText, hex, parseNumber } from '../../../shared/format';
+import { escapeText, hex, parseNumber } from '#shared/format';
 import { EvidenceCase } from '../../core/evidence/case';
 import { YARA_SCAN_EVENT, yaraScanRecord } from '../../core/yara/record';
 

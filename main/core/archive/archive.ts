@@ -11,7 +11,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { FileSource, SliceSource, type ByteSource } from '../io/byte-source';
 import { CancelledError, describeLocation, FormatError, KensaError, LimitError, systemErrorText } from '../errors';
-import { escapeText } from '../../../shared/format';
+import { escapeText } from '#shared/format';
 import { DEFAULT_TAR_LIMITS, indexTar, normaliseMemberName, type MemberType, type TarIndex, type TarLimits } from './tar-index';
 import { DEFAULT_DECOMPRESS_LIMITS, decompressToCache, inflateToCache, sniffCompression, type DecompressLimits, type ProgressFn } from './decompress';
 import * as crypto from 'node:crypto';

@@ -6,8 +6,8 @@
  */
 import type { CheckpointArchive } from './archive';
 import { FormatError, KensaError } from '../errors';
-import { decodeUtf8Exact } from '../../../shared/format';
-import type { ContainerIdentity } from '../../../shared/api/session';
+import { decodeUtf8Exact } from '#shared/format';
+import type { ContainerIdentity } from '#shared/api/session';
 
 export type Engine = 'Podman' | 'CRI-O' | 'containerd';
 

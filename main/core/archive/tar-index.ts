@@ -15,7 +15,7 @@ import { Pax } from 'tar/pax';
 import type { HeaderData } from 'tar/header';
 import type { ByteSource } from '../io/byte-source';
 import { FormatError, LimitError } from '../errors';
-import { decodeUtf8Exact } from '../../../shared/format';
+import { decodeUtf8Exact } from '#shared/format';
 
 export type MemberType = 'file' | 'dir' | 'symlink' | 'hardlink' | 'device' | 'fifo' | 'other';
 

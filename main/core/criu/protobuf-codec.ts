@@ -29,7 +29,7 @@
  * fields in their original order, so decode → encode reproduces CRIU's bytes.
  */
 import { isUtf8 } from 'node:buffer';
-import { decodeUtf8Exact, encodeUtf8Exact } from '../../../shared/format';
+import { decodeUtf8Exact, encodeUtf8Exact } from '#shared/format';
 import type * as Protobuf from 'protobufjs/light';
 
 import { FormatError, KensaError, LimitError, type ErrorLocation } from '../errors.js';

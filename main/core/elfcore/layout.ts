@@ -29,7 +29,7 @@ import type { Checkpoint, ThreadRecord } from '../model/checkpoint';
 import type { Msg } from '../model/images';
 import type { TaskCoreEntry } from '../criu/messages.generated';
 import { AddressSpace, type ByteOrigin, type Extent } from '../memory/address-space';
-import { isContentOrigin } from '../../../shared/byte-origins';
+import { isContentOrigin } from '#shared/byte-origins';
 import type { Vma } from '../memory/vma';
 import { isPlainZero } from '../memory/ranges';
 import { PROT_EXEC, PROT_READ, PROT_WRITE } from '../memory/vma';
@@ -39,7 +39,7 @@ import { buildAuxv, buildNtFile, note, ntFileSize, PRSTATUS_REG_OFFSET, prpsinfo
 import type { ArchLayout } from './arch';
 import { X86_64 } from './arch-x86_64';
 import { AARCH64 } from './arch-aarch64';
-import { pushAll } from '../../../shared/arrays';
+import { pushAll } from '#shared/arrays';
 
 /** core_entry.march values Kensa writes cores for (criu-format.md §2.3). */
 const ARCHES: Record<number, ArchLayout> = { 1: X86_64, 3: AARCH64 };

@@ -3,7 +3,7 @@
  * binfmt_elf writes them for 64-bit tasks (criu-format.md §3.3, sizes verified on kernel and gdb cores).
  */
 import { NT, OWNER_CORE } from './elf';
-import { encodeUtf8Exact } from '../../../shared/format';
+import { encodeUtf8Exact } from '#shared/format';
 
 /** A note whose size is known when the layout is planned and whose bytes are built when it is written. */
 export interface NoteSpec {

@@ -21,7 +21,7 @@ import * as crypto from 'node:crypto';
 import { KensaError, systemErrorText } from '../errors';
 import { hashFolder } from './hash';
 import { checkTarget, normaliseTarget } from './note-targets';
-import type { EvidenceDescription, EvidenceRecord, NoteTarget, NoteRecord, VerifyItem, VerifyReport } from '../../../shared/api/case';
+import type { EvidenceDescription, EvidenceRecord, NoteTarget, NoteRecord, VerifyItem, VerifyReport } from '#shared/api/case';
 import { hashFile, sha256FileSync, sha256File, type HashProgress } from '../io/hash';
 import { appendEntry, canonicalJson, readChain, type CustodyEntry } from './custody';
 import { toolString } from './version';

@@ -24,7 +24,7 @@ import * as path from 'node:path';
 import { KensaError } from '../errors';
 import { openAppend, replaceFile, tryCreateExclusive } from '../io/output';
 import { sha256Hex } from '../io/hash';
-import { jsonSafe } from '../../../shared/format';
+import { jsonSafe } from '#shared/format';
 
 export const CUSTODY_FILE = 'custody.jsonl';
 export const HEAD_FILE = 'custody.head';

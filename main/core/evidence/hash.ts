@@ -11,7 +11,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { KensaError, LimitError } from '../errors';
 import { hashFile, sha256Hex, type Digests, type HashProgress } from '../io/hash';
-import type { FolderFileDigest } from '../../../shared/api/case';
+import type { FolderFileDigest } from '#shared/api/case';
 
 export type { FolderFileDigest };
 

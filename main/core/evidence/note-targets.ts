@@ -4,11 +4,11 @@
  */
 import * as crypto from 'node:crypto';
 import { KensaError } from '../errors';
-import type { NoteTarget, NoteRecord } from '../../../shared/api/case';
+import type { NoteTarget, NoteRecord } from '#shared/api/case';
 import type { Checkpoint } from '../model/checkpoint';
 import { normaliseMemberName } from '../archive/tar-index';
-import { hex, parseNumber } from '../../../shared/format';
-import { SEVERITIES } from '../../../shared/api/contract';
+import { hex, parseNumber } from '#shared/format';
+import { SEVERITIES } from '#shared/api/contract';
 
 /** Largest memory range a bookmark may cover (its bytes are hashed at bookmark time and shown in reports). */
 export const MAX_NOTE_RANGE = 16 * 1024 * 1024;

@@ -5,7 +5,7 @@
  * HTML text (& < > " '), and archive strings go only into element text, never into attributes.
  */
 import * as crypto from 'node:crypto';
-import { escapeText, formatBytes } from '../../../shared/format';
+import { escapeText, formatBytes } from '#shared/format';
 import type { ReportModel, ReportEvidence, ReportFinding } from './report-model';
 import { caseFacts, containerFacts } from './report-model';
 import { pythonFrameLines, pythonTaskTitle, pythonThreadTitle } from './report-python';

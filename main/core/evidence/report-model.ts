@@ -10,7 +10,7 @@ import * as crypto from 'node:crypto';
 import { Checkpoint } from '../model/checkpoint';
 import { showSummary, type ShowSummary } from '../model/summary';
 import { KensaError } from '../errors';
-import { ABSENT, hex } from '../../../shared/format';
+import { ABSENT, hex } from '#shared/format';
 import { sha256Hex } from '../io/hash';
 import { describeTarget, PYTHON_FRAME_CAPTURE, type CaseIdentity, type DerivedRecord, type EvidenceCase, type EvidenceRecord, type NoteRecord } from './case';
 import type { CustodyEntry } from './custody';
@@ -20,7 +20,7 @@ import type { Rootfs } from '../rootfs/rootfs';
 import { bookmarkedPythonStacks, type ReportPythonProcess } from './report-python';
 import { yaraSection, type ReportYara } from './report-yara';
 import { triageSection, type ReportTriage } from './report-triage';
-import { pushAll } from '../../../shared/arrays';
+import { pushAll } from '#shared/arrays';
 
 export const REPORT_FORMAT = 'kensa-report';
 export const REPORT_FORMAT_VERSION = 1;

@@ -13,7 +13,7 @@
  */
 import * as crypto from 'node:crypto';
 import PDFDocument from 'pdfkit';
-import { escapeText, formatBytes } from '../../../shared/format';
+import { escapeText, formatBytes } from '#shared/format';
 import type { ReportEvidence, ReportFinding, ReportModel } from './report-model';
 import { caseFacts, containerFacts } from './report-model';
 import { pythonFrameLines, pythonTaskTitle, pythonThreadTitle } from './report-python';

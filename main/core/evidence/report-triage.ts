@@ -7,7 +7,7 @@
 import type { CustodyEntry } from './custody';
 import type { NoteRecord } from './case';
 import { LOGGED_FINDINGS, LOGGED_POINTERS, TRIAGE_EVENT } from '../triage/record';
-import { SEVERITIES, type Severity } from '../../../shared/api/contract';
+import { SEVERITIES, type Severity } from '#shared/api/contract';
 
 export interface ReportTriageFinding {
   id: string;

@@ -11,7 +11,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { KensaError } from '../errors';
 import { replaceFile } from '../io/output';
-import { jsonSafe } from '../../../shared/format';
+import { jsonSafe } from '#shared/format';
 import { EvidenceCase, type DerivedRecord } from './case';
 import { buildReportModel, type ReportModel } from './report-model';
 import { renderHtml } from './report-html';

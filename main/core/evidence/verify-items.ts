@@ -9,7 +9,7 @@ import { CancelledError, KensaError } from '../errors';
 import { hashFolder } from './hash';
 import { hashFile, sha256File, type HashProgress } from '../io/hash';
 import { isInside } from '../io/output';
-import type { EvidenceRecord, VerifyItem } from '../../../shared/api/case';
+import type { EvidenceRecord, VerifyItem } from '#shared/api/case';
 
 /**
  * An evidence file (size, SHA-256, SHA-512) or folder (every file, every symlink, the manifest digest) hashed

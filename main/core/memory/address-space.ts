@@ -24,8 +24,8 @@ import type { ByteSource } from '../io/byte-source';
 import { KensaError } from '../errors';
 import { findRun, PE_LAZY, PE_PARENT, PE_PRESENT, type PageMap } from './pagemap';
 import type { Vma } from './vma';
-import type { ByteOriginName } from '../../../shared/api/contract';
-import { countOrigins, isContentOrigin, type OriginCounts } from '../../../shared/byte-origins';
+import type { ByteOriginName } from '#shared/api/contract';
+import { countOrigins, isContentOrigin, type OriginCounts } from '#shared/byte-origins';
 
 /**
  * What memory-wide work (search, sizes) needs from a checkpoint: its processes and their address spaces.

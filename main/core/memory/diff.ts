@@ -13,7 +13,7 @@
  */
 import type { AddressSpace, Extent } from './address-space';
 import { fillFromExtents, isPlainZero } from './ranges';
-import { isContentOrigin } from '../../../shared/byte-origins';
+import { isContentOrigin } from '#shared/byte-origins';
 import type { Vma } from './vma';
 
 export interface DiffOptions {

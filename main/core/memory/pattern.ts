@@ -7,7 +7,7 @@
  * and matched as byte sequences.
  */
 import { KensaError } from '../errors';
-import { maxOf } from '../../../shared/arrays';
+import { maxOf } from '#shared/arrays';
 
 /**
  * `anchors` (regex only, for callers that know their pattern): every match holds one of these strings,

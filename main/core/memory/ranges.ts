@@ -4,8 +4,8 @@
  * come from.
  */
 import { AddressSpace, type Extent } from './address-space';
-import { isContentOrigin } from '../../../shared/byte-origins';
-import { pushAll } from '../../../shared/arrays';
+import { isContentOrigin } from '#shared/byte-origins';
+import { pushAll } from '#shared/arrays';
 
 
 /** A run of consecutive addresses whose bytes are all known, with the extents that hold them (clipped). */

@@ -21,9 +21,9 @@ import { isFileMapping, isSharedMapping, type Vma } from './vma';
 import { compilePattern, REGEX_LOOKBEHIND, type CompiledPattern, type SearchPattern } from './pattern';
 import { DEFAULT_REGEX_CHUNK_SECONDS, RegexWorker, scanRegex } from './regex-scan';
 import { contentRanges, extentIndex, fillFromExtents, isPlainZero, type ContentRange, type Window } from './ranges';
-import { hex } from '../../../shared/format';
-import type { SearchHitInfo } from '../../../shared/api/contract';
-import { pushAll } from '../../../shared/arrays';
+import { hex } from '#shared/format';
+import type { SearchHitInfo } from '#shared/api/contract';
+import { pushAll } from '#shared/arrays';
 
 export type { SearchPattern } from './pattern';
 export { compilePattern } from './pattern';

@@ -11,7 +11,7 @@
  * and lazy-only runs included, shmem never) and the size of MAP_SHARED VMAs (criu-format.md §5).
  */
 import type { AddressSpace, ByteOrigin, ProcessMemorySource } from './address-space';
-import { countOrigins } from '../../../shared/byte-origins';
+import { countOrigins } from '#shared/byte-origins';
 import type { Vma } from './vma';
 
 export interface MemorySizes {

@@ -8,7 +8,7 @@ import type { Checkpoint, FdRecord, MountPoint, ProcessRecord, SocketRecord } fr
 import type { AddressSpace } from '../memory/address-space';
 import { diffSpaces, type DiffOptions, type ProcessMemoryDiff } from '../memory/diff';
 import { spaceSizes, type MemorySizes } from '../memory/summary';
-import { bytesToAscii } from '../../../shared/format';
+import { bytesToAscii } from '#shared/format';
 
 export type { DiffOptions, Excerpt, ProcessMemoryDiff, VmaDiff } from '../memory/diff';
 

@@ -15,7 +15,7 @@ import { ProcessMemory } from './process-memory';
 import { openParentDump, type ParentDump } from '../memory/parent';
 import { GhostFile, ghostImageName, remapEntries, type RemapEntry } from './ghost-file';
 import { KensaError } from '../errors';
-import { decodeUtf8Exact } from '../../../shared/format';
+import { decodeUtf8Exact } from '#shared/format';
 import type { ProcessRecord, CommandLine, Creds, ThreadRecord, FdRecord, GhostSummary, DeletedFileRecord, SocketRecord, MountPoint, Stats, CheckpointOpenOptions } from './records';
 import { num } from './wire-values';
 import { fdRecords, socketRecords } from './fds';

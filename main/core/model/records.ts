@@ -5,7 +5,7 @@
 import type { OpenOptions } from '../archive/archive';
 import type { FileContentResolver } from '../memory/address-space';
 import type { TaskCoreEntry, UserAarch64FpsimdContextEntry, UserAarch64RegsEntry, UserX86FpregsEntry, UserX86RegsEntry } from '../criu/messages.generated';
-import type { SocketInfo } from '../../../shared/api/contract';
+import type { SocketInfo } from '#shared/api/contract';
 import type { GhostFile, RemapEntry } from './ghost-file';
 import type { KensaError } from '../errors';
 

@@ -4,7 +4,7 @@
  * Values the archive does not record are absent.
  */
 import type { Checkpoint, GhostSummary, ProcessRecord } from './checkpoint';
-import { hex } from '../../../shared/format';
+import { hex } from '#shared/format';
 
 export interface ShowSummary {
   source: string;

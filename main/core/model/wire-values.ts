@@ -3,7 +3,7 @@
  * addresses (u32 words in network order), unix socket names.
  */
 import { pyIPv4, pyIPv6 } from '../criu/pyformat';
-import { decodeUtf8Exact } from '../../../shared/format';
+import { decodeUtf8Exact } from '#shared/format';
 
 export function num(v: unknown, fallback = 0): number {
   if (typeof v === 'number') return v;

@@ -6,7 +6,7 @@
  * address, and the walker turns a fault into a partial stack plus a warning.
  */
 import type { AddressSpace } from '../memory/address-space';
-import { isContentOrigin } from '../../../shared/byte-origins';
+import { isContentOrigin } from '#shared/byte-origins';
 
 export class MemoryFault extends Error {
   constructor(

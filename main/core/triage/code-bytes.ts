@@ -3,9 +3,9 @@
  * library placed in memory), machine code, or nothing (zeros / not in the checkpoint).
  */
 import type { AddressSpace } from '../memory/address-space';
-import { isContentOrigin } from '../../../shared/byte-origins';
+import { isContentOrigin } from '#shared/byte-origins';
 import type { Vma } from '../memory/vma';
-import type { EvidencePointer } from '../../../shared/api/contract';
+import type { EvidencePointer } from '#shared/api/contract';
 import { hex } from './finding';
 
 export interface CodeHead {

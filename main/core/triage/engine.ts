@@ -4,8 +4,8 @@
  * stable ids, ready for the CLI, the workstation and the reports.
  */
 import type { Checkpoint } from '../model/checkpoint';
-import type { Finding, Severity, TriageResult } from '../../../shared/api/contract';
-import { SEVERITIES } from '../../../shared/api/contract';
+import type { Finding, Severity, TriageResult } from '#shared/api/contract';
+import { SEVERITIES } from '#shared/api/contract';
 import { compareFindings, FAMILIES, severityRank } from './finding';
 import { TriageContext } from './context';
 import { CONTENT_PATTERNS, scanContent, type ContentPattern } from './scan';
@@ -20,7 +20,7 @@ import { secrets } from './secrets';
 import { disk } from './disk';
 import { privilege } from './privilege';
 import { history } from './history';
-import { pushAll } from '../../../shared/arrays';
+import { pushAll } from '#shared/arrays';
 
 export type { RuleFamily, RuleInput } from './rule';
 

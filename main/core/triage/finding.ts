@@ -4,12 +4,12 @@
  * shared/api/contract.ts (the CLI, the workstation and the reports all carry it unchanged).
  */
 import { createHash } from 'node:crypto';
-import type { EvidencePointer, Finding, Severity } from '../../../shared/api/contract';
-import { SEVERITIES } from '../../../shared/api/contract';
+import type { EvidencePointer, Finding, Severity } from '#shared/api/contract';
+import { SEVERITIES } from '#shared/api/contract';
 import type { FdRecord, SocketRecord } from '../model/checkpoint';
 import type { Vma } from '../memory/vma';
 
-export type { EvidencePointer, Finding, Severity } from '../../../shared/api/contract';
+export type { EvidencePointer, Finding, Severity } from '#shared/api/contract';
 
 /** MITRE ATT&CK (Enterprise) techniques the rules cite, with their names as ATT&CK spells them. */
 export const TECHNIQUES = {

@@ -13,7 +13,7 @@ import { finding, processPointer, vmaPointer } from './finding';
 import { isHiddenPath, isSystemPath, isTempPath, type ProcFacts, type TriageContext } from './context';
 import { UNPACKED_LIBRARY } from './fileless';
 import type { RuleFamily } from './rule';
-import type { EvidencePointer } from '../../../shared/api/contract';
+import type { EvidencePointer } from '#shared/api/contract';
 
 const FAMILY = 'hijack';
 /**

@@ -9,8 +9,8 @@ import type { Finding } from './finding';
 import { finding, hex } from './finding';
 import type { RuleFamily } from './rule';
 import type { ProcFacts, TriageContext } from './context';
-import type { EvidencePointer } from '../../../shared/api/contract';
-import { isContentOrigin } from '../../../shared/byte-origins';
+import type { EvidencePointer } from '#shared/api/contract';
+import { isContentOrigin } from '#shared/byte-origins';
 
 const FAMILY = 'history';
 /** Commands listed per shell. */

@@ -16,7 +16,7 @@ import { codeHead, describeHead, headPointer } from './code-bytes';
 import type { RuleFamily } from './rule';
 import type { Vma } from '../memory/vma';
 import { isSharedAnon } from './fileless';
-import { pushAll } from '../../../shared/arrays';
+import { pushAll } from '#shared/arrays';
 
 const FAMILY = 'injection';
 /** Regions listed as evidence in one aggregated JIT finding; the title gives the full count. */

@@ -3,7 +3,7 @@
  * and the findings with their first evidence pointers, so the report's triage section can list what the
  * analyst saw. Secrets are recorded as the run showed them (redacted unless --show-secrets was asked for).
  */
-import type { TriageResult } from '../../../shared/api/contract';
+import type { TriageResult } from '#shared/api/contract';
 
 export const TRIAGE_EVENT = 'triage';
 /** Findings written into one custody entry, and evidence pointers per finding. */

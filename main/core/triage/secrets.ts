@@ -10,7 +10,7 @@
 import type { Finding } from './finding';
 import { fingerprint, finding, hex, redact } from './finding';
 import type { RuleFamily, RuleInput } from './rule';
-import type { EvidencePointer } from '../../../shared/api/contract';
+import type { EvidencePointer } from '#shared/api/contract';
 
 const FAMILY = 'secrets';
 /** Names of variables that hold credentials by convention. */

@@ -21,7 +21,7 @@ import { isFileMapping, isReadableMapping, isSharedMapping, type Vma } from '../
 import type { ByteSource } from '../io/byte-source';
 import { KensaError } from '../errors';
 import { RULE_VARIABLES, type CompiledRules, type NativeRuleMatch, type RuleVariables } from './engine';
-import { pushAll } from '../../../shared/arrays';
+import { pushAll } from '#shared/arrays';
 
 export interface YaraScanOptions {
   /** Processes to scan (default: all). */

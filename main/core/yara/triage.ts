@@ -7,8 +7,8 @@
  * process or file), as for the built-in families.
  */
 import { createHash } from 'node:crypto';
-import type { EvidencePointer, Finding, Severity } from '../../../shared/api/contract';
-import { SEVERITIES } from '../../../shared/api/contract';
+import type { EvidencePointer, Finding, Severity } from '#shared/api/contract';
+import { SEVERITIES } from '#shared/api/contract';
 import { filePointer, hex, processPointer, TECHNIQUES, vmaPointer } from '../triage/finding';
 import type { RuleFamily } from '../triage/rule';
 import type { CompiledRules } from './engine';

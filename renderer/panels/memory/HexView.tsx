@@ -7,7 +7,7 @@ import { ORIGIN_NAMES, isKnownOrigin, decodeBase64 } from '../../memory/page-cac
 import { parseAddress } from '../../stores/slices/util';
 import { NoteButton } from '../../components/NoteButton';
 import { ErrorMessage } from '../../components/ErrorMessage';
-import type { ApiError } from '../../../shared/api/contract';
+import type { ApiError } from '#shared/api/contract';
 import { bytesToAscii, bytesToHex, formatBytes, hexByte, visible } from '../../util/text';
 import { copyText } from '../../util/clipboard';
 import { Legend } from './VmaMap';

@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import type { SearchRequest } from '../../../shared/api/contract';
+import type { SearchRequest } from '#shared/api/contract';
 import { useKensa, useKensaShallow } from '../../stores/hooks';
 
 type Kind = 'text' | 'hex' | 'regex';

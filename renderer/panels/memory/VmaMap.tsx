@@ -1,5 +1,5 @@
 import type { KeyboardEvent } from 'react';
-import type { VmaInfo } from '../../../shared/api/contract';
+import type { VmaInfo } from '#shared/api/contract';
 import { useKensaShallow } from '../../stores/hooks';
 import { LoadView } from '../../components/LoadView';
 import { formatBytes, visible } from '../../util/text';

@@ -1,5 +1,5 @@
 import type { StateCreator } from 'zustand/vanilla';
-import type { KensaClient, SessionInfo } from '../../../shared/api/contract';
+import type { KensaClient, SessionInfo } from '#shared/api/contract';
 import { IDLE, type ArchiveSlice, type KensaState } from '../types';
 import { fromResult, newTaskId } from './util';
 

@@ -1,5 +1,5 @@
 import type { StateCreator } from 'zustand/vanilla';
-import type { KensaClient, Result } from '../../../shared/api/contract';
+import type { KensaClient, Result } from '#shared/api/contract';
 import { IDLE, type DetailsSlice, type KensaState } from '../types';
 import { fromResult } from './util';
 

@@ -1,5 +1,5 @@
 import type { StateCreator } from 'zustand/vanilla';
-import type { KensaClient, Result, VmaInfo } from '../../../shared/api/contract';
+import type { KensaClient, Result, VmaInfo } from '#shared/api/contract';
 import type { KensaState, MemorySlice } from '../types';
 
 function containing(vmas: VmaInfo[], address: bigint): VmaInfo | undefined {

@@ -1,5 +1,5 @@
 import type { StateCreator } from 'zustand/vanilla';
-import type { KensaClient } from '../../../shared/api/contract';
+import type { KensaClient } from '#shared/api/contract';
 import { IDLE, type KensaState, type ProcessSlice } from '../types';
 import { fromResult } from './util';
 

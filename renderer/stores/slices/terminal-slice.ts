@@ -1,5 +1,5 @@
 import type { StateCreator } from 'zustand/vanilla';
-import type { KensaClient } from '../../../shared/api/contract';
+import type { KensaClient } from '#shared/api/contract';
 import type { KensaState, TerminalSlice } from '../types';
 
 export const terminalSlice = (client: KensaClient): StateCreator<KensaState, [], [], TerminalSlice> => (set, get) => ({

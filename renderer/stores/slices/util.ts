@@ -1,5 +1,5 @@
 /** Small helpers the slices share. */
-import type { Result } from '../../../shared/api/contract';
+import type { Result } from '#shared/api/contract';
 import type { Load } from '../types';
 
 export function fromResult<T>(r: Result<T>): Load<T> {

@@ -1,5 +1,5 @@
 import type { StateCreator } from 'zustand/vanilla';
-import type { KensaClient } from '../../../shared/api/contract';
+import type { KensaClient } from '#shared/api/contract';
 import type { KensaState, YaraSlice } from '../types';
 
 const TASK_LABEL = 'YARA scan';

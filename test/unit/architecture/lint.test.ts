@@ -81,8 +81,26 @@ test('lint: an import cycle is refused, an unresolvable import is refused, a cor
   // An import the resolver cannot find would slip past the zone rules; it is an error of its own.
   const missing = await lint('main/core/model/layer-probe.ts', "import { nothing } from '../no-such-module';\nexport const x = nothing;\n");
   assert.ok(rules(missing).includes('import-x/no-unresolved'), JSON.stringify(missing));
-  const fine = await lint('main/cli/commands/layer-probe.ts', "import { KensaError } from '../../core/errors';\nimport { formatBytes } from '../../../shared/format';\nexport const x = [KensaError, formatBytes];\n");
+  const fine = await lint('main/cli/commands/layer-probe.ts', "import { KensaError } from '../../core/errors';\nimport { formatBytes } from '#shared/format';\nexport const x = [KensaError, formatBytes];\n");
   assert.deepEqual(fine, []);
+});
+
+test('lint: shared/ is imported as #shared/… from main/ and renderer/, never by a relative path; the name resolves to the source', async () => {
+  for (const [file, code] of [
+    ['main/cli/commands/layer-probe.ts', "import { formatBytes } from '../../../shared/format';\nexport const x = formatBytes;\n"],
+    ['main/electron/layer-probe.ts', "import type { PreloadBridge } from '../../shared/api/bridge';\nexport type X = PreloadBridge;\n"],
+    ['renderer/util/layer-probe.ts', "import { formatBytes } from '../../shared/format';\nexport const x = formatBytes;\n"],
+  ]) {
+    const messages = await lint(file, code);
+    assert.ok(rules(messages).includes('no-restricted-imports'), `${file}: ${JSON.stringify(messages)}`);
+  }
+  assert.deepEqual(await lint('renderer/util/layer-probe.ts', "import { formatBytes } from '#shared/format';\nexport const x = formatBytes;\n"), []);
+  // Inside shared/ a relative import is the way (it never leaves the folder).
+  assert.deepEqual(await lint('shared/api/layer-probe.ts', "import { formatBytes } from '../format';\nexport const x = formatBytes;\n"), []);
+  // The name resolves like any import (to shared/'s source, through package.json's "types" condition): a
+  // misspelt one is an error, not an import the zone rules cannot see.
+  const missing = await lint('main/cli/layer-probe.ts', "import { nothing } from '#shared/no-such-module';\nexport const x = nothing;\n");
+  assert.ok(rules(missing).includes('import-x/no-unresolved'), JSON.stringify(missing));
 });
 
 test('lint: an eslint-disable comment that suppresses nothing is itself an error', async () => {
