@@ -43,6 +43,7 @@ export * from './triage';
 export * from './strings';
 export * from './python';
 export * from './rootfs';
+export * from './sockets';
 
 // ---------------------------------------------------------------------------------------------------------
 // The interface

@@ -19,6 +19,8 @@ import { decodeUtf8Exact } from '#shared/format';
 import type { ProcessRecord, CommandLine, Creds, ThreadRecord, FdRecord, GhostSummary, DeletedFileRecord, SocketRecord, MountPoint, Stats, CheckpointOpenOptions } from './records';
 import { num } from './wire-values';
 import { fdRecords, socketRecords } from './fds';
+import { socketDetail, socketQueueBytes } from './socket-detail';
+import type { SocketDetail } from '../../../shared/api/sockets';
 import { credsOf, threadRecord } from './threads';
 import type { CoreEntry } from '../criu/messages.generated';
 import { environmentStrings, procCommandLine, visibleArguments, type ArgumentAreas, type MemoryReader } from './cmdline';
@@ -496,6 +498,16 @@ export class Checkpoint {
   /** Sockets a process holds open (fds.ts). */
   sockets(pid: number): SocketRecord[] {
     return socketRecords(this, pid);
+  }
+
+  /** One socket in detail: entry, options, TCP stream, queues, unix peer (socket-detail.ts). */
+  socketDetail(pid: number, fd: number): SocketDetail {
+    return socketDetail(this, pid, fd);
+  }
+
+  /** The bytes of one of a socket's queues (`recv`, `send`, `packet:N`), a view of its image. */
+  socketQueue(pid: number, fd: number, queue: string): Buffer {
+    return socketQueueBytes(this, pid, fd, queue);
   }
 
   /** The UTS namespace's nodename and domainname. */

@@ -41,3 +41,11 @@ export const X86_64_SYSCALLS: Record<number, string> = {
   47: 'recvmsg', 61: 'wait4', 202: 'futex', 230: 'clock_nanosleep', 232: 'epoll_wait', 270: 'pselect6',
   271: 'ppoll', 281: 'epoll_pwait', 288: 'accept4', 441: 'epoll_pwait2', 17: 'pread64', 19: 'readv', 44: 'sendto',
 };
+
+/**
+ * tcp_stream_entry.opt_mask: CRIU stores tcp_info.tcpi_options, the kernel's TCPI_OPT_* bits
+ * (include/uapi/linux/tcp.h; USEC_TS and TFO_CHILD since Linux 6.7).
+ */
+export const TCPI_OPTIONS: [number, string][] = [
+  [1, 'TIMESTAMPS'], [2, 'SACK'], [4, 'WSCALE'], [8, 'ECN'], [16, 'ECN_SEEN'], [32, 'SYN_DATA'], [64, 'USEC_TS'], [128, 'TFO_CHILD'],
+];

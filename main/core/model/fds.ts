@@ -9,7 +9,7 @@ import { FD_TYPES, IP_PROTO, SOCK_FAMILY, SOCK_TYPE, TCP_STATES } from './consta
 import { inetAddress, inetAddressProblem, num, unixName } from './wire-values';
 
 /** fdinfo image of a process (fdinfo-<files_id> when inventory.fdinfo_per_id, else fdinfo-<pid>). */
-function fdinfo(cp: Checkpoint, pid: number): Msg[] {
+export function fdinfo(cp: Checkpoint, pid: number): Msg[] {
   const perId = cp.inventory()?.fdinfo_per_id;
   const filesId = cp.ids(pid)?.files_id;
   const name = perId !== false && filesId !== undefined ? `fdinfo-${num(filesId)}.img` : `fdinfo-${pid}.img`;

@@ -35,6 +35,8 @@ export class ImageStore {
   /** The closing "N more" line once the list is full, updated in place. */
   private overflow?: Problem;
   private omitted = 0;
+  /** Why an image could not be decoded, by member (kept apart from `problems`, which stop listing at a cap). */
+  private readonly failures = new Map<string, KensaError>();
 
   constructor(readonly archive: CheckpointArchive) {}
 
@@ -64,10 +66,17 @@ export class ImageStore {
       }
     } catch (e) {
       if (!(e instanceof KensaError)) throw e;
-      this.report(member, e.within({ source: this.archive.source, member }));
+      const err = e.within({ source: this.archive.source, member });
+      this.failures.set(member, err);
+      this.report(member, err);
     }
     this.cache.set(member, result);
     return result ?? undefined;
+  }
+
+  /** The error that made an image unreadable (after image() / member() returned undefined for it), if any. */
+  failure(imageName: string): KensaError | undefined {
+    return this.failures.get(this.archive.imageMember(imageName)) ?? this.failures.get(imageName);
   }
 
   entries(imageName: string): Msg[] | undefined {
