@@ -31,6 +31,7 @@ export const COMMANDS: Command[] = [
   lazy('decode', () => (require('./decode') as typeof import('./decode')).decode),
   lazy('ls', () => (require('./ls') as typeof import('./ls')).ls),
   lazy('cat', () => (require('./cat') as typeof import('./cat')).cat),
+  lazy('socket', () => (require('./socket') as typeof import('./socket')).socket),
   lazy('mem', () => (require('./mem') as typeof import('./mem')).mem),
   lazy('strings', () => (require('./strings') as typeof import('./strings')).strings),
   lazy('yara', () => (require('./yara') as typeof import('./yara')).yara),
