@@ -10,8 +10,8 @@ import { finish, openCheckpoint, pidsOption, printJson, UsageError } from '../co
 import type { Checkpoint } from '../../core/model/checkpoint';
 import { KensaError } from '../../core/errors';
 import { isInside, realOrSelf, realTarget, writeNewFile } from '../../core/io/output';
-import { decodeUtf8Exact, escapeText, formatBytes, parseNumber } from '../../../shared/format';
-import type { SocketDetail, SocketFieldValue } from '../../../shared/api/sockets';
+import { decodeUtf8Exact, escapeText, formatBytes, parseNumber } from '#shared/format';
+import type { SocketDetail, SocketFieldValue } from '#shared/api/sockets';
 
 /** Bytes of each queue shown as text in the human output (the whole queue: --queue). */
 const PREVIEW_BYTES = 512;

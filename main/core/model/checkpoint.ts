@@ -20,7 +20,7 @@ import type { ProcessRecord, CommandLine, Creds, ThreadRecord, FdRecord, GhostSu
 import { num } from './wire-values';
 import { fdRecords, socketRecords } from './fds';
 import { socketDetail, socketQueueBytes } from './socket-detail';
-import type { SocketDetail } from '../../../shared/api/sockets';
+import type { SocketDetail } from '#shared/api/sockets';
 import { credsOf, threadRecord } from './threads';
 import type { CoreEntry } from '../criu/messages.generated';
 import { environmentStrings, procCommandLine, visibleArguments, type ArgumentAreas, type MemoryReader } from './cmdline';

@@ -17,8 +17,8 @@ import { KensaError } from '../errors';
 import { TCPI_OPTIONS } from './constants';
 import { fdinfo, socketRecords } from './fds';
 import { num } from './wire-values';
-import { bytesToHex, formatBytes, jsonSafe } from '../../../shared/format';
-import type { SocketDetail, SocketFieldValue, SocketQueueInfo, TcpStreamInfo } from '../../../shared/api/sockets';
+import { bytesToHex, formatBytes, jsonSafe } from '#shared/format';
+import type { SocketDetail, SocketFieldValue, SocketQueueInfo, TcpStreamInfo } from '#shared/api/sockets';
 
 /** Packets of one socket listed from sk-queues.img; past this they are counted (a flood of datagrams is not read one by one). */
 export const MAX_LISTED_PACKETS = 1000;
