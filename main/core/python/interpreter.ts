@@ -6,9 +6,10 @@
  */
 import type { Checkpoint } from '../model/checkpoint';
 import type { Vma } from '../memory/vma';
-import type { ByteSource } from '../io/byte-source';
 import { KensaError } from '../errors';
-import { ET_DYN, readElfSymbols, type ElfSymbols, type FileBytes } from './elf-symbols';
+import { readElfSymbols, type ElfSymbols } from '../elf/elf-symbols';
+import { openMappedFile } from '../elf/mapped-file';
+import { fileOffsetOf, loadBias } from '../elf/symbol-table';
 import { layoutFor, supportedVersions, type PythonLayout } from './layouts';
 
 export interface PythonInterpreter {
@@ -39,39 +40,6 @@ const LIBPYTHON = /(?:^|\/)libpython(\d)\.(\d+)[^/]*\.so/;
 
 /** PY_VERSION_HEX levels (patchlevel.h PY_RELEASE_LEVEL_*). */
 const RELEASE_LEVEL: Record<number, string> = { 0xa: 'a', 0xb: 'b', 0xc: 'rc', 0xf: '' };
-
-function fileBytes(src: ByteSource, label: string): FileBytes {
-  return { label, size: src.size, read: (offset, length) => src.read(offset, length) };
-}
-
-/** The bytes of a mapped file: the ghost of a deleted one, else rootfs-diff.tar then the rootfs. */
-function openMapped(cp: Checkpoint, file: NonNullable<Vma['file']>): { bytes: FileBytes; origin: string } | undefined {
-  if (file.deleted) {
-    const g = cp.ghostFile(file.fileId);
-    if (!g || g.form === 'none' || g.knownEnd < g.size) return undefined;
-    return { bytes: fileBytes(g, `${cp.source}!${g.member}`), origin: 'ghost-file' };
-  }
-  const hit = cp.fileResolver().open(file.path);
-  if (!hit) return undefined;
-  return { bytes: fileBytes(hit.src, hit.origin === 'rootfs-diff' ? `${cp.source}!${hit.member ?? file.path}` : `rootfs:${file.path}`), origin: hit.origin };
-}
-
-/** Load bias: where the file's first mapping sits minus the address its first PT_LOAD asked for. */
-function loadBias(elf: ElfSymbols, vmas: Vma[]): bigint {
-  if (elf.type !== ET_DYN) return 0n;
-  const first = vmas.reduce((a, b) => (b.start < a.start ? b : a));
-  const pageMask = ~0xfffn;
-  const seg = elf.loads.find((l) => (l.offset & pageMask) === first.pgoff) ?? elf.loads[0];
-  return seg ? first.start - first.pgoff - ((seg.vaddr & pageMask) - (seg.offset & pageMask)) : first.start - first.pgoff;
-}
-
-/** File offset of a virtual address in the file (through its PT_LOAD segments), or undefined. */
-function fileOffsetOf(elf: ElfSymbols, vaddr: bigint, length: number): number | undefined {
-  for (const l of elf.loads) {
-    if (vaddr >= l.vaddr && vaddr + BigInt(length) <= l.vaddr + l.filesz) return Number(l.offset + (vaddr - l.vaddr));
-  }
-  return undefined;
-}
 
 export function versionFromHex(hex: number): { version: string; minor: string } {
   const major = (hex >>> 24) & 0xff;
@@ -121,7 +89,7 @@ export function findInterpreter(cp: Checkpoint, pid: number, opts: { namedOnly?:
     const byName = LIBPYTHON.exec(c.path) ?? PYTHON_NAME.exec(c.path);
     // A quick look (kensa ps) reads only files named like an interpreter; a full one also an embedding executable.
     if (opts.namedOnly && !byName) continue;
-    const opened = openMapped(cp, first.file);
+    const opened = openMappedFile(cp, first.file);
     if (!opened) {
       if (byName) unreadable = c.path;
       continue;
@@ -140,7 +108,7 @@ export function findInterpreter(cp: Checkpoint, pid: number, opts: { namedOnly?:
     const base: Omit<PythonInterpreter, 'version' | 'minor'> = { pid, binary: c.path, origin: opened.origin, bias, runtime: runtimeSym ? runtimeSym.value + bias : undefined };
     let hexversion: number | undefined;
     if (versionSym) {
-      const off = fileOffsetOf(elf, versionSym.value, 4);
+      const off = fileOffsetOf(elf.loads, versionSym.value, 4);
       if (off !== undefined && off + 4 <= opened.bytes.size) hexversion = opened.bytes.read(off, 4).readUInt32LE(0);
     }
     if (hexversion !== undefined) {

@@ -5,6 +5,7 @@
  */
 import * as path from 'node:path';
 import * as fs from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { Checkpoint } from '../../../main/core/model/checkpoint';
 import { openRootfs, type Rootfs } from '../../../main/core/rootfs/rootfs';
 import { writeCore, type CoreWriteResult } from '../../../main/core/elfcore/write-core';
@@ -39,6 +40,25 @@ export function fixtureCores(name: string): Promise<FixtureCores> {
     done.set(name, p);
   }
   return p;
+}
+
+const MARK = '@@kensa@@';
+
+/** One batch gdb run; each section's output separately (an echoed marker before each command). */
+export function runGdb(args: string[], sections: [string, string][]): { all: string; sections: Map<string, string> } {
+  const ex: string[] = [];
+  for (const [name, cmd] of sections) ex.push('-ex', `echo ${MARK}${name}\\n`, '-ex', cmd);
+  const r = spawnSync('gdb', ['-nx', '-batch', ...args, ...ex], { encoding: 'utf8', timeout: 120_000, maxBuffer: 64 << 20 });
+  if (r.error) throw new Error(`cannot run gdb (Debian package: gdb): ${r.error.message}`);
+  const all = r.stdout + r.stderr;
+  const out = new Map<string, string>();
+  const parts = r.stdout.split(MARK);
+  out.set('', parts[0]);
+  for (const p of parts.slice(1)) {
+    const nl = p.indexOf('\n');
+    out.set(p.slice(0, nl), p.slice(nl + 1));
+  }
+  return { all, sections: out };
 }
 
 /** The executable of a process as a path under the sysroot. */

@@ -11,12 +11,11 @@
  * gdb is required: without it these tests fail, they do not skip.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, test } from 'node:test';
 import { FIXTURES, readJson } from '../../helpers';
-import { critJson, exeInRoot, fixtureCores, type FixtureCores } from './fixture-cores';
+import { critJson, exeInRoot, fixtureCores, runGdb, type FixtureCores } from './fixture-cores';
 
 /** gdb register name -> user_x86_regs_entry field (crit's core-TID.json thread_info.gpregs). */
 const X86_REGS: Record<string, string> = {
@@ -28,24 +27,6 @@ const X86_REGS: Record<string, string> = {
 const K_REGS = ['k0', 'k1', 'k2', 'k3', 'k4', 'k5', 'k6', 'k7'];
 /** Fixtures whose gcore backtraces are comparable (README: the threads ones are not). */
 const BT_FIXTURES = new Set(['podman-counter', 'crio-counter', 'criu-dir', 'shmpair']);
-
-const MARK = '@@kensa@@';
-
-export function runGdb(args: string[], sections: [string, string][]): { all: string; sections: Map<string, string> } {
-  const ex: string[] = [];
-  for (const [name, cmd] of sections) ex.push('-ex', `echo ${MARK}${name}\\n`, '-ex', cmd);
-  const r = spawnSync('gdb', ['-nx', '-batch', ...args, ...ex], { encoding: 'utf8', timeout: 120_000, maxBuffer: 64 << 20 });
-  if (r.error) throw new Error(`cannot run gdb (Debian package: gdb): ${r.error.message}`);
-  const all = r.stdout + r.stderr;
-  const out = new Map<string, string>();
-  const parts = r.stdout.split(MARK);
-  out.set('', parts[0]);
-  for (const p of parts.slice(1)) {
-    const nl = p.indexOf('\n');
-    out.set(p.slice(0, nl), p.slice(nl + 1));
-  }
-  return { all, sections: out };
-}
 
 /** Lines that are neither expected nor harmless: warnings, errors, failed unwinds. */
 function unexpectedLines(output: string, fc: FixtureCores): string[] {

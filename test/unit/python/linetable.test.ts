@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { addressToLine } from '../../../main/core/python/linetable';
-import { readElfSymbols } from '../../../main/core/python/elf-symbols';
+import { readElfSymbols } from '../../../main/core/elf/elf-symbols';
 import { versionFromHex } from '../../../main/core/python/interpreter';
 import { floatRepr, pyBytesRepr, pyStrRepr } from '../../../main/core/python/objects';
 import { KensaError } from '../../../main/core/errors';

@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { pythonStacks, findInterpreter } from '../../../main/core/python';
-import { readElfSymbols } from '../../../main/core/python/elf-symbols';
+import { readElfSymbols } from '../../../main/core/elf/elf-symbols';
 import { RemoteMemory } from '../../../main/core/python/remote-memory';
 import { ObjectReader } from '../../../main/core/python/objects';
 import { layoutFor } from '../../../main/core/python/layouts';

@@ -1,0 +1,133 @@
+/**
+ * The symbolizer against gdb, the oracle: for every process of every fixture, gdb 13 on Kensa's own core of
+ * it (the fixture's rootfs as sysroot; no separate debug files, so gdb names addresses from the same ELF
+ * files the symbolizer reads) prints `info symbol $pc` for each thread and `bt` for each thread. Asserted:
+ * - for each thread where gdb names a symbol, the symbolizer names the same symbol (or an alias of the same
+ *   address: glibc's `clock_nanosleep` is also `__clock_nanosleep`) at the same offset;
+ * - for each caller frame gdb names from a file's symbols (`0x… in NAME () from FILE`), the return address
+ *   minus one (the call instruction, as gdb looks it up) gives that name;
+ * - where gdb finds no symbol for a thread's pc, the symbolizer names none either.
+ * pyworker (CPython, stripped, non-PIE) is included when ../shared holds its full rootfs.
+ * gdb is required: without it these tests fail, they do not skip.
+ */
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { describe, test } from 'node:test';
+import { FIXTURES, SHARED_FIXTURES, SHARED_MISSING, tempDir } from '../../helpers';
+import { fixtureCores, runGdb } from '../elfcore/fixture-cores';
+import { ProcessSymbolizer, type AddressInfo } from '../../../main/core/symbols/symbolizer';
+import { Checkpoint } from '../../../main/core/model/checkpoint';
+import { openRootfs } from '../../../main/core/rootfs/rootfs';
+import { writeCore } from '../../../main/core/elfcore/write-core';
+import { PYWORKER } from '../python/pyworker';
+
+interface GdbSymbol {
+  name: string;
+  offset: bigint;
+}
+
+/** `thread apply all info symbol $pc`: per LWP, gdb's symbol and offset, or null for "No symbol matches". */
+function parseInfoSymbol(text: string): Map<number, GdbSymbol | null> {
+  const out = new Map<number, GdbSymbol | null>();
+  let lwp: number | undefined;
+  for (const line of text.split('\n')) {
+    const t = /^Thread \d+ \(.*LWP (\d+)\)*\):$/.exec(line);
+    if (t) {
+      lwp = Number(t[1]);
+      continue;
+    }
+    if (lwp === undefined) continue;
+    const m = /^(\S+)(?: \+ (\d+))? in section \S+(?: of .*)?$/.exec(line);
+    if (m) out.set(lwp, { name: m[1], offset: BigInt(m[2] ?? 0) });
+    else if (/^No symbol matches/.test(line)) out.set(lwp, null);
+  }
+  return out;
+}
+
+/** Caller frames of `thread apply all bt` that gdb named from a file's symbols: `#N 0xADDR in NAME () from FILE`. */
+function parseCallerFrames(text: string): { lwp: number; address: bigint; name: string }[] {
+  const out: { lwp: number; address: bigint; name: string }[] = [];
+  let lwp = -1;
+  for (const line of text.split('\n')) {
+    const t = /^Thread \d+ \(.*LWP (\d+)\)*\):$/.exec(line);
+    if (t) lwp = Number(t[1]);
+    const f = /^#([1-9]\d*)\s+(0x[0-9a-f]+) in (\S+) \(/.exec(line);
+    if (f && f[3] !== '??') out.push({ lwp, address: BigInt(f[2]), name: f[3] });
+  }
+  return out;
+}
+
+function names(info: AddressInfo): string[] {
+  return info.symbol ? [info.symbol.name, ...info.symbol.aliases] : [];
+}
+
+interface Case {
+  cp: Checkpoint;
+  root: string;
+  pid: number;
+  exe: string;
+  core: string;
+}
+
+function check(c: Case, counts: { rip: number; sameName: number; frames: number; none: number }): void {
+  const { sections } = runGdb(['-iex', `set sysroot ${c.root}`, '-iex', 'set debug-file-directory /nonexistent', c.exe, c.core], [
+    ['sym', 'thread apply all info symbol $pc'],
+    ['bt', 'thread apply all bt'],
+  ]);
+  const symbolizer = new ProcessSymbolizer(c.cp, c.pid);
+  const gdbSyms = parseInfoSymbol(sections.get('sym')!);
+  const threads = c.cp.threads(c.pid);
+  assert.equal(gdbSyms.size, threads.length, `pid ${c.pid}: gdb answered for every thread:\n${sections.get('sym')}`);
+  for (const t of threads) {
+    const want = gdbSyms.get(t.tid);
+    assert.ok(want !== undefined, `pid ${c.pid} tid ${t.tid}: gdb said nothing`);
+    const got = symbolizer.symbolize(t.regs.ip);
+    if (want === null) {
+      assert.equal(got.symbol, undefined, `pid ${c.pid} tid ${t.tid}: gdb has no symbol for 0x${t.regs.ip.toString(16)}, we said ${got.text}`);
+      counts.none++;
+      continue;
+    }
+    assert.ok(names(got).includes(want.name), `pid ${c.pid} tid ${t.tid}: gdb says ${want.name}+${want.offset}, we say ${got.text} (${got.noSymbol ?? names(got).join(', ')})`);
+    assert.equal(got.symbol!.offset, want.offset, `pid ${c.pid} tid ${t.tid}: offset into ${want.name}`);
+    if (got.symbol!.name === want.name) counts.sameName++;
+    counts.rip++;
+  }
+  for (const f of parseCallerFrames(sections.get('bt')!)) {
+    const got = symbolizer.symbolize(f.address - 1n);
+    assert.ok(names(got).includes(f.name), `pid ${c.pid} lwp ${f.lwp}: gdb's caller frame at 0x${f.address.toString(16)} is ${f.name}, we say ${got.text}`);
+    counts.frames++;
+  }
+}
+
+describe('symbolizer against gdb on Kensa cores', () => {
+  const counts = { rip: 0, sameName: 0, frames: 0, none: 0 };
+  for (const f of FIXTURES) {
+    test(f.name, async () => {
+      const fc = await fixtureCores(f.name);
+      for (const pid of f.pids) {
+        const exe = path.join(fc.root, fc.cp.exe(pid)!);
+        check({ cp: fc.cp, root: fc.root, pid, exe, core: fc.cores.get(pid)!.path }, counts);
+      }
+    });
+  }
+
+  const pyRootfs = path.join(SHARED_FIXTURES, 'pyworker', 'rootfs.tar.zst');
+  test('pyworker', { skip: SHARED_MISSING || (!fs.existsSync(pyRootfs) && `needs ${pyRootfs}`) }, async () => {
+    const cache = tempDir('kensa-sym-py-');
+    const rootfs = await openRootfs(pyRootfs, { cacheDir: cache });
+    const root = await rootfs.sysroot(cache);
+    const cp = await Checkpoint.open(PYWORKER, { cacheDir: cache, rootfs });
+    for (const p of cp.processList()) {
+      const core = path.join(cache, `core.${p.pid}`);
+      await writeCore(cp, { pid: p.pid, outPath: core });
+      check({ cp, root, pid: p.pid, exe: path.join(root, cp.exe(p.pid)!), core }, counts);
+    }
+  });
+
+  test('every fixture named symbols', () => {
+    // Printed for the report; the per-fixture tests above hold the assertions.
+    console.log(`symbolizer = gdb: ${counts.rip} thread pcs named (${counts.sameName} with gdb's choice among aliases), ${counts.frames} caller frames, ${counts.none} pcs without a symbol in both`);
+    assert.ok(counts.rip > 0 && counts.frames > 0);
+  });
+});
