@@ -20,19 +20,37 @@ import { obj, optInt, str } from './results';
 export const MAX_DIR_ENTRIES = 5000;
 /** The member prefix that names a file of the image rather than of the archive. */
 export const ROOTFS_MEMBER_PREFIX = 'rootfs:';
-/** Whiteout names (OCI image-spec layer.md), which podman also writes into rootfs-diff.tar for deletions. */
+/**
+ * Whiteout names (OCI image-spec layer.md "Whiteouts"), which podman also writes into rootfs-diff.tar for
+ * deletions: `.wh.NAME` removes NAME; `.wh..wh..opq` in a directory hides everything the image held there.
+ */
 const WHITEOUT_PREFIX = '.wh.';
+const OPAQUE_WHITEOUT = '.wh..wh..opq';
 
 const KINDS: Record<string, RootfsDirEntry['kind']> = { file: 'file', dir: 'dir', symlink: 'symlink', hardlink: 'file' };
 
 export function rootfsDirListing(s: OpenSession, req: RootfsDirRequest): RootfsDirListing {
   // `..` never climbs above the root (as in a chroot).
-  const key = components(path.posix.normalize('/' + str(obj(req, 'rootfsDir').path, 'path'))).join('/');
+  const keyParts = components(path.posix.normalize('/' + str(obj(req, 'rootfsDir').path, 'path')));
+  const key = keyParts.join('/');
   const prefix = key === '' ? '' : key + '/';
   const dirPath = '/' + key;
   const childPath = (name: string): string => '/' + prefix + name;
   const merged = new Map<string, RootfsDirEntry>();
   let truncated = false;
+  /** A directory implied by a deeper path, listed so that what lies below it can be reached. */
+  const impliedDir = (name: string): RootfsDirEntry | undefined => {
+    let e = merged.get(name);
+    if (!e) {
+      if (merged.size >= MAX_DIR_ENTRIES) {
+        truncated = true;
+        return undefined;
+      }
+      e = { name: escapeText(name), path: childPath(name), kind: 'dir', size: 0, mode: 0o755 };
+      merged.set(name, e);
+    }
+    return e;
+  };
 
   const image = s.rootfs?.list(dirPath, MAX_DIR_ENTRIES);
   if (image) {
@@ -50,6 +68,9 @@ export function rootfsDirListing(s: OpenSession, req: RootfsDirRequest): RootfsD
   const badge = (name: string): RootfsBadge => (!s.rootfs ? 'written' : imageNames.has(name) ? 'changed' : 'added');
 
   const diff = s.cp.archive.rootfsDiff();
+  const whiteouts: string[] = [];
+  const written = new Set<string>();
+  let opaque = false;
   for (const m of diff?.index.members ?? []) {
     if (m.name === '' || !m.name.startsWith(prefix)) continue;
     const rest = m.name.slice(prefix.length);
@@ -58,11 +79,16 @@ export function rootfsDirListing(s: OpenSession, req: RootfsDirRequest): RootfsD
     if (name === '') continue;
     if (slash !== -1 && rest.length > slash + 1) {
       // A deeper member implies this directory; it carries a badge only when the image lacks it.
-      if (!merged.has(name) && merged.size < MAX_DIR_ENTRIES) merged.set(name, { name: escapeText(name), path: childPath(name), kind: 'dir', size: 0, mode: 0o755 });
+      const dir = impliedDir(name);
+      if (dir) dir.holdsChanges = true;
+      continue;
+    }
+    if (name === OPAQUE_WHITEOUT) {
+      opaque = true;
       continue;
     }
     if (name.startsWith(WHITEOUT_PREFIX)) {
-      markDeleted(merged, name.slice(WHITEOUT_PREFIX.length), childPath);
+      whiteouts.push(name.slice(WHITEOUT_PREFIX.length));
       continue;
     }
     if (!merged.has(name) && merged.size >= MAX_DIR_ENTRIES) {
@@ -70,21 +96,33 @@ export function rootfsDirListing(s: OpenSession, req: RootfsDirRequest): RootfsD
       continue;
     }
     const kind = KINDS[m.type] ?? 'other';
+    const holdsChanges = merged.get(name)?.holdsChanges;
+    written.add(name);
     merged.set(name, {
       name: escapeText(name), path: childPath(name), kind, size: m.size, mode: m.mode,
       ...(m.linkTarget !== undefined ? { linkTarget: escapeText(m.linkTarget) } : {}),
       badge: badge(name),
       // Only regular members can be read by name (the archive refuses a hard link's own name).
       ...(m.type === 'file' ? { member: 'rootfs-diff.tar/' + m.name } : {}),
+      ...(m.mtime && !Number.isNaN(m.mtime.getTime()) ? { mtime: m.mtime.toISOString() } : {}),
+      ...(holdsChanges ? { holdsChanges } : {}),
     });
   }
   // Implied directories absent from the image are new too.
   if (s.rootfs) for (const [name, e] of merged) if (!e.badge && !imageNames.has(name)) e.badge = 'added';
+  // An opaque directory hides every image entry the container did not write again.
+  if (opaque) for (const name of imageNames) if (!written.has(name)) markDeleted(merged, name, childPath);
+  for (const name of whiteouts) markDeleted(merged, name, childPath);
 
   for (const d of s.cp.meta.deletedFiles) {
     const parts = components(d);
-    if (parts.length === 0 || parts.slice(0, -1).join('/') !== key) continue;
-    markDeleted(merged, parts[parts.length - 1], childPath);
+    if (parts.length <= keyParts.length || parts.slice(0, keyParts.length).join('/') !== key) continue;
+    if (parts.length === keyParts.length + 1) markDeleted(merged, parts[parts.length - 1], childPath);
+    else {
+      // A deletion deeper down: its directory is listed (without a badge of its own) so it can be reached.
+      const dir = impliedDir(parts[keyParts.length]);
+      if (dir) dir.holdsChanges = true;
+    }
   }
   const entries = [...merged.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   return { path: dirPath, image: Boolean(s.rootfs), entries, truncated };

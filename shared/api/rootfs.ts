@@ -24,6 +24,10 @@ export interface RootfsDirEntry {
   badge?: RootfsBadge;
   /** Where `readFile` reads the content: `rootfs-diff.tar/PATH` when changed, `rootfs:/PATH` from the image. */
   member?: string;
+  /** Modification time from rootfs-diff.tar (ISO 8601), for entries the container wrote. */
+  mtime?: string;
+  /** A directory with something beneath it in rootfs-diff.tar or deleted.files (for a "changes only" view). */
+  holdsChanges?: boolean;
 }
 
 export interface RootfsDirListing {

@@ -4,9 +4,13 @@
  */
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { KensaServices } from '../../../main/services/kensa-services';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { LOCAL_FIXTURES, TEST_CACHE } from '../../helpers';
+import { spawnSync } from 'node:child_process';
+import { KensaServices } from '../../../main/services/kensa-services';
+import type { RootfsDirEntry } from '../../../shared/api/contract';
+import { readBase, replace, tar } from '../../../build/make-hostile';
+import { LOCAL_FIXTURES, TEST_CACHE, tempDir } from '../../helpers';
 
 const COUNTERS = path.join(LOCAL_FIXTURES, 'podman-counter/counters.tar.zst');
 const ROOTFS = path.join(LOCAL_FIXTURES, 'podman-counter/rootfs.tar.zst');
@@ -60,6 +64,109 @@ test('rootfsDir without --rootfs lists only the container\'s changes', async () 
     assert.deepEqual(home.value.entries.map((e) => e.name).sort(), ['logfile', 'test-file']);
     // With no image to compare against, an entry is only known to be written, never claimed added or changed.
     assert.deepEqual(home.value.entries.map((e) => e.badge), ['written', 'written']);
+  } finally {
+    await services.closeArchive();
+  }
+});
+
+/**
+ * crio-counter (a plain CRI-O tar) with a crafted rootfs-diff.tar and deleted.files: every way a checkpoint
+ * records a deletion (deleted.files, a `.wh.NAME` whiteout, an opaque `.wh..wh..opq` directory) next to
+ * added and changed files. The image (crio-counter/rootfs.tar.zst) holds etc/passwd, home/app/counter,
+ * lib/x86_64-linux-gnu/libc.so.6, bin/busybox and links to it (bin/wget, bin/sh, ...).
+ */
+const CRIO_ROOTFS = path.join(LOCAL_FIXTURES, 'crio-counter/rootfs.tar.zst');
+function craftedArchive(): string {
+  const diff = tar([
+    { name: 'home/app/test-file', data: Buffer.from('TEST-FILE\n') },
+    { name: 'home/app/counter', data: Buffer.from('replaced binary\n'), mode: 0o755 },
+    { name: 'etc/.wh.passwd', data: Buffer.alloc(0) },
+    { name: 'lib/.wh..wh..opq', data: Buffer.alloc(0) },
+    { name: 'lib/new-lib.so', data: Buffer.from('new library\n') },
+    { name: 'tmp/.wh.gone-before-image', data: Buffer.alloc(0) },
+  ]);
+  const deleted = Buffer.from(JSON.stringify(['/bin/wget', '/home/app/old.log', '/var/log/app/rotated.log']));
+  const out = path.join(tempDir('kensa-rootfs-tree-'), 'crafted.tar');
+  fs.writeFileSync(out, tar(replace(replace(readBase(), 'rootfs-diff.tar', diff), 'deleted.files', deleted)));
+  return out;
+}
+
+async function listed(services: KensaServices, dir: string): Promise<Map<string, RootfsDirEntry>> {
+  const r = await services.rootfsDir({ path: dir });
+  assert.ok(r.ok, JSON.stringify(r));
+  return new Map(r.value.entries.map((e) => [e.name, e]));
+}
+
+/** The image as a folder: the same tar unpacked (zstd and GNU tar, installed with the test tools). */
+function unpackedRootfs(): string {
+  const dir = tempDir('kensa-rootfs-folder-');
+  const r = spawnSync('tar', ['--zstd', '-xf', CRIO_ROOTFS, '-C', dir], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  return dir;
+}
+
+for (const form of ['tar', 'folder'] as const) {
+  test(`rootfsDir badges deletions from deleted.files, whiteouts and opaque directories (rootfs as a ${form})`, async () => {
+    const services = new KensaServices({ cacheDir: TEST_CACHE });
+    try {
+      const opened = await services.openArchive({ path: craftedArchive(), rootfs: form === 'tar' ? CRIO_ROOTFS : unpackedRootfs() });
+      assert.ok(opened.ok, JSON.stringify(opened));
+      const root = await listed(services, '/');
+      // Directories holding changes say so (for the "changes only" view); /var exists only through deleted.files.
+      for (const d of ['home', 'etc', 'lib', 'tmp', 'bin', 'var']) assert.equal(root.get(d)?.holdsChanges, true, d);
+      assert.equal(root.get('lib64')?.holdsChanges, undefined, 'lib64 is as in the image');
+      assert.equal(root.get('var')?.badge, undefined, 'a folder implied only by a deletion is not claimed added');
+
+      const app = await listed(services, '/home/app');
+      assert.equal(app.get('test-file')?.badge, 'added');
+      assert.equal(app.get('counter')?.badge, 'changed', 'written over the image file');
+      assert.equal(app.get('counter')?.member, 'rootfs-diff.tar/home/app/counter');
+      assert.equal(app.get('counter')?.size, 'replaced binary\n'.length);
+      assert.match(app.get('test-file')?.mtime ?? '', /^2026-11-26T/);
+      // deleted.files names a file the image never had: listed, badged, nothing to read.
+      assert.equal(app.get('old.log')?.badge, 'deleted');
+      assert.equal(app.get('old.log')?.member, undefined);
+
+      // A `.wh.NAME` whiteout of an image file: the image entry is badged deleted and cannot be opened.
+      const etc = await listed(services, '/etc');
+      assert.equal(etc.get('passwd')?.badge, 'deleted');
+      assert.equal(etc.get('passwd')?.member, undefined);
+      assert.ok(![...etc.keys()].some((n) => n.startsWith('.wh.')), 'whiteout members are never listed as files');
+      const tmp = await listed(services, '/tmp');
+      assert.equal(tmp.get('gone-before-image')?.badge, 'deleted');
+
+      // The opaque directory hides what the image held there; the file written after it is new.
+      const lib = await listed(services, '/lib');
+      assert.equal(lib.get('x86_64-linux-gnu')?.badge, 'deleted');
+      assert.equal(lib.get('new-lib.so')?.badge, 'added');
+      assert.ok(![...lib.keys()].some((n) => n.startsWith('.wh.')), [...lib.keys()].join(' '));
+
+      // deleted.files on an image symlink; its siblings stay as in the image.
+      const bin = await listed(services, '/bin');
+      assert.equal(bin.get('wget')?.badge, 'deleted');
+      assert.equal(bin.get('wget')?.kind, 'symlink');
+      assert.equal(bin.get('sh')?.badge, undefined);
+      assert.equal(bin.get('busybox')?.member, 'rootfs:/bin/busybox');
+
+      const varLog = await listed(services, '/var/log/app');
+      assert.equal(varLog.get('rotated.log')?.badge, 'deleted');
+    } finally {
+      await services.closeArchive();
+    }
+  });
+}
+
+test('rootfsDir without --rootfs: deletions are still reachable and whiteouts are badged, nothing is claimed added', async () => {
+  const services = new KensaServices({ cacheDir: TEST_CACHE });
+  try {
+    assert.ok((await services.openArchive({ path: craftedArchive() })).ok);
+    const root = await listed(services, '/');
+    assert.deepEqual([...root.keys()].sort(), ['bin', 'etc', 'home', 'lib', 'tmp', 'var']);
+    assert.ok([...root.values()].every((e) => e.holdsChanges && e.badge === undefined), JSON.stringify([...root.values()]));
+    assert.equal((await listed(services, '/bin')).get('wget')?.badge, 'deleted');
+    assert.equal((await listed(services, '/etc')).get('passwd')?.badge, 'deleted');
+    const lib = await listed(services, '/lib');
+    assert.deepEqual([...lib.entries()].map(([n, e]) => `${n}:${e.badge}`), ['new-lib.so:written']);
   } finally {
     await services.closeArchive();
   }
