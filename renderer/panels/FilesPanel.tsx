@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'react';
-import type { FileChunk, RootfsEntry } from '#shared/api/contract';
+import type { FileChunk } from '#shared/api/contract';
 import { useKensa, useKensaShallow } from '../stores/hooks';
 import { LoadView } from '../components/LoadView';
 import { PanelTitle } from '../components/PanelTitle';
@@ -14,21 +14,6 @@ import { RootfsBrowser } from './RootfsBrowser';
 import type { ApiError } from '#shared/api/contract';
 
 const VIEW_BYTES = 256 * 1024;
-
-/** Directories implied by the entries' paths, then the entries, sorted as a tree. */
-export function treeRows(entries: RootfsEntry[]): { path: string; name: string; depth: number; entry?: RootfsEntry }[] {
-  const rows = new Map<string, { path: string; name: string; depth: number; entry?: RootfsEntry }>();
-  for (const e of entries) {
-    const parts = e.path.split('/').filter(Boolean);
-    for (let i = 1; i <= parts.length; i++) {
-      const p = '/' + parts.slice(0, i).join('/');
-      const existing = rows.get(p);
-      if (i === parts.length) rows.set(p, { path: p, name: parts[i - 1], depth: i - 1, entry: e });
-      else if (!existing) rows.set(p, { path: p, name: parts[i - 1], depth: i - 1 });
-    }
-  }
-  return [...rows.values()].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-}
 
 function looksLikeText(b: Uint8Array): boolean {
   if (b.length === 0) return true;
@@ -85,9 +70,9 @@ function FileViewer({ member }: { member: string }) {
   );
 }
 
-/** Files: the selected process's open fds; the rootfs-diff tree with a text/hex viewer; deleted files. */
+/** Files: the selected process's open fds; the root file system tree (image and changes) with a text/hex viewer. */
 export function FilesPanel() {
-  const { fds, rootfs, ensureDetail, openMember, openFile, pid, focusFd } = useKensaShallow((s) => ({ fds: s.fds, rootfs: s.rootfs, ensureDetail: s.ensureDetail, openMember: s.openMember, openFile: s.openFile, pid: s.selectedPid, focusFd: s.focusFd }));
+  const { fds, rootfs, ensureDetail, openMember, pid, focusFd } = useKensaShallow((s) => ({ fds: s.fds, rootfs: s.rootfs, ensureDetail: s.ensureDetail, openMember: s.openMember, pid: s.selectedPid, focusFd: s.focusFd }));
   const selectedPid = pid;
   const fdTable = useTableView(fds.value ?? [], [(f) => (typeof f.fd === 'number' ? f.fd : 1e9), (f) => f.type, (f) => visible(f.path), (f) => f.flagsText ?? '', (f) => Number(f.pos ?? -1)]);
   useEffect(() => {
@@ -141,55 +126,7 @@ export function FilesPanel() {
           )}
         </div>
         <div className="bottom">
-          <div className="tree" data-testid="rootfs-tree" role="tree" aria-label="Changed files (rootfs-diff.tar)">
-            <RootfsBrowser />
-            <LoadView load={rootfs} what="the root file system changes">
-              {(t) => (
-                <>
-                  <div className="muted" style={{ padding: '0 8px 4px' }}>
-                    {t.present ? `rootfs-diff.tar${t.gzip ? ' (gzip)' : ''}: ${t.entries.length} entries` : 'No rootfs-diff.tar: the container changed no files, or this is a bare image folder.'}
-                  </div>
-                  {treeRows(t.entries).map((r) => {
-                    const isFile = r.entry && r.entry.type === 'file';
-                    return (
-                      <div
-                        key={r.path}
-                        role="treeitem"
-                        className={'node mono' + (isFile ? '' : ' dir')}
-                        aria-selected={isFile ? openMember === r.entry!.member : undefined}
-                        tabIndex={isFile ? 0 : -1}
-                        style={{ paddingLeft: 8 + r.depth * 14 }}
-                        data-path={r.path}
-                        onClick={() => isFile && openFile(r.entry!.member)}
-                        onKeyDown={(e) => {
-                          if (isFile && (e.key === 'Enter' || e.key === ' ')) {
-                            e.preventDefault();
-                            openFile(r.entry!.member);
-                          }
-                        }}
-                        title={r.entry ? `${r.entry.type}, ${formatBytes(r.entry.size)}, mode ${r.entry.mode.toString(8)}${r.entry.mtime ? ', modified ' + r.entry.mtime : ''}` : undefined}
-                      >
-                        {isFile ? '' : '▾ '}
-                        {visible(r.name)}
-                        {r.entry?.type === 'symlink' ? ` → ${visible(r.entry.linkTarget)}` : ''}
-                        {isFile ? <span className="muted"> {formatBytes(r.entry!.size)}</span> : null}
-                      </div>
-                    );
-                  })}
-                  {t.deleted.length ? (
-                    <>
-                      <div className="muted" style={{ padding: '8px 8px 2px' }}>Deleted from the image ({t.deleted.length}):</div>
-                      {t.deleted.map((d) => (
-                        <div key={d} className="node mono danger" data-deleted={d}>
-                          ✕ {visible(d)}
-                        </div>
-                      ))}
-                    </>
-                  ) : null}
-                </>
-              )}
-            </LoadView>
-          </div>
+          <RootfsBrowser />
           {openMember ? <FileViewer member={openMember} /> : <div className="viewer"><div className="empty">Select a file to view it as text or hex.</div></div>}
         </div>
       </div>

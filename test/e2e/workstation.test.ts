@@ -170,7 +170,13 @@ for (const f of FIXTURES) {
       await page.waitForSelector('[data-testid=fd-table]');
       const testFile = f.name === 'podman-counter' ? '/home/counter/test-file' : f.name === 'crio-counter' ? '/home/app/test-file' : undefined;
       if (testFile) {
-        await page.click(`[data-testid=rootfs-tree] [data-path="${testFile}"]`);
+        // The tree opens one folder at a time (already open without a rootfs: every entry is a change).
+        const tree = '[data-testid=rootfs-browser]';
+        for (const dir of ['/home', path.posix.dirname(testFile)]) {
+          await page.waitForSelector(`${tree} [data-path="${dir}"]`);
+          if ((await page.getAttribute(`${tree} [data-path="${dir}"]`, 'aria-expanded')) === 'false') await page.click(`${tree} [data-path="${dir}"]`);
+        }
+        await page.click(`${tree} [data-path="${testFile}"]`);
         await page.waitForSelector('[data-testid=file-viewer-content]');
         assert.equal(await page.textContent('[data-testid=file-viewer-content]'), 'test-file\n');
       }
