@@ -38,6 +38,8 @@ import {
 } from './views';
 import { hashSessionEvidence, newSession, openCheckpointTask, type OpenSession } from './session';
 import { readRootfsChunk, rootfsDirListing, ROOTFS_MEMBER_PREFIX } from './rootfs-tree';
+import { socketDetailInfo, socketQueueChunk } from './socket-detail';
+import type { SocketDetail, SocketDetailRequest, SocketQueueChunk, SocketQueueRequest } from '#shared/api/sockets';
 import { startGdb, writeCoreFor, type CoreContext } from './cores';
 import { findGdb } from '../core/elfcore/gdb-launch';
 import { CaseService } from './case-service';
@@ -304,6 +306,14 @@ export class KensaServices implements KensaApi {
       const r = obj(req, 'sockets');
       return socketInfos(cp, r.pid !== undefined ? [this.pidOf(r, 'sockets')] : cp.processList().map((p) => p.pid));
     });
+  }
+
+  async socketDetail(req: SocketDetailRequest): Promise<Result<SocketDetail>> {
+    return attempt(() => socketDetailInfo(this.need().cp, this.pidOf(req, 'socketDetail'), req));
+  }
+
+  async socketQueue(req: SocketQueueRequest): Promise<Result<SocketQueueChunk>> {
+    return attempt(() => socketQueueChunk(this.need().cp, this.pidOf(req, 'socketQueue'), req));
   }
 
   async mounts(): Promise<Result<MountsInfo>> {

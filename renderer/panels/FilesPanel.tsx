@@ -7,25 +7,18 @@ import { ErrorMessage } from '../components/ErrorMessage';
 import { NoteButton } from '../components/NoteButton';
 import { Problems } from '../components/Problems';
 import { decodeBase64 } from '../memory/page-cache';
-import { bytesToAscii, bytesToHex, formatBytes, visible, visibleLines } from '../util/text';
+import { formatBytes, visible } from '../util/text';
 import { CsvButtons } from '../components/CsvButtons';
 import { FilterBox, useTableView } from '../components/TableView';
 import { RootfsBrowser } from './RootfsBrowser';
+import { ByteViewer } from '../components/ByteViewer';
 import type { ApiError } from '#shared/api/contract';
 
 const VIEW_BYTES = 256 * 1024;
 
-function looksLikeText(b: Uint8Array): boolean {
-  if (b.length === 0) return true;
-  let bad = 0;
-  for (const x of b.subarray(0, 4096)) if (x === 0 || (x < 0x09) || (x > 0x0d && x < 0x20 && x !== 0x1b)) bad++;
-  return bad === 0;
-}
-
 function FileViewer({ member }: { member: string }) {
   const client = useKensa((s) => s.client);
   const [chunk, setChunk] = useState<{ member: string; file: FileChunk; bytes: Uint8Array } | { member: string; error: ApiError } | null>(null);
-  const [mode, setMode] = useState<'auto' | 'text' | 'hex'>('auto');
   useEffect(() => {
     let live = true;
     setChunk(null);
@@ -39,35 +32,7 @@ function FileViewer({ member }: { member: string }) {
   }, [client, member]);
   if (!chunk || chunk.member !== member) return <div className="viewer"><div className="loading" style={{ padding: 8 }}>Reading {visible(member)}…</div></div>;
   if ('error' in chunk) return <div className="viewer"><ErrorMessage context={`Reading ${visible(member)}`} error={chunk.error} /></div>;
-  const text = mode === 'text' || (mode === 'auto' && looksLikeText(chunk.bytes));
-  let body: string;
-  if (text) body = visibleLines(new TextDecoder('utf-8').decode(chunk.bytes));
-  else {
-    const lines: string[] = [];
-    for (let off = 0; off < chunk.bytes.length; off += 16) {
-      const row = chunk.bytes.subarray(off, off + 16);
-      lines.push(`${off.toString(16).padStart(8, '0')}  ${bytesToHex(row).padEnd(47)}  ${bytesToAscii(row)}`);
-    }
-    body = lines.join('\n');
-  }
-  return (
-    <div className="viewer" data-testid="file-viewer">
-      <div className="toolbar">
-        <span className="mono" data-testid="file-viewer-name">{visible(member)}</span>
-        <span className="muted">{formatBytes(chunk.file.size)}{chunk.file.size > chunk.bytes.length ? ` (first ${formatBytes(chunk.bytes.length)})` : ''}</span>
-        <span style={{ flex: 1 }} />
-        <div className="tabs" role="tablist" style={{ margin: 0 }}>
-          {(['auto', 'text', 'hex'] as const).map((m) => (
-            <button key={m} role="tab" aria-selected={mode === m} onClick={() => setMode(m)}>
-              {m}
-            </button>
-          ))}
-        </div>
-        <NoteButton target={{ kind: 'file', member }} label={`file ${visible(member)}`} />
-      </div>
-      <pre className="mono" data-testid="file-viewer-content">{body}</pre>
-    </div>
-  );
+  return <ByteViewer name={visible(member)} bytes={chunk.bytes} size={chunk.file.size} tools={<NoteButton target={{ kind: 'file', member }} label={`file ${visible(member)}`} />} />;
 }
 
 /** Files: the selected process's open fds; the root file system tree (image and changes) with a text/hex viewer. */

@@ -1,4 +1,5 @@
 import { useEffect } from 'react';
+import type { KeyboardEvent } from 'react';
 import type { SocketInfo } from '#shared/api/contract';
 import { useKensaShallow } from '../stores/hooks';
 import { LoadView } from '../components/LoadView';
@@ -9,10 +10,11 @@ import { Problems } from '../components/Problems';
 import { CsvButtons } from '../components/CsvButtons';
 import { FilterBox, useTableView } from '../components/TableView';
 import { visible } from '../util/text';
+import { SocketDetailPane } from './SocketDetailPane';
 
 /** Network: the container's addresses and every socket of every process. */
 export function NetworkPanel() {
-  const { sockets, overview, ensureDetail, processes, openFd } = useKensaShallow((s) => ({ sockets: s.sockets, overview: s.overview, ensureDetail: s.ensureDetail, processes: s.processes, openFd: s.openFd }));
+  const { sockets, overview, ensureDetail, processes, openFd, selected, selectSocket } = useKensaShallow((s) => ({ sockets: s.sockets, overview: s.overview, ensureDetail: s.ensureDetail, processes: s.processes, openFd: s.openFd, selected: s.selectedSocket, selectSocket: s.selectSocket }));
   useEffect(() => {
     void ensureDetail('sockets');
   }, [ensureDetail, sockets.status]);
@@ -21,6 +23,21 @@ export function NetworkPanel() {
   const remote = (s: SocketInfo): string => (s.family === 'UNIX' ? (s.peerInode ? `peer ${s.peerInode}` : '') : s.dst !== undefined ? `${s.family === 'INET6' ? `[${s.dst}]` : s.dst}:${s.dstPort}` : '');
   const table = useTableView(sockets.value ?? [], [(s) => s.pid, (s) => String(s.fd), (s) => s.family, (s) => s.type, (s) => s.protocol ?? '', (s) => s.state ?? '', local, remote, (s) => s.inode ?? -1]);
   const o = overview.value;
+  const isSelected = (s: SocketInfo): boolean => selected?.pid === s.pid && selected.fd === s.fd;
+  /** ↑/↓ move the selection among the rows as they are sorted and filtered; Enter or Space selects the focused row. */
+  const onRowKey = (e: KeyboardEvent<HTMLTableRowElement>, s: SocketInfo): void => {
+    if (e.target !== e.currentTarget) return;
+    if (e.key === 'Enter' || e.key === ' ') {
+      e.preventDefault();
+      void selectSocket(s.pid, s.fd);
+    } else if (e.key === 'ArrowDown' || e.key === 'ArrowUp') {
+      e.preventDefault();
+      const next = (e.key === 'ArrowDown' ? e.currentTarget.nextElementSibling : e.currentTarget.previousElementSibling) as HTMLElement | null;
+      next?.focus();
+      const i = table.rows.indexOf(s) + (e.key === 'ArrowDown' ? 1 : -1);
+      if (next && table.rows[i]) void selectSocket(table.rows[i].pid, table.rows[i].fd);
+    }
+  };
   return (
     <div data-testid="panel-network">
       <PanelTitle title="Network & sockets">
@@ -67,7 +84,19 @@ export function NetworkPanel() {
               </thead>
               <tbody>
                 {table.rows.map((s) => (
-                  <tr key={`${s.pid}:${s.fd}`}>
+                  <tr
+                    key={`${s.pid}:${s.fd}`}
+                    data-testid="socket-row"
+                    data-socket={`${s.pid}:${s.fd}`}
+                    tabIndex={0}
+                    aria-selected={isSelected(s)}
+                    title="Select to see the socket in detail (Enter)"
+                    onClick={(e) => {
+                      // the pid and fd links open Files; a click on them is not a selection
+                      if (!(e.target as HTMLElement).closest('button')) void selectSocket(s.pid, s.fd);
+                    }}
+                    onKeyDown={(e) => onRowKey(e, s)}
+                  >
                     <td className="mono">
                       <button className="link" data-testid="socket-process" title={`Select process ${s.pid} and show its fd ${s.fd} in Files`} onClick={() => void openFd(s.pid, s.fd)}>
                         {s.pid}
@@ -97,6 +126,7 @@ export function NetworkPanel() {
           )
         }
       </LoadView>
+      {selected ? <SocketDetailPane pid={selected.pid} fd={selected.fd} comm={comm.get(selected.pid)} /> : sockets.value?.length ? <p className="muted">Select a socket (click or Enter) to see it in detail: options, TCP sequence numbers and windows, queued bytes.</p> : null}
     </div>
   );
 }

@@ -125,8 +125,12 @@ export interface DetailsSlice {
   logs: Load<LogInfo[]>;
   /** The rootfs-diff member open in the viewer. */
   openMember: string | null;
+  /** The socket whose detail the Network panel shows (a process's fd). */
+  selectedSocket: { pid: number; fd: number } | null;
   ensureDetail(name: 'rootfs' | 'sockets' | 'mounts' | 'namespaces' | 'logs'): Promise<void>;
   openFile(member: string | null): void;
+  /** Show a socket's detail in the Network panel; `withProcess` also selects its process (the peer link). */
+  selectSocket(pid: number, fd: number, withProcess?: boolean): Promise<void>;
 }
 
 export interface TerminalSession {

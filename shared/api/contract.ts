@@ -26,6 +26,7 @@ import type { CgroupInfo, FdInfo, FileChunk, LogInfo, MountsInfo, NamespacesInfo
 import type { MemoryChunk, ReadMemoryRequest, SearchHitInfo, SearchRequest, SearchResult, VmaInfo } from './memory';
 import type { ProcessDetails, ProcessInfo, ThreadInfo } from './processes';
 import type { RootfsDirListing, RootfsDirRequest } from './rootfs';
+import type { SocketDetail, SocketDetailRequest, SocketQueueChunk, SocketQueueRequest } from './sockets';
 import type { PythonLocalsInfo, PythonStacksInfo } from './python';
 import type { Capabilities, EvidenceHash, HelloInfo, OpenArchiveRequest, OverviewInfo, SessionInfo } from './session';
 import type { TriageRequest, TriageResult } from './triage';
@@ -86,6 +87,10 @@ export interface KensaApi {
   readFile(req: ReadFileRequest): Promise<Result<FileChunk>>;
   /** Sockets of one process, or of every process without a pid. */
   sockets(req?: { pid?: number }): Promise<Result<SocketInfo[]>>;
+  /** One socket in detail: entry, options, TCP stream (seq numbers, windows), queues, unix peer (shared/api/sockets.ts). */
+  socketDetail(req: SocketDetailRequest): Promise<Result<SocketDetail>>;
+  /** Bytes of one of a socket's queues (`recv`, `send`, `packet:N`): at most 1 MiB per call. */
+  socketQueue(req: SocketQueueRequest): Promise<Result<SocketQueueChunk>>;
   mounts(): Promise<Result<MountsInfo>>;
   namespaces(): Promise<Result<NamespacesInfo>>;
   cgroups(req: { pid: number }): Promise<Result<CgroupInfo[]>>;
@@ -123,7 +128,7 @@ export type ApiMethod = keyof KensaApi;
 const METHOD_TABLE: Record<ApiMethod, true> = {
   hello: true, openArchive: true, closeArchive: true, pickArchive: true, session: true, overview: true, hashEvidence: true, cancel: true,
   processes: true, processDetails: true, threads: true, vmas: true, readMemory: true, search: true, yaraScan: true, triage: true,
-  fds: true, rootfsTree: true, rootfsDir: true, readFile: true, sockets: true, mounts: true, namespaces: true, cgroups: true, logs: true,
+  fds: true, rootfsTree: true, rootfsDir: true, readFile: true, sockets: true, socketDetail: true, socketQueue: true, mounts: true, namespaces: true, cgroups: true, logs: true,
   writeCore: true, gdbStart: true, gdbInput: true, gdbResize: true, gdbKill: true,
   caseStatus: true, caseOpen: true, caseAddEvidence: true, caseVerify: true, addNote: true, writeReport: true, openCaseReport: true,
   pythonStacks: true, pythonLocals: true,

@@ -9,7 +9,7 @@ export function sessionReset(): Partial<KensaState> {
     overview: IDLE, processes: IDLE, hashes: IDLE,
     selectedPid: null, selectedTid: null, threads: IDLE, vmas: IDLE, fds: IDLE, cgroups: IDLE,
     view: null, search: { status: 'idle' },
-    rootfs: IDLE, sockets: IDLE, mounts: IDLE, namespaces: IDLE, logs: IDLE, openMember: null,
+    rootfs: IDLE, sockets: IDLE, mounts: IDLE, namespaces: IDLE, logs: IDLE, openMember: null, selectedSocket: null,
     triage: IDLE,
     // The host ends the gdb sessions of an archive when it closes: their pids mean other processes now.
     sessions: [], activeSession: null, heldInput: '',

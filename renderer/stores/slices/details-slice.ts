@@ -10,6 +10,7 @@ export const detailsSlice = (client: KensaClient): StateCreator<KensaState, [], 
   namespaces: IDLE,
   logs: IDLE,
   openMember: null,
+  selectedSocket: null,
 
   async ensureDetail(name) {
     if (get()[name].status !== 'idle' || !get().session) return;
@@ -31,5 +32,10 @@ export const detailsSlice = (client: KensaClient): StateCreator<KensaState, [], 
 
   openFile(member) {
     set({ openMember: member });
+  },
+
+  async selectSocket(pid, fd, withProcess = false) {
+    set({ selectedSocket: { pid, fd }, panel: 'network' });
+    if (withProcess && get().selectedPid !== pid) await get().selectProcess(pid);
   },
 });
