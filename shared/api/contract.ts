@@ -45,6 +45,7 @@ export * from './strings';
 export * from './python';
 export * from './rootfs';
 export * from './sockets';
+export * from './symbols';
 
 // ---------------------------------------------------------------------------------------------------------
 // The interface

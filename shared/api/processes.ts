@@ -2,6 +2,7 @@
  * Processes, threads and registers as the process list, the process details and the Threads panel show them.
  * Part of the API contract (./contract.ts re-exports it; its header gives the rules every type follows).
  */
+import type { SymbolizedAddress } from './symbols';
 import type { Hex64 } from './common';
 
 export interface ProcessInfo {
@@ -58,6 +59,8 @@ export interface RegisterValue {
   /** `0x…`, zero-padded to the register's width. */
   value: Hex64;
   bits: number;
+  /** General registers but the flags: what the value points at, when read as an address (main/core/symbols). */
+  points?: SymbolizedAddress;
 }
 
 export interface ThreadInfo {

@@ -39,6 +39,7 @@ export const COMMANDS: Command[] = [
   lazy('diff', () => (require('./diff') as typeof import('./diff')).diff),
   lazy('core', () => (require('./core') as typeof import('./core')).core),
   lazy('py', () => (require('./py') as typeof import('./py')).py),
+  lazy('sym', () => (require('./sym') as typeof import('./sym')).sym),
   lazy('gdb', () => (require('./gdb') as typeof import('./gdb')).gdb),
   lazy('serve', () => (require('./serve') as typeof import('./serve')).serve),
   lazy('case', () => (require('./case') as typeof import('./case')).caseCommand),

@@ -15,11 +15,12 @@ import type { Checkpoint } from '../model/checkpoint';
 import type { AddressSpace } from '../memory/address-space';
 import type { Vma, VmaKind } from '../memory/vma';
 import { KensaError } from '../errors';
-import { isContentOrigin } from '../../../shared/byte-origins';
+import { isContentOrigin } from '#shared/byte-origins';
 import { readElfSymbols, type ElfSymbols } from '../elf/elf-symbols';
 import { readElfSymbolsFromMemory } from '../elf/elf-memory';
 import { loadBias } from '../elf/symbol-table';
 import { openMappedFile } from '../elf/mapped-file';
+import type { SymbolizedAddress } from '#shared/api/symbols';
 
 export interface AddressSymbol {
   name: string;
@@ -74,6 +75,7 @@ export class ProcessSymbolizer {
   private readonly vmas: Vma[];
   private readonly space?: AddressSpace;
   private readonly objects: Map<string, ObjectSymbols>;
+  private readonly threadStacks = new Map<bigint, string>();
 
   constructor(
     private readonly cp: Checkpoint,
@@ -81,6 +83,13 @@ export class ProcessSymbolizer {
   ) {
     this.vmas = [...cp.vmas(pid)].sort((a, b) => (a.start < b.start ? -1 : a.start > b.start ? 1 : 0));
     this.space = cp.addressSpace(pid);
+    // A thread's stack is anonymous memory its stack pointer is in (pthread mmaps it); named as Linux before
+    // 4.5 named it in /proc/PID/maps: `[stack:TID]`.
+    for (const t of cp.threads(pid)) {
+      const sp = t.regs.sp;
+      const v = sp === undefined ? undefined : this.vmaAt(sp);
+      if (v && !v.file && v.kind !== 'stack' && !this.threadStacks.has(v.start)) this.threadStacks.set(v.start, `[stack:${t.tid}]`);
+    }
     let objects = cache.get(cp);
     if (!objects) cache.set(cp, (objects = new Map()));
     this.objects = objects;
@@ -111,7 +120,7 @@ export class ProcessSymbolizer {
       info.location = `${info.module}+${hex(fileOffset)}`;
       object = this.fileObject(vma);
     } else {
-      const label = vma.name || vma.kind;
+      const label = this.threadStacks.get(vma.start) ?? (vma.name || vma.kind);
       info.location = `${label}+${hex(address - vma.start)}`;
       if (vma.kind === 'vdso') {
         info.module = label;
@@ -119,7 +128,7 @@ export class ProcessSymbolizer {
       }
     }
     if (!object) {
-      info.noSymbol = vma.file ? 'not an ELF object' : `${vma.name || vma.kind} memory holds no symbols`;
+      info.noSymbol = vma.file ? 'not an ELF object' : `${info.location.replace(/\+0x[0-9a-f]+$/, '')} holds no symbols`;
     } else if (object.error !== undefined) {
       info.noSymbol = object.error;
     } else {
@@ -165,7 +174,11 @@ export class ProcessSymbolizer {
     if (header && this.space) {
       const fromMemory = this.memoryObject(header.start, all, file.path);
       if (fromMemory && !fromMemory.error) return fromMemory;
-      if (found.source === 'none' && fromMemory?.error) return { ...found, error: `${found.error}; in memory: ${fromMemory.error}` };
+      if (found.source === 'none' && fromMemory?.error) {
+        // Unmodified file pages are not dumped by CRIU: without the file its tables are usually absent from memory too.
+        const absent = / are not in the checkpoint$/.test(fromMemory.error);
+        return { ...found, error: absent ? `${file.path} is neither in the checkpoint nor in the image rootfs, and its symbol tables are not in the checkpoint's memory (give --rootfs)` : `${found.error}; in memory: ${fromMemory.error}` };
+      }
     }
     if (found.error?.includes('not an ELF file')) return undefined;
     return found;
@@ -193,4 +206,22 @@ export class ProcessSymbolizer {
     }
     return found;
   }
+}
+
+/** The contract's JSON-safe shape of an AddressInfo (`kensa sym --json`, the Threads panel). */
+export function symbolizedAddress(info: AddressInfo): SymbolizedAddress {
+  const out: SymbolizedAddress = { address: hex(info.address), mapped: info.vma !== undefined, location: info.location, text: info.text };
+  if (info.vma) {
+    const v = info.vma;
+    out.vma = { start: hex(v.start), end: hex(v.end), perms: v.perms, kind: v.kind, name: v.name };
+    if (v.path !== undefined) out.vma.path = v.path;
+    if (v.fileOffset !== undefined) out.vma.fileOffset = hex(v.fileOffset);
+  }
+  if (info.module !== undefined) out.module = info.module;
+  if (info.symbol) {
+    const s = info.symbol;
+    out.symbol = { name: s.name, offset: hex(s.offset), size: s.size > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : Number(s.size), aliases: s.aliases, table: s.table, source: s.source };
+  }
+  if (info.noSymbol !== undefined) out.noSymbol = info.noSymbol;
+  return out;
 }

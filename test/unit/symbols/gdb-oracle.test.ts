@@ -6,7 +6,8 @@
  *   address: glibc's `clock_nanosleep` is also `__clock_nanosleep`) at the same offset;
  * - for each caller frame gdb names from a file's symbols (`0x… in NAME () from FILE`), the return address
  *   minus one (the call instruction, as gdb looks it up) gives that name;
- * - where gdb finds no symbol for a thread's pc, the symbolizer names none either.
+ * - where gdb finds no symbol for a thread's pc, the symbolizer names none either;
+ * - every 64th byte of the vDSO (no file: its symbols are read from memory) is named as gdb names it.
  * pyworker (CPython, stripped, non-PIE) is included when ../shared holds its full rootfs.
  * gdb is required: without it these tests fail, they do not skip.
  */
@@ -70,10 +71,20 @@ interface Case {
   core: string;
 }
 
-function check(c: Case, counts: { rip: number; sameName: number; frames: number; none: number }): void {
+/** Addresses across the vDSO, every 64 bytes: its symbols come from memory only (gdb reads them from the core). */
+function vdsoProbes(c: Case): bigint[] {
+  const v = c.cp.vmas(c.pid).find((x) => x.kind === 'vdso');
+  const out: bigint[] = [];
+  for (let a = v?.start ?? 0n; v && a < v.end; a += 64n) out.push(a);
+  return out;
+}
+
+function check(c: Case, counts: { rip: number; sameName: number; frames: number; none: number; vdso: number }): void {
+  const probes = vdsoProbes(c);
   const { sections } = runGdb(['-iex', `set sysroot ${c.root}`, '-iex', 'set debug-file-directory /nonexistent', c.exe, c.core], [
     ['sym', 'thread apply all info symbol $pc'],
     ['bt', 'thread apply all bt'],
+    ...probes.map((a, i): [string, string] => [`vdso${i}`, `info symbol 0x${a.toString(16)}`]),
   ]);
   const symbolizer = new ProcessSymbolizer(c.cp, c.pid);
   const gdbSyms = parseInfoSymbol(sections.get('sym')!);
@@ -98,10 +109,23 @@ function check(c: Case, counts: { rip: number; sameName: number; frames: number;
     assert.ok(names(got).includes(f.name), `pid ${c.pid} lwp ${f.lwp}: gdb's caller frame at 0x${f.address.toString(16)} is ${f.name}, we say ${got.text}`);
     counts.frames++;
   }
+  probes.forEach((a, i) => {
+    const line = sections.get(`vdso${i}`)!.trim();
+    const m = /^(\S+)(?: \+ (\d+))? in section/.exec(line);
+    const got = symbolizer.symbolize(a);
+    if (!m) {
+      assert.match(line, /^No symbol matches/, `pid ${c.pid}: gdb on the vDSO at 0x${a.toString(16)}`);
+      assert.equal(got.symbol, undefined, `pid ${c.pid}: gdb has no vDSO symbol at 0x${a.toString(16)}, we say ${got.text}`);
+      return;
+    }
+    assert.ok(names(got).includes(m[1]) && got.symbol!.offset === BigInt(m[2] ?? 0), `pid ${c.pid}: vDSO 0x${a.toString(16)} is ${line}, we say ${got.text} (${got.noSymbol ?? ''})`);
+    assert.equal(got.symbol!.source, 'memory');
+    counts.vdso++;
+  });
 }
 
 describe('symbolizer against gdb on Kensa cores', () => {
-  const counts = { rip: 0, sameName: 0, frames: 0, none: 0 };
+  const counts = { rip: 0, sameName: 0, frames: 0, none: 0, vdso: 0 };
   for (const f of FIXTURES) {
     test(f.name, async () => {
       const fc = await fixtureCores(f.name);
@@ -127,7 +151,7 @@ describe('symbolizer against gdb on Kensa cores', () => {
 
   test('every fixture named symbols', () => {
     // Printed for the report; the per-fixture tests above hold the assertions.
-    console.log(`symbolizer = gdb: ${counts.rip} thread pcs named (${counts.sameName} with gdb's choice among aliases), ${counts.frames} caller frames, ${counts.none} pcs without a symbol in both`);
-    assert.ok(counts.rip > 0 && counts.frames > 0);
+    console.log(`symbolizer = gdb: ${counts.rip} thread pcs named (${counts.sameName} with gdb's choice among aliases), ${counts.frames} caller frames, ${counts.none} pcs without a symbol in both, ${counts.vdso} vDSO addresses named from memory`);
+    assert.ok(counts.rip > 0 && counts.frames > 0 && counts.vdso > 0);
   });
 });
