@@ -87,10 +87,15 @@ export function CasePanel() {
         s.setPanel('files');
         void s.openFile(t.member);
         return;
-      case 'socket':
+      case 'socket': {
         if (t.pid !== undefined) await s.selectProcess(t.pid);
         s.setPanel('network');
+        // the socket itself in detail, when the list holds it (a note names it by inode)
+        await store.getState().ensureDetail('sockets');
+        const hit = store.getState().sockets.value?.find((x) => x.inode === t.inode && (t.pid === undefined || x.pid === t.pid));
+        if (hit) await store.getState().selectSocket(hit.pid, hit.fd);
         return;
+      }
     }
   };
   const [dir, setDir] = useState('');

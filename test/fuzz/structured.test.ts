@@ -30,6 +30,7 @@ import { Checkpoint } from '../../main/core/model/checkpoint';
 import { inspectReport, processRows, vmaRows } from '../../main/core/model/summary';
 import { readBase, tar, type Member } from '../../build/make-hostile';
 import { FIXTURES, KENSA_BIN, tempDir } from '../helpers';
+import { craftTcpCheckpoint, TCP_STREAM_FILE } from '../unit/model/tcp-synth';
 
 const SEED = Number(process.env.KENSA_FUZZ_SEED ?? 0x6b656e73);
 const STRUCTURED = Number(process.env.KENSA_FUZZ_STRUCTURED ?? 2_000);
@@ -147,6 +148,7 @@ function exerciseModel(cp: Checkpoint): void {
   for (const p of cp.processList().slice(0, 64)) {
     cp.threads(p.pid);
     vmaRows(cp, p.pid);
+    for (const s of cp.sockets(p.pid)) for (const q of cp.socketDetail(p.pid, s.fd).queues) cp.socketQueue(p.pid, s.fd, q.id);
     const space = cp.addressSpace(p.pid);
     if (space) {
       space.summary();
@@ -204,6 +206,67 @@ test(`structured fuzz: ${STRUCTURED} images with a count, size or length pushed 
   console.log(`structured fuzz: ${counts.cases} cases, ${counts.applied} mutations applied, ${counts.typed} typed errors, 0 untyped; slowest ${slowest.ms.toFixed(1)} ms (${slowest.what}); heap growth ${heapGrowth.toFixed(1)} MiB`);
   assert.ok(counts.applied > counts.cases / 3, 'most cases mutate something');
   assert.ok(heapGrowth < 512, `heap grew ${heapGrowth.toFixed(0)} MiB`);
+});
+
+test('structured fuzz: the crafted TCP connection and unix queues (tcp-stream, sk-queues, files.img) cut, pushed to limits, through the socket detail', async () => {
+  const r = rng(SEED ^ 0x7c9);
+  const dir = craftTcpCheckpoint('kensa-sfuzz-tcp-');
+  const targets = [TCP_STREAM_FILE, 'sk-queues.img', 'files.img'];
+  const originals = new Map(targets.map((n) => [n, fs.readFileSync(path.join(dir, n))]));
+  const cases = Math.max(30, Math.floor(STRUCTURED / 20));
+  let applied = 0;
+  let refused = 0;
+  let named = 0;
+  for (let i = 0; i < cases; i++) {
+    const n = targets[i % targets.length];
+    const original = originals.get(n)!;
+    // a field pushed to its limit (re-encoded), or the raw image cut, or a size prefix / queue length made huge
+    const kind = i % 3;
+    let bytes: Buffer | undefined;
+    let what: string;
+    if (kind === 0) {
+      const m = mutateImage(original, r);
+      bytes = m?.bytes;
+      what = m?.what ?? 'nothing';
+    } else if (kind === 1) {
+      const at = int(r, original.length);
+      bytes = original.subarray(0, at);
+      what = `cut at ${at}`;
+    } else {
+      bytes = Buffer.from(original);
+      const at = 8 + int(r, Math.max(1, bytes.length - 12));
+      bytes.writeUInt32LE(Number(pick(r, EXTREMES) & 0xffffffffn), at);
+      what = `u32 at ${at} made extreme`;
+    }
+    if (!bytes) continue;
+    applied++;
+    const label = `seed ${SEED} tcp case ${i}: ${n} ${what}`;
+    fs.writeFileSync(path.join(dir, n), bytes);
+    const t = performance.now();
+    const cp = await Checkpoint.open(dir, { cacheDir: dir });
+    try {
+      for (const p of cp.processList()) {
+        for (const s of cp.sockets(p.pid)) {
+          try {
+            const d = cp.socketDetail(p.pid, s.fd);
+            if (d.tcpProblem) assert.doesNotMatch(d.tcpProblem, /\n/, label);
+            if (d.tcpProblem || d.queueProblem) named++;
+            for (const q of d.queues) assert.equal(cp.socketQueue(p.pid, s.fd, q.id).length, q.length, label);
+          } catch (e) {
+            expectTyped(e, label);
+            refused++;
+          }
+        }
+      }
+    } finally {
+      cp.close();
+      fs.writeFileSync(path.join(dir, n), original);
+    }
+    assert.ok(performance.now() - t < CASE_LIMIT_MS, `${label}: too slow`);
+  }
+  console.log(`tcp structured fuzz: ${cases} cases, ${applied} applied, ${named} broken images named in the detail, ${refused} typed refusals, 0 untyped`);
+  assert.ok(applied > cases / 2);
+  assert.ok(named > 0, 'cut images are named as problems of the socket');
 });
 
 // ---------------------------------------------------------------------------------------------------------

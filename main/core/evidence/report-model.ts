@@ -9,6 +9,7 @@
 import * as crypto from 'node:crypto';
 import { Checkpoint } from '../model/checkpoint';
 import { showSummary, type ShowSummary } from '../model/summary';
+import { tcpSummary } from '../model/socket-detail';
 import { KensaError } from '../errors';
 import { ABSENT, hex } from '#shared/format';
 import { sha256Hex } from '../io/hash';
@@ -444,6 +445,12 @@ function findingOf(note: NoteRecord, cp: Checkpoint | undefined, openError: stri
             const local = s.family === 'UNIX' ? s.name : endpoint(s.src, s.srcPort);
             const remote = s.family === 'UNIX' ? undefined : endpoint(s.dst, s.dstPort);
             f.context.push({ label: 'socket', value: `fd ${s.fd} ${s.protocol ?? s.family} ${s.type}${s.state ? ' ' + s.state : ''}${local ? ' ' + local : ''}${remote ? ' -> ' + remote : ''}` });
+            // what CRIU kept of the connection: its stream (sequence numbers, windows) and the bytes queued on it
+            const d = cp.socketDetail(pid, s.fd);
+            if (d.tcp) f.context.push({ label: 'tcp stream', value: tcpSummary(d.tcp) });
+            if (d.tcpProblem) f.context.push({ label: 'tcp stream', value: `not read: ${d.tcpProblem}` });
+            const packets = d.queues.filter((q) => q.id.startsWith('packet:'));
+            if (packets.length) f.context.push({ label: 'queued packets', value: `${packets.length}${d.packetsOmitted ? ` (+${d.packetsOmitted})` : ''}, ${packets.reduce((n, q) => n + q.length, 0)} bytes` });
           }
         }
         if (!found) throw new KensaError('missing', `no socket with inode ${t.inode}`);

@@ -191,7 +191,8 @@ export function socketQueueBytes(cp: Checkpoint, pid: number, fd: number, queue:
   return p.data;
 }
 
-/** One line about a TCP stream for tables and reports: `seq 1000/2000, rcv 18 B, snd 92 B queued`. */
+/** A TCP stream in one line for reports: `inq_seq 3735928559 (93 B to read), outq_seq 305419896 (86 B to send), snd_wnd 64256, rcv_wnd 65160`. */
 export function tcpSummary(tcp: TcpStreamInfo): string {
-  return `inq_seq ${tcp.inq_seq} (${formatBytes(tcp.inq_len)} queued), outq_seq ${tcp.outq_seq} (${formatBytes(tcp.outq_len)} queued)`;
+  const windows = [tcp.snd_wnd !== undefined ? `snd_wnd ${tcp.snd_wnd}` : '', tcp.rcv_wnd !== undefined ? `rcv_wnd ${tcp.rcv_wnd}` : ''].filter(Boolean);
+  return [`inq_seq ${tcp.inq_seq} (${formatBytes(tcp.inq_len)} to read)`, `outq_seq ${tcp.outq_seq} (${formatBytes(tcp.outq_len)} to send)`, ...windows].join(', ');
 }

@@ -28,8 +28,7 @@ export const triageSlice = (client: KensaClient): StateCreator<KensaState, [], [
         return;
       }
       case 'socket':
-        await get().selectProcess(e.pid);
-        get().setPanel('network');
+        await get().selectSocket(e.pid, e.fd, true);
         return;
       case 'fd':
         await get().selectProcess(e.pid);

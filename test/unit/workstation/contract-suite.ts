@@ -147,6 +147,16 @@ export function contractSuite(name: string, transport: 'direct' | 'websocket' | 
     assert.equal(Buffer.from(file.data, 'base64').toString('utf8'), 'test-file\n');
     const sockets = value(await b.client.sockets({ pid: 6 }));
     assert.ok(sockets.some((s) => s.state === 'LISTEN' && s.protocol === 'TCP'));
+    // one socket in detail: a listener has options and no stream (nothing missing), its queues are refused as data
+    const listener = sockets.find((s) => s.state === 'LISTEN')!;
+    const detail = value(await b.client.socketDetail({ pid: 6, fd: listener.fd }));
+    assert.equal(detail.entryType, 'inet_sk_entry');
+    assert.equal(detail.socket.inode, listener.inode);
+    assert.equal(typeof detail.options.so_rcvbuf, 'number');
+    assert.equal(detail.tcp, undefined);
+    assert.equal(detail.tcpProblem, undefined);
+    const queue = await b.client.socketQueue({ pid: 6, fd: listener.fd, queue: 'recv' });
+    assert.equal(!queue.ok && queue.error.kind, 'missing');
     assert.ok(value(await b.client.mounts()).mountpoints.length > 0);
     assert.equal(value(await b.client.namespaces()).processes.length, 3);
     assert.ok(value(await b.client.cgroups({ pid: 6 })).length > 0);
@@ -164,6 +174,9 @@ export function contractSuite(name: string, transport: 'direct' | 'websocket' | 
       ['search', { pattern: { text: 'a', hex: '00' } }],
       ['search', { pattern: { regex: '(' } }],
       ['readFile', { member: 'no/such/member' }],
+      ['socketDetail', { pid: 6, fd: 'x' }],
+      ['socketDetail', { pid: 6, fd: 0 }],
+      ['socketQueue', { pid: 6, fd: 0, queue: 'recv', length: 1 << 30 }],
       ['gdbInput', { sessionId: 'gdb-404', data: 'x' }],
     ];
     for (const [method, arg] of bad) {
