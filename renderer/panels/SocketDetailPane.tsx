@@ -71,13 +71,14 @@ export function SocketDetailPane({ pid, fd, comm }: { pid: number; fd: number; c
   const current = d.queues.find((q) => q.id === queue) ?? d.queues[0];
   return (
     <section className="socket-detail" data-testid="socket-detail" aria-label={title}>
-      <h3>
-        {title}{' '}
+      {/* not an h3: headings are upper-cased by the style sheet, and a process name is evidence, shown as it is */}
+      <div className="socket-title" role="heading" aria-level={3} data-testid="socket-detail-title">
+        <strong>{title}</strong>{' '}
         <button className="link" data-testid="socket-detail-fd" title={`Show fd ${fd} of process ${pid} in Files`} onClick={() => void openFd(pid, fd)}>
           open fd in Files
         </button>{' '}
         {s.inode !== undefined ? <NoteButton target={{ kind: 'socket', pid, inode: s.inode }} label={`socket ${s.inode} of process ${pid}`} /> : null}
-      </h3>
+      </div>
       <div className="socket-body">
         <div className="socket-tree">
           <Group title={`Socket (${d.entryType})`} testId="socket-group-socket">

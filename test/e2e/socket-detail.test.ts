@@ -54,13 +54,17 @@ test('socket detail: TCP state and queues of a connection; unix peer link; keybo
     await page.click('[data-testid=socket-queue] [role=tab]:has-text("hex")');
     await waitForText(page, '[data-testid=socket-queue-content]', /^00000000 {2}48 54 54 50 2f 31 2e 31 20 32 30 30 20 4f 4b 0d {2}HTTP\/1\.1 200 OK\./);
     await screenshot(page, 'network', 'socket-detail-tcp');
+    await page.click('button[aria-label="Switch theme"]');
+    await page.click('[data-testid=socket-queue] [role=tab]:has-text("auto")');
+    await screenshot(page, 'network', 'socket-detail-tcp-other-theme');
+    await page.click('button[aria-label="Switch theme"]');
 
     // ↓ moves the selection to the next row.
     await page.focus(`[data-testid=socket-row][data-socket="${TCP.pid}:${TCP.fd}"]`);
     const next = await page.getAttribute(`[data-testid=socket-row][data-socket="${TCP.pid}:${TCP.fd}"] + tr`, 'data-socket');
     await page.keyboard.press('ArrowDown');
     await page.waitForSelector(`[data-testid=socket-row][data-socket="${next}"][aria-selected=true]`);
-    await waitForText(page, '[data-testid=socket-detail] h3', new RegExp(`fd ${next!.split(':')[1]}`));
+    await waitForText(page, '[data-testid=socket-detail-title]', new RegExp(`fd ${next!.split(':')[1]}`));
 
     // A unix socket: its queued packet, and its peer in another process.
     await page.click(`[data-testid=socket-row][data-socket="${UNIX.pid}:${UNIX.fd}"] td:nth-child(3)`);
@@ -70,7 +74,7 @@ test('socket detail: TCP state and queues of a connection; unix peer link; keybo
     await waitForText(page, '[data-testid=socket-queue-content]', /^00000000 {2}00 01 fe ff 1b 5b 32 4a/);
     await page.click('[data-testid=socket-peer-link]');
     await page.waitForFunction((pid) => (document.querySelector('[data-testid=process-select]') as unknown as { value: string } | null)?.value === pid, String(UNIX.peerPid));
-    await waitForText(page, '[data-testid=socket-detail] h3', new RegExp(`process ${UNIX.peerPid} \\(.*\\), fd ${UNIX.peerFd}`));
+    await waitForText(page, '[data-testid=socket-detail-title]', new RegExp(`process ${UNIX.peerPid} \\(.*\\), fd ${UNIX.peerFd}`));
     await page.waitForSelector(`[data-testid=socket-row][data-socket="${UNIX.peerPid}:${UNIX.peerFd}"][aria-selected=true]`);
     await waitForText(page, '[data-testid=socket-peer]', new RegExp(`held by process ${UNIX.pid} fd ${UNIX.fd}`));
     assert.deepEqual(problems, []);

@@ -220,10 +220,17 @@ test('details slice: rootfs-diff, sockets, mounts, namespaces and logs load once
     assert.ok(s.logs.value!.some((l) => l.name === 'dump.log'));
     s.openFile('rootfs-diff.tar/home/app/test-file');
     assert.equal(store.getState().openMember, 'rootfs-diff.tar/home/app/test-file');
+    // A socket's detail: selecting it with its process (the peer link) selects both and shows Network.
+    const listener = s.sockets.value!.find((x) => x.state === 'LISTEN')!;
+    await s.selectSocket(listener.pid, listener.fd, true);
+    assert.deepEqual(store.getState().selectedSocket, { pid: listener.pid, fd: listener.fd });
+    assert.equal(store.getState().selectedPid, listener.pid);
+    assert.equal(store.getState().panel, 'network');
     // A new session resets what described the old one.
     await store.getState().openArchive(fixture('podman-counter').input);
     assert.equal(store.getState().rootfs.status, 'idle');
     assert.equal(store.getState().openMember, null);
+    assert.equal(store.getState().selectedSocket, null);
     assert.equal(store.getState().overview.value?.engine, 'Podman');
   } finally {
     done();
