@@ -28,7 +28,7 @@ import { KensaError } from '../core/errors';
 import { attempt, obj, int, str, optStr, address, RequestError } from './results';
 import { CancelledError } from '../core/errors';
 import { TaskRegistry } from './tasks';
-import { threadInfo } from './registers';
+import { threadInfosWithAddresses } from './registers';
 import { pythonLocalsInfo, pythonStacksInfo } from './python-stacks';
 import { searchCheckpoint } from './search';
 import { yaraScan } from './yara';
@@ -247,7 +247,7 @@ export class KensaServices implements KensaApi {
   }
 
   async threads(req: { pid: number }): Promise<Result<ThreadInfo[]>> {
-    return attempt(() => this.need().cp.threads(this.pidOf(req, 'threads')).map(threadInfo));
+    return attempt(() => threadInfosWithAddresses(this.need().cp, this.pidOf(req, 'threads')));
   }
 
   async pythonStacks(req: { pid: number }): Promise<Result<PythonStacksInfo>> {

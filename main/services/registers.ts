@@ -8,8 +8,9 @@
  * each; hi16_zmm: zmm16-31 as 8 u64 each; opmask_reg: k0-k7). aarch64 fpsimd.vregs holds v0-v31 as
  * (low, high) u64 pairs.
  */
-import type { RegisterValue, ThreadInfo } from '#shared/api/contract';
-import type { Aarch64RegisterFile, ThreadRecord, X86_64RegisterFile } from '../core/model/checkpoint';
+import type { RegisterValue, SymbolizedAddress, ThreadInfo } from '#shared/api/contract';
+import type { Aarch64RegisterFile, Checkpoint, ThreadRecord, X86_64RegisterFile } from '../core/model/checkpoint';
+import { ProcessSymbolizer, symbolizedAddress } from '../core/symbols/symbolizer';
 import { X86_64_SYSCALLS } from '../core/model/constants';
 import { hex64 } from './results';
 
@@ -122,4 +123,43 @@ export function threadInfo(t: ThreadRecord): ThreadInfo {
   if (t.schedNice !== undefined) info.schedNice = t.schedNice;
   if (t.seccompMode !== undefined) info.seccompMode = t.seccompMode;
   return info;
+}
+
+/** General registers that never hold an address: the flags, the syscall number (x86 orig_ax), aarch64's pstate. */
+const NOT_ADDRESSES = new Set(['eflags', 'orig_rax', 'orig_eax', 'pstate']);
+
+function errorText(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+/**
+ * The threads of a process, each general register (but the flags) annotated with what its value points at
+ * (main/core/symbols: mapping, file offset, symbol). Naming can fail (a malformed object, a bug): that
+ * register then says `no symbol` and why, and the registers are shown all the same.
+ */
+export function threadInfosWithAddresses(cp: Checkpoint, pid: number): ThreadInfo[] {
+  const threads = cp.threads(pid).map(threadInfo);
+  let symbolizer: ProcessSymbolizer | undefined;
+  let broken: string | undefined;
+  try {
+    symbolizer = new ProcessSymbolizer(cp, pid);
+  } catch (e) {
+    broken = errorText(e);
+  }
+  const vmas = cp.vmas(pid);
+  for (const t of threads) {
+    for (const r of t.general) {
+      if (NOT_ADDRESSES.has(r.name)) continue;
+      const value = BigInt(r.value);
+      try {
+        if (!symbolizer) throw new Error(broken);
+        r.points = symbolizedAddress(symbolizer.symbolize(value));
+      } catch (e) {
+        const vma = vmas.find((v) => v.start <= value && value < v.end);
+        const failed: SymbolizedAddress = { address: hex64(value), mapped: vma !== undefined, location: vma ? vma.name || vma.kind : 'not mapped', noSymbol: `naming the address failed: ${errorText(e)}`, text: 'no symbol' };
+        r.points = failed;
+      }
+    }
+  }
+  return threads;
 }

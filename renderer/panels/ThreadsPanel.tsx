@@ -12,7 +12,7 @@ import { PythonStack } from './PythonStack';
 import { tabArrowKeys } from '../util/tablist';
 
 function registersText(t: ThreadInfo): string {
-  const group = (name: string, regs: RegisterValue[]): string => (regs.length ? `# ${name}\n` + regs.map((r) => `${r.name.padEnd(10)} ${r.value}`).join('\n') + '\n' : '');
+  const group = (name: string, regs: RegisterValue[]): string => (regs.length ? `# ${name}\n` + regs.map((r) => `${r.name.padEnd(10)} ${r.value}${r.points?.mapped ? `  ${r.points.text}` : ''}`).join('\n') + '\n' : '');
   return `# pid ${t.pid} tid ${t.tid} (${t.name}) ${t.arch}\n` + group('general', t.general) + group('segment', t.segment) + group('fpu', t.fpu) + group('vector', t.vector);
 }
 
@@ -22,6 +22,37 @@ function mappedVma(value: string, vmas: VmaInfo[] | undefined): VmaInfo | undefi
   const a = BigInt(value);
   if (a === 0n) return undefined;
   return vmas.find((v) => BigInt(v.start) <= a && a < BigInt(v.end));
+}
+
+/**
+ * What a general register's value points at (the service's symbolizer): a mapped value is a link to the hex
+ * view at that address, which also selects its VMA in the memory map, labelled with its symbol
+ * (`libc.so.6!clock_nanosleep+0x65`) or mapping (`[stack:7]+0x7fee10`); an unmapped one says so and is no link.
+ */
+function Points({ reg, points, pid, showAddress }: { reg: RegisterValue; points: SymbolizedAddress; pid: number | null; showAddress: (pid: number, a: bigint) => Promise<boolean> }) {
+  if (!points.mapped || pid === null) {
+    return (
+      <span className="reg-at muted" data-testid="reg-unmapped" title={points.noSymbol}>
+        {points.mapped ? visible(points.text) : 'not mapped'}
+      </span>
+    );
+  }
+  const where = [points.symbol ? visible(points.location) : undefined, points.noSymbol ? `no symbol: ${visible(points.noSymbol)}` : undefined].filter(Boolean).join(' · ');
+  return (
+    <button
+      className="link reg-go reg-at"
+      data-testid="reg-go"
+      data-symbol={points.symbol ? 'yes' : 'no'}
+      aria-label={`Show ${reg.name} (${visible(points.text)}) in the hex view`}
+      title={`Show ${reg.value} in the hex view${where ? `\n${where}` : ''}`}
+      onClick={(e) => {
+        e.stopPropagation();
+        void showAddress(pid, BigInt(reg.value));
+      }}
+    >
+      {visible(points.text)}
+    </button>
+  );
 }
 
 function RegisterGroup({ title, regs, wide, testId }: { title: string; regs: RegisterValue[]; wide?: boolean; testId: string }) {
@@ -37,12 +68,14 @@ function RegisterGroup({ title, regs, wide, testId }: { title: string; regs: Reg
         </button>
         {copied ? <span className="muted"> copied {copied}</span> : null}
       </h3>
-      <div className={'regs' + (wide ? ' wide' : '')} data-testid={testId}>
+      <div className={'regs' + (wide ? ' wide' : '') + (regs.some((r) => r.points) ? ' annotated' : '')} data-testid={testId}>
         {regs.map((r) => (
           <div key={r.name} className="reg mono" title="Click to copy" onClick={() => void copyText(r.value).then(() => setCopied(r.name))}>
             <span className="n">{r.name}</span>
             <span className="v">{r.value}</span>
-            {pid !== null && mappedVma(r.value, vmas) ? (
+            {r.points ? (
+              <Points reg={r} points={r.points} pid={pid} showAddress={showAddress} />
+            ) : pid !== null && mappedVma(r.value, vmas) ? (
               <button
                 className="link reg-go"
                 data-testid="reg-go"

@@ -312,6 +312,7 @@ const COMMANDS: ((a: string, out: string) => string[])[] = [
   (a) => ['mem', a],
   (a) => ['mem', a, '--search', 'RANDOM', '--context', '8'],
   (a) => ['strings', a, '--pid', '6'],
+  (a) => ['sym', a, '--regs'],
   (a, out) => ['core', a, '--out', out, '--no-hash'],
 ];
 

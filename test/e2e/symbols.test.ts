@@ -1,0 +1,77 @@
+/**
+ * Registers name what they point at (issue 13, links between panels), in Debian's Chromium on the threads
+ * fixture served with its rootfs: in the Threads panel each general register shows the symbolizer's answer
+ * (the same text as `kensa sym --json`, which test/unit/symbols/gdb-oracle.test.ts checks against gdb):
+ * rip of a sleeping thread names its libc function, rsp its thread stack `[stack:TID]`; a value that is not
+ * mapped says `not mapped` and is not a link; clicking rip's symbol opens the hex view at rip with the VMA
+ * holding it selected in the memory map. A screenshot of the panel goes to test/artifacts/symbols.
+ */
+import { test, before, after } from 'node:test';
+import * as assert from 'node:assert/strict';
+import * as path from 'node:path';
+import type { BrowserContext } from 'playwright-core';
+import { fixture, kensa } from '../helpers';
+import { serve } from './serve';
+import { launchChromium, openWatched, screenshot, showPanel } from './browser';
+import type { SymbolizedAddress } from '../../shared/api/symbols';
+
+declare const document: { querySelector(s: string): { textContent: string | null } | null };
+
+let context: BrowserContext;
+before(async () => {
+  context = await launchChromium();
+});
+after(async () => {
+  await context?.close();
+});
+
+test('Threads panel: rip names its symbol, rsp its stack, an unmapped value is no link, the symbol opens the hex view and its VMA', async () => {
+  const f = fixture('threads');
+  const rootfs = path.join(f.ref, 'rootfs.tar.zst');
+  const cli = JSON.parse(kensa(['sym', f.input, '--rootfs', rootfs, '--json']).stdout) as (SymbolizedAddress & { tid: number; register: string })[];
+  const sleeper = cli.find((r) => r.register === 'pc' && r.module === 'libc.so.6' && r.symbol)!;
+  assert.ok(sleeper, 'a thread sleeps in libc');
+  const sp = cli.find((r) => r.register === 'sp' && r.tid === sleeper.tid)!;
+
+  const served = await serve([f.input, '--rootfs', rootfs]);
+  const { page, problems } = await openWatched(context, served.url);
+  try {
+    await showPanel(page, 'processes');
+    await page.click('[data-testid=process-table] tr[data-pid="1"]');
+    await showPanel(page, 'threads');
+    await page.click(`[data-testid=panel-threads] [role=tab][data-tid="${sleeper.tid}"]`);
+    const reg = (name: string) => page.locator(`[data-testid=regs-general] .reg:has(.n:text-is("${name}"))`);
+    await reg('rip').locator('[data-testid=reg-go]').waitFor();
+    assert.equal((await reg('rip').locator('.v').textContent())?.replace(/^0x0*/, '0x'), sleeper.address);
+    assert.equal(await reg('rip').locator('[data-testid=reg-go]').textContent(), sleeper.text);
+    assert.match(sleeper.text, /^libc\.so\.6!\w+\+0x[0-9a-f]+$/);
+    assert.equal(await reg('rsp').locator('[data-testid=reg-go]').textContent(), sp.text);
+    assert.match(sp.text, new RegExp(`^\\[stack:${sleeper.tid}\\]\\+0x`));
+
+    // Values that are not addresses: said, not linked.
+    const unmapped = page.locator('[data-testid=regs-general] .reg:has([data-testid=reg-unmapped])');
+    assert.ok((await unmapped.count()) > 0, 'some register holds no address');
+    for (let i = 0; i < (await unmapped.count()); i++) {
+      const r = unmapped.nth(i);
+      assert.equal(await r.locator('[data-testid=reg-unmapped]').textContent(), 'not mapped');
+      assert.equal(await r.locator('[data-testid=reg-go]').count(), 0, 'an unmapped value is not a link');
+      assert.equal(await r.locator('[data-testid=reg-unmapped]').evaluate((e) => e.tagName), 'SPAN');
+    }
+    // The flags are no address: no annotation at all.
+    assert.equal(await reg('eflags').locator('.reg-at').count(), 0);
+    await screenshot(page, 'symbols', 'threads-registers');
+
+    // The symbol opens the hex view at rip, its VMA selected.
+    await reg('rip').locator('[data-testid=reg-go]').click();
+    await page.waitForSelector('nav [data-panel=memory][aria-selected=true]');
+    await page.waitForFunction((v) => document.querySelector('[data-testid=hex-cursor]')?.textContent === v, sleeper.address);
+    const vma = page.locator('[data-testid=vma-map] .vma[aria-selected=true]');
+    await vma.waitFor();
+    assert.equal(await vma.getAttribute('data-start'), sleeper.vma!.start);
+    assert.equal(await vma.getAttribute('data-end'), sleeper.vma!.end);
+    assert.deepEqual(problems, []);
+  } finally {
+    await page.close();
+    await served.stop();
+  }
+});
