@@ -5,7 +5,6 @@
  * `--queue recv|send|packet:N`: that queue's bytes, raw, to stdout or to a new file with `--out FILE`.
  */
 import type { Command, CommandContext } from '../command';
-import { EXIT } from '../command';
 import { finish, openCheckpoint, pidsOption, printJson, UsageError } from '../common';
 import type { Checkpoint } from '../../core/model/checkpoint';
 import { KensaError } from '../../core/errors';
@@ -123,7 +122,7 @@ export const socket: Command = {
       } else {
         await new Promise<void>((resolve, reject) => process.stdout.write(bytes, (e) => (e ? reject(e) : resolve())));
       }
-      return finish(ctx, cp) === EXIT.OK ? EXIT.OK : EXIT.PARTIAL;
+      return finish(ctx, cp);
     }
     const detail = cp.socketDetail(pid, fd);
     if (ctx.opts.json) printJson(ctx, detail);

@@ -30,6 +30,9 @@ const SOCKET_KINDS: [key: string, entryType: string][] = [
   ['isk', 'inet_sk_entry'], ['usk', 'unix_sk_entry'], ['nlsk', 'netlink_sk_entry'], ['psk', 'packet_sock_entry'],
 ];
 
+/** tcp_stream_entry's required fields (tcp-stream.proto; criu-wire-fields.tsv). */
+const TCP_REQUIRED = ['inq_len', 'inq_seq', 'outq_len', 'outq_seq', 'opt_mask', 'snd_wscale', 'mss_clamp'] as const;
+
 /** The image CRIU writes a TCP connection's stream to: `tcp-stream-%x.img` of the socket's inode (magic.ts). */
 export function tcpStreamImage(inode: number): string {
   return `tcp-stream-${(inode >>> 0).toString(16)}.img`;
@@ -101,6 +104,9 @@ function tcpStream(cp: Checkpoint, inode: number): { info: TcpStreamInfo; inq: B
   if (!entry || record?.payload?.kind !== 'tcp-stream' || record.payloadOffset === undefined) {
     return { problem: `${cp.source}!${member}: holds no tcp_stream_entry` };
   }
+  // A required field the entry lacks is not shown as 0 (never guessed): the stream is named as unreadable.
+  const lacking = TCP_REQUIRED.filter((f) => entry[f] === undefined);
+  if (lacking.length) return { problem: `${cp.source}!${member} @${record.offset}: tcp_stream_entry lacks required field${lacking.length > 1 ? 's' : ''} ${lacking.join(', ')}` };
   return { info: tcpInfo(member, entry), inq: record.payload.inq, outq: record.payload.outq, offset: record.payloadOffset };
 }
 

@@ -117,6 +117,16 @@ describe('a cut or hostile tcp-stream image', () => {
   });
 });
 
+test('a tcp_stream_entry without a required field: named, not shown as zeros', async () => {
+  const dir = craftTcpCheckpoint();
+  const { mss_clamp: _dropped, ...entry } = TCP_STREAM;
+  fs.writeFileSync(path.join(dir, TCP_STREAM_FILE), tcpStreamImage(entry));
+  const cp = await open(dir);
+  const d = cp.socketDetail(TCP.pid, TCP.fd);
+  assert.equal(d.tcp, undefined);
+  assert.match(d.tcpProblem ?? '', new RegExp(`${TCP_STREAM_FILE} @8: tcp_stream_entry lacks required field mss_clamp$`));
+});
+
 describe('pyworker: a real socketpair', () => {
   test('each end names the fd holding the other', async () => {
     const cp = await Checkpoint.open(PYWORKER, { cacheDir: TEST_CACHE });
