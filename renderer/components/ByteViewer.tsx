@@ -2,6 +2,9 @@ import { useState } from 'react';
 import type { ReactNode } from 'react';
 import { bytesToAscii, bytesToHex, formatBytes, visibleLines } from '../util/text';
 import { decodeUtf8Exact } from '#shared/format';
+import { tabArrowKeys } from '../util/tablist';
+
+const MODES = ['auto', 'text', 'hex'] as const;
 
 /** Text unless a control byte other than tab, newline, CR, form feed or ESC is in the first 4 KiB. */
 function looksLikeText(b: Uint8Array): boolean {
@@ -28,7 +31,7 @@ function hexLines(bytes: Uint8Array, base = 0): string {
  */
 export function ByteViewer(props: { name: ReactNode; bytes: Uint8Array; size: number; testId?: string; tools?: ReactNode }) {
   const { name, bytes, size, testId = 'file-viewer', tools } = props;
-  const [mode, setMode] = useState<'auto' | 'text' | 'hex'>('auto');
+  const [mode, setMode] = useState<(typeof MODES)[number]>('auto');
   const text = mode === 'text' || (mode === 'auto' && looksLikeText(bytes));
   const body = text ? visibleLines(decodeUtf8Exact(bytes)) : hexLines(bytes);
   return (
@@ -37,9 +40,9 @@ export function ByteViewer(props: { name: ReactNode; bytes: Uint8Array; size: nu
         <span className="mono" data-testid={`${testId}-name`}>{name}</span>
         <span className="muted">{formatBytes(size)}{size > bytes.length ? ` (first ${formatBytes(bytes.length)})` : ''}</span>
         <span style={{ flex: 1 }} />
-        <div className="tabs" role="tablist" aria-label="View as" style={{ margin: 0 }}>
-          {(['auto', 'text', 'hex'] as const).map((m) => (
-            <button key={m} role="tab" aria-selected={mode === m} onClick={() => setMode(m)}>
+        <div className="tabs" role="tablist" aria-label="View as" style={{ margin: 0 }} onKeyDown={(e) => tabArrowKeys(e, MODES.length, MODES.indexOf(mode), (i) => setMode(MODES[i]))}>
+          {MODES.map((m) => (
+            <button key={m} role="tab" aria-selected={mode === m} tabIndex={mode === m ? 0 : -1} onClick={() => setMode(m)}>
               {m}
             </button>
           ))}

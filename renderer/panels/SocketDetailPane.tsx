@@ -8,6 +8,7 @@ import { ByteViewer } from '../components/ByteViewer';
 import { NoteButton } from '../components/NoteButton';
 import { decodeBase64 } from '../memory/page-cache';
 import { visible } from '../util/text';
+import { tabArrowKeys } from '../util/tablist';
 
 /** Queue bytes fetched for the viewer (a TCP queue is bounded by the socket's buffer: usually all of it). */
 const QUEUE_VIEW_BYTES = 256 * 1024;
@@ -148,9 +149,9 @@ export function SocketDetailPane({ pid, fd, comm }: { pid: number; fd: number; c
           <Group title={`Queues (${d.queues.length}${d.packetsOmitted ? ` listed, ${d.packetsOmitted} more` : ''})`} testId="socket-group-queues">
             {current ? (
               <>
-                <div className="tabs" role="tablist" aria-label="Queue">
+                <div className="tabs" role="tablist" aria-label="Queue" onKeyDown={(e) => tabArrowKeys(e, d.queues.length, d.queues.indexOf(current), (i) => setQueue(d.queues[i].id))}>
                   {d.queues.map((q) => (
-                    <button key={q.id} role="tab" aria-selected={q.id === current.id} data-testid={`socket-queue-tab-${q.id}`} onClick={() => setQueue(q.id)}>
+                    <button key={q.id} role="tab" aria-selected={q.id === current.id} tabIndex={q.id === current.id ? 0 : -1} data-testid={`socket-queue-tab-${q.id}`} onClick={() => setQueue(q.id)}>
                       {q.label} ({q.length} B)
                     </button>
                   ))}

@@ -49,7 +49,10 @@ test('socket detail: TCP state and queues of a connection; unix peer link; keybo
     assert.match(await page.textContent('[data-testid=socket-group-addresses]') ?? '', /10\.88\.0\.8:8088.*10\.88\.0\.1:53412/);
     // The receive queue in the viewer, as text; the send queue on its tab; the hex view of it.
     await waitForText(page, '[data-testid=socket-queue-content]', /^GET \/admin\/export\?token=K3NSA-7f3a HTTP\/1\.1\nHost: 10\.88\.0\.8:8088/);
-    await page.click('[data-testid=socket-queue-tab-send]');
+    // ← / → move between the queues (WAI-ARIA tabs)
+    await page.focus('[data-testid=socket-queue-tab-recv]');
+    await page.keyboard.press('ArrowRight');
+    await page.waitForSelector('[data-testid=socket-queue-tab-send][aria-selected=true]');
     await waitForText(page, '[data-testid=socket-queue-content]', /^HTTP\/1\.1 200 OK\n[^]*export queued: 3 rows$/);
     await page.click('[data-testid=socket-queue] [role=tab]:has-text("hex")');
     await waitForText(page, '[data-testid=socket-queue-content]', /^00000000 {2}48 54 54 50 2f 31 2e 31 20 32 30 30 20 4f 4b 0d {2}HTTP\/1\.1 200 OK\./);
