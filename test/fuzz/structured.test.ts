@@ -313,6 +313,7 @@ const COMMANDS: ((a: string, out: string) => string[])[] = [
   (a) => ['mem', a, '--search', 'RANDOM', '--context', '8'],
   (a) => ['strings', a, '--pid', '6'],
   (a) => ['sym', a, '--regs'],
+  (a) => ['socket', a, '--pid', '6', '--fd', '3', '--json'],
   (a, out) => ['core', a, '--out', out, '--no-hash'],
 ];
 
