@@ -150,7 +150,16 @@ export class ProcessSymbolizer {
     return { all, header: all.find((v) => v.pgoff === 0n) };
   }
 
+  /** This process's objects by file id, with its load bias (the files themselves are cached per checkpoint). */
+  private readonly byFileId = new Map<number, ObjectSymbols | undefined>();
+
   private fileObject(vma: Vma): ObjectSymbols | undefined {
+    const id = vma.file!.fileId;
+    if (!this.byFileId.has(id)) this.byFileId.set(id, this.readFileObject(vma));
+    return this.byFileId.get(id);
+  }
+
+  private readFileObject(vma: Vma): ObjectSymbols | undefined {
     const file = vma.file!;
     const { all, header } = this.fileMappings(vma);
     // The load bias depends on where this process mapped the file; the symbols only on the file.
