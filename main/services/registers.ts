@@ -11,6 +11,7 @@
 import type { RegisterValue, SymbolizedAddress, ThreadInfo } from '#shared/api/contract';
 import type { Aarch64RegisterFile, Checkpoint, ThreadRecord, X86_64RegisterFile } from '../core/model/checkpoint';
 import { ProcessSymbolizer, symbolizedAddress } from '../core/symbols/symbolizer';
+import { coreThreadOrder } from '../core/elfcore/layout';
 import { X86_64_SYSCALLS } from '../core/model/constants';
 import { hex64 } from './results';
 
@@ -133,12 +134,15 @@ function errorText(e: unknown): string {
 }
 
 /**
- * The threads of a process, each general register (but the flags) annotated with what its value points at
+ * The threads of a process with gdb's number for each in Kensa's core, each general register (but the flags) annotated with what its value points at
  * (main/core/symbols: mapping, file offset, symbol). Naming can fail (a malformed object, a bug): that
  * register then says `no symbol` and why, and the registers are shown all the same.
  */
 export function threadInfosWithAddresses(cp: Checkpoint, pid: number): ThreadInfo[] {
-  const threads = cp.threads(pid).map(threadInfo);
+  const records = cp.threads(pid);
+  const threads = records.map(threadInfo);
+  const order = coreThreadOrder(records, pid);
+  for (const t of threads) t.gdbThread = order.findIndex((r) => r.tid === t.tid) + 1;
   let symbolizer: ProcessSymbolizer | undefined;
   let broken: string | undefined;
   try {

@@ -98,7 +98,15 @@ function RegisterGroup({ title, regs, wide, testId }: { title: string; regs: Reg
 
 /** Threads of the selected process with their general, segment and FPU/vector registers (copyable). */
 export function ThreadsPanel() {
-  const { threads, selectedTid, selectThread, selectedPid, processes } = useKensaShallow((s) => ({ threads: s.threads, selectedTid: s.selectedTid, selectThread: s.selectThread, selectedPid: s.selectedPid, processes: s.processes }));
+  const { threads, selectedTid, selectThread, selectedPid, processes, gdbType, gdbAvailable } = useKensaShallow((s) => ({
+    threads: s.threads,
+    selectedTid: s.selectedTid,
+    selectThread: s.selectThread,
+    selectedPid: s.selectedPid,
+    processes: s.processes,
+    gdbType: s.gdbType,
+    gdbAvailable: Boolean(s.hello?.capabilities.gdb),
+  }));
   const tids = processes.value?.find((p) => p.pid === selectedPid)?.tids ?? [];
   const [showVector, setShowVector] = useState<'xmm' | 'all'>('xmm');
   if (selectedPid === null) return <div className="empty">Select a process in the process tree.</div>;
@@ -131,6 +139,16 @@ export function ThreadsPanel() {
                   ) : null}
                 </span>
                 <span style={{ flex: 1 }} />
+                {t.gdbThread ? (
+                  <button
+                    data-testid="thread-bt"
+                    disabled={!gdbAvailable}
+                    title={gdbAvailable ? `In the gdb terminal of process ${t.pid}: thread ${t.gdbThread} (tid ${t.tid}), then bt` : 'gdb is not available'}
+                    onClick={() => void gdbType(t.pid, `thread ${t.gdbThread}\rbt\r`)}
+                  >
+                    bt in gdb
+                  </button>
+                ) : null}
                 <button onClick={() => void copyText(registersText(t))}>Copy all registers</button>
                 <NoteButton target={{ kind: 'thread', pid: t.pid, tid: t.tid }} label={`thread ${t.tid} of process ${t.pid}`} />
               </div>

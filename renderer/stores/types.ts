@@ -153,7 +153,10 @@ export interface TerminalSlice {
   /** Keys typed while a session starts: sent to it once gdb shows its first prompt. */
   heldInput: string;
   holdInput(data: string): void;
-  startGdb(pid: number, cols: number, rows: number): Promise<void>;
+  /** `input`: typed into the new session at its first prompt (as keys held while it starts are). */
+  startGdb(pid: number, cols: number, rows: number, input?: string): Promise<void>;
+  /** Show the gdb terminal of a process (its running session, else a new one) and type `text` there. */
+  gdbType(pid: number, text: string): Promise<void>;
   killGdb(sessionId: string): Promise<void>;
   setActiveSession(sessionId: string | null): void;
   gdbExited(e: { sessionId: string; exitCode: number; signal?: number }): void;

@@ -71,6 +71,8 @@ export interface ThreadInfo {
   /** Blocked in this syscall (CRIU rewound it: ip points at `syscall`, ax = orig_ax). */
   syscall?: number;
   syscallName?: string;
+  /** gdb's number for this thread in Kensa's core of the process (`thread N` in the gdb terminal). */
+  gdbThread?: number;
   general: RegisterValue[];
   segment: RegisterValue[];
   /** x87 / FP control and status, and st0-st7 (80-bit values in 128-bit slots). */

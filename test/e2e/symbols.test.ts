@@ -5,6 +5,8 @@
  * rip of a sleeping thread names its libc function, rsp its thread stack `[stack:TID]`; a value that is not
  * mapped says `not mapped` and is not a link; clicking rip's symbol opens the hex view at rip with the VMA
  * holding it selected in the memory map. A screenshot of the panel goes to test/artifacts/symbols.
+ * "bt in gdb" opens the process's gdb terminal on the thread (gdb's thread number in Kensa's core) and its
+ * frame #0 is the function the symbolizer names; a second thread's button reuses the running session.
  */
 import { test, before, after } from 'node:test';
 import * as assert from 'node:assert/strict';
@@ -69,6 +71,38 @@ test('Threads panel: rip names its symbol, rsp its stack, an unmapped value is n
     await vma.waitFor();
     assert.equal(await vma.getAttribute('data-start'), sleeper.vma!.start);
     assert.equal(await vma.getAttribute('data-end'), sleeper.vma!.end);
+    assert.deepEqual(problems, []);
+  } finally {
+    await page.close();
+    await served.stop();
+  }
+});
+
+test('bt in gdb: the thread\'s backtrace in the process\'s gdb terminal, one session reused for another thread', async () => {
+  const f = fixture('threads');
+  const rootfs = path.join(f.ref, 'rootfs.tar.zst');
+  const cli = JSON.parse(kensa(['sym', f.input, '--rootfs', rootfs, '--json']).stdout) as (SymbolizedAddress & { tid: number; register: string })[];
+  const pcs = cli.filter((r) => r.register === 'pc' && r.symbol);
+  const [a, b] = [pcs.find((r) => r.module === 'libc.so.6')!, pcs.find((r) => r.module !== 'libc.so.6')!];
+  assert.ok(a && b && a.tid !== b.tid, 'one thread in libc, one in the program');
+  const served = await serve([f.input, '--rootfs', rootfs]);
+  const { page, problems } = await openWatched(context, served.url);
+  const text = (): Promise<string> => page.evaluate(() => document.querySelector('.terminal-host:not(.hidden) .xterm-rows')?.textContent ?? '');
+  try {
+    await showPanel(page, 'processes');
+    await page.click('[data-testid=process-table] tr[data-pid="1"]');
+    for (const [i, r] of [a, b].entries()) {
+      await showPanel(page, 'threads');
+      await page.click(`[data-testid=panel-threads] [role=tab][data-tid="${r.tid}"]`);
+      await page.click('[data-testid=thread-bt]');
+      await page.waitForSelector('nav [data-panel=terminal][aria-selected=true]');
+      // gdb switches to the thread (its LWP is the checkpoint's tid) and frame #0 is the symbolizer's function
+      // (gdb may name it from the host's debug files: `__GI___clock_nanosleep`, as the fixtures README says).
+      const frame0 = new RegExp(`LWP ${r.tid}\\)[\\s\\S]*#0\\s+(0x[0-9a-f]+ in )?(?:__GI_|__libc_|_)*${r.symbol!.name} `);
+      await page.waitForFunction((re) => new RegExp(re).test(document.querySelector('.terminal-host:not(.hidden) .xterm-rows')?.textContent ?? ''), frame0.source, { timeout: 60_000 });
+      assert.match(await text(), frame0);
+      assert.equal(await page.locator('[data-testid=panel-terminal] [role=tab]').count(), 1, `after ${i + 1} clicks: one gdb session for the process`);
+    }
     assert.deepEqual(problems, []);
   } finally {
     await page.close();

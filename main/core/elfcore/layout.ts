@@ -143,6 +143,15 @@ export function archOf(cp: Checkpoint, threads: ThreadRecord[]): ArchLayout {
   return arch;
 }
 
+/**
+ * The threads in the order their NT_PRSTATUS notes are written: the leader first (the kernel's coredump
+ * puts the dumping thread first), then the others as the checkpoint lists them. gdb numbers a core's
+ * threads in note order, so `thread N` selects the Nth of this list.
+ */
+export function coreThreadOrder<T extends { tid: number }>(threads: readonly T[], pid: number): T[] {
+  return [...threads.filter((t) => t.tid === pid), ...threads.filter((t) => t.tid !== pid)];
+}
+
 export function planCore(cp: Checkpoint, pid: number): CorePlan {
   const proc = cp.process(pid);
   if (!proc) throw new KensaError('usage', `no process ${pid} in this checkpoint`, { source: cp.source });
@@ -158,7 +167,7 @@ export function planCore(cp: Checkpoint, pid: number): CorePlan {
     const shown = lacking.slice(0, 8).join(', ');
     cp.images.note(cp.archive.imageMember(`core-${lacking[0]}.img`), `${lacking.length} threads of pid ${pid} have no core image (${shown}${lacking.length > 8 ? ', ...' : ''}): they are not in the core`);
   }
-  const threads = [...all.filter((t) => t.tid === pid), ...all.filter((t) => t.tid !== pid)];
+  const threads = coreThreadOrder(all, pid);
   const arch = archOf(cp, threads);
   const pageSize = space.pageSize;
   const leader = threads[0];

@@ -14,8 +14,8 @@ export const terminalSlice = (client: KensaClient): StateCreator<KensaState, [],
     set({ heldInput: (get().heldInput + data).slice(-4096) });
   },
 
-  async startGdb(pid, cols, rows) {
-    set({ gdbStarting: true, gdbError: null, heldInput: '' });
+  async startGdb(pid, cols, rows, input = '') {
+    set({ gdbStarting: true, gdbError: null, heldInput: input });
     const r = await get().runTask(`Starting gdb on process ${pid} (writing its core)`, (taskId) => client.gdbStart({ pid, cols, rows, taskId }));
     if (!r.ok) {
       set({ gdbStarting: false, gdbError: r.error, heldInput: '' });
@@ -29,6 +29,19 @@ export const terminalSlice = (client: KensaClient): StateCreator<KensaState, [],
       sessions: [...get().sessions.filter((x) => x.sessionId !== s.sessionId), { sessionId: s.sessionId, pid: s.pid, archive: s.archive, argv: s.argv, corePath: s.corePath, status: exited?.status ?? 'running', ...(exited?.exitCode !== undefined ? { exitCode: exited.exitCode } : {}) }],
       activeSession: s.sessionId,
     });
+  },
+
+  async gdbType(pid, text) {
+    get().setPanel('terminal');
+    const running = get().sessions.find((s) => s.pid === pid && s.status === 'running');
+    if (!running) {
+      // The terminal fits itself to the panel once shown (gdbResize); these are only the first size.
+      await get().startGdb(pid, 120, 30, text);
+      return;
+    }
+    set({ activeSession: running.sessionId });
+    const r = await client.gdbInput({ sessionId: running.sessionId, data: text });
+    if (!r.ok) get().pushError('Typing into gdb', r.error);
   },
 
   async killGdb(sessionId) {
