@@ -50,6 +50,10 @@ export function HexView() {
     reveal(Number((view.cursor - view.start) / BigInt(ROW_BYTES)), 'center');
     // Only a new jump (serial) recentres; a scroll that changes `view` otherwise must not.
   }, [view?.serial]);
+  // When the pane grows or shrinks (window, toolbar or status line reflowing), the cursor stays on screen.
+  useEffect(() => {
+    if (view) reveal(Number((view.cursor - view.start) / BigInt(ROW_BYTES)), 'nearest');
+  }, [scroll.visibleRows]);
 
   // The address box shows the cursor (one address everywhere), except while the analyst types in it. It is
   // derived in the same render as the cursor and the rows, so the three can never disagree, even for a frame.
@@ -166,7 +170,7 @@ export function HexView() {
             value={fraction}
             aria-label="Position in the VMA"
             aria-valuetext={`${(fraction / 100).toFixed(1)}% of the VMA`}
-            style={{ width: 110 }}
+            style={{ width: 90 }}
             onChange={(e) => {
               const a = view.start + ((size * BigInt(e.target.value)) / 10000n / 16n) * 16n;
               void jumpTo(view.pid, a < view.end ? a : view.end - 16n);
@@ -174,8 +178,11 @@ export function HexView() {
           />
           <span className="mono muted" data-testid="hex-position">{(fraction / 100).toFixed(1)}%</span>
         </label>
-        <button onClick={() => void copySelection('hex')} title="Ctrl+C">Copy hex</button>
-        <button onClick={() => void copySelection('ascii')} title="Ctrl+Shift+C">Copy ASCII</button>
+        <span className="group" role="group" aria-label="Copy the selection">
+          Copy
+          <button onClick={() => void copySelection('hex')} title="Copy the selection as hex (Ctrl+C)" aria-label="Copy hex">hex</button>
+          <button onClick={() => void copySelection('ascii')} title="Copy the selection as ASCII (Ctrl+Shift+C)" aria-label="Copy ASCII">ASCII</button>
+        </span>
         <NoteButton
           target={{ kind: 'memory', pid: view.pid, address: '0x' + (sel?.start ?? view.cursor).toString(16), length: Number(sel ? sel.end - sel.start : 1n) }}
           label={`memory of process ${view.pid} at 0x${(sel?.start ?? view.cursor).toString(16)}`}

@@ -3,6 +3,7 @@ import type { VmaInfo } from '#shared/api/contract';
 import { useKensaShallow } from '../../stores/hooks';
 import { LoadView } from '../../components/LoadView';
 import { formatBytes, visible } from '../../util/text';
+import { hex } from '#shared/format';
 
 export const ORIGIN_LABELS: [string, string][] = [
   ['pages', 'in checkpoint'],
@@ -48,6 +49,9 @@ export function VmaMap() {
       <LoadView load={vmas} what="the memory map">
         {(list) => {
           if (!list.length) return <div className="muted" style={{ padding: 8 }}>This process has no memory map (no mm image: a zombie or a kernel thread).</div>;
+          // Addresses as the hex view writes them (0x, lowercase, no padding), right-aligned in the width of a
+          // user-space address (47 bits: 0x + 12 digits) so the list reads as a column; vsyscall's is longer.
+          const starts = list.map((v) => hex(BigInt(v.start)));
           const sel = list.findIndex((v) => view && view.pid === pid && BigInt(v.start) === view.start);
           const onKey = (e: KeyboardEvent<HTMLDivElement>): void => {
             const next = e.key === 'ArrowDown' ? Math.min(list.length - 1, sel + 1) : e.key === 'ArrowUp' ? Math.max(0, sel - 1) : -1;
@@ -71,7 +75,7 @@ export function VmaMap() {
                   title={`${v.start}-${v.end} ${v.perms} ${v.kind}\npresent ${formatBytes(v.present)}, missing ${formatBytes(v.missing)}`}
                 >
                   <div className="line mono">
-                    <span>{v.start.slice(2).padStart(12, '0')}</span>
+                    <span className="addr">{starts[i]}</span>
                     <span>{v.perms}</span>
                     <span className="muted">{formatBytes(v.size)}</span>
                     <span className="name">{visible(v.name) || <span className="muted">[{v.kind}]</span>}</span>

@@ -38,14 +38,21 @@ export function useScaledScroll(el: React.RefObject<HTMLDivElement | null>, tota
   const pxOf = useCallback((t: number) => (scaled ? (maxTop ? (t / maxTop) * Math.max(0, contentPx - height) : 0) : t * rowHeight), [scaled, maxTop, contentPx, height, rowHeight]);
   const rowOf = useCallback((px: number) => (scaled ? (contentPx - height > 0 ? (px / (contentPx - height)) * maxTop : 0) : px / rowHeight), [scaled, contentPx, height, maxTop, rowHeight]);
 
-  useEffect(() => {
+  // Watch the height of the node that is there now: the pane may render its scroll area only once a VMA is
+  // shown (after this hook first ran), and a stale height put the last rows of a mapping below the bottom.
+  const observed = useRef<{ node: HTMLDivElement; ro: ResizeObserver } | null>(null);
+  useLayoutEffect(() => {
     const node = el.current;
+    if (observed.current?.node === node) return;
+    observed.current?.ro.disconnect();
+    observed.current = null;
     if (!node) return;
     const ro = new ResizeObserver(() => setHeight(node.clientHeight || 400));
     ro.observe(node);
+    observed.current = { node, ro };
     setHeight(node.clientHeight || 400);
-    return () => ro.disconnect();
-  }, [el]);
+  });
+  useEffect(() => () => observed.current?.ro.disconnect(), []);
 
   // Keep the scrollbar where `top` is (after a key, a jump or a wheel step).
   useLayoutEffect(() => {
