@@ -115,7 +115,7 @@ function LoadedLine() {
         Open: <span className="mono" title={visible(session.archive)}>{visible(session.archive)}</span>
       </span>
       <span>{session.layout}</span>
-      <span>{session.processes} processes</span>
+      <span>{session.processes} process{session.processes === 1 ? '' : 'es'}</span>
       <span data-testid="loaded-rootfs" title={session.rootfs ? visible(session.rootfs) : undefined}>
         rootfs: {session.rootfs ? <span className="mono">{visible(session.rootfs)}</span> : <span className="muted">none given (files show the checkpoint's rootfs-diff only)</span>}
       </span>

@@ -27,7 +27,7 @@ export function CaseBanner() {
   const ok = verification.value?.ok;
   return (
     <div className={'banner' + (ok === true ? ' ok' : ok === false ? ' bad' : '')} data-testid="case-banner">
-      Case <span className="mono">{c.id}</span> in <span className="mono">{visible(c.dir)}</span> · {c.evidence.length} evidence · {c.notes.length} notes
+      Case <span className="mono">{c.id}</span> in <span className="mono">{visible(c.dir)}</span> · {c.evidence.length} evidence · {c.notes.length} note{c.notes.length === 1 ? '' : 's'}
       {!session ? (
         ' · no archive open'
       ) : c.archiveEvidenceId ? (

@@ -185,6 +185,7 @@ export function CasePanel() {
             </tbody>
           </table>
           <h3>Notes</h3>
+          {c.notes.length === 0 ? <div className="muted" data-testid="case-notes-empty">No notes yet: "+ Report" on a process, thread, frame, socket, file or memory selection adds one.</div> : null}
           <table className="data" data-testid="case-notes">
             <tbody>
               {c.notes.map((n, i) => (

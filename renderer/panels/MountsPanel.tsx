@@ -47,12 +47,12 @@ export function MountsPanel() {
                 <tr key={x.mntId} {...measure} data-mnt-id={x.mntId}>
                   <td className="mono">{x.mntId}</td>
                   <td className="mono">{x.parentMntId}</td>
-                  <td className="mono wrap">{visible(x.mountpoint)}</td>
+                  <td className="mono nowrap">{visible(x.mountpoint)}</td>
                   <td>{visible(x.fstype)}</td>
                   <td className="mono wrap">{visible(x.source)}</td>
                   <td className="mono wrap">{visible(x.root)}</td>
                   <td className="mono wrap">{visible(x.options)}</td>
-                  <td className="mono wrap">{visible(x.external)}</td>
+                  <td className="mono nowrap">{visible(x.external)}</td>
                 </tr>
               )}
             />
@@ -71,7 +71,7 @@ export function MountsPanel() {
                   <tbody>
                     {m.oci.map((x, i) => (
                       <tr key={i}>
-                        <td className="mono wrap">{visible(x.destination)}</td>
+                        <td className="mono nowrap">{visible(x.destination)}</td>
                         <td>{visible(x.type)}</td>
                         <td className="mono wrap">{visible(x.source)}</td>
                         <td className="mono wrap">{(x.options ?? []).map(visible).join(',')}</td>

@@ -7,6 +7,23 @@ import { formatBytes, visible } from '../util/text';
 import { formatSizeOrAbsent } from '#shared/format';
 
 /** Overview: what the container was, when it was checkpointed, its addresses, sizes, dump statistics, hashes. */
+/**
+ * An ISO 8601 time as the archive records it, with a break allowed between the date and the time (a narrow
+ * card otherwise splits the digits); the exact text is kept, nothing is converted to local time.
+ */
+function Timestamp({ iso }: { iso: string | undefined }) {
+  const text = visible(iso);
+  const t = text.indexOf('T');
+  if (t <= 0) return <span className="mono">{text}</span>;
+  return (
+    <span className="mono">
+      {text.slice(0, t)}
+      <wbr />
+      {text.slice(t)}
+    </span>
+  );
+}
+
 export function OverviewPanel() {
   const { overview, hashes, hashEvidence } = useKensaShallow((s) => ({ overview: s.overview, hashes: s.hashes, hashEvidence: s.hashEvidence }));
   const session = useKensa((s) => s.session);
@@ -45,8 +62,8 @@ export function OverviewPanel() {
                 <h3>Times</h3>
                 <KeyValue
                   rows={[
-                    ['Created', visible(o.created)],
-                    ['Checkpointed', o.checkpointed ? visible(o.checkpointed) : <span className="muted">not recorded in this archive</span>],
+                    ['Created', <Timestamp iso={o.created} />],
+                    ['Checkpointed', o.checkpointed ? <Timestamp iso={o.checkpointed} /> : <span className="muted">not recorded in this archive</span>],
                     ['Host uptime at dump', o.uptimeAtDump ? `${o.uptimeAtDump.monotonic.toFixed(3)} s (boot time ${o.uptimeAtDump.boottime.toFixed(3)} s)` : undefined],
                     ['CRIU run id', o.criuRunId ? <span className="mono">{visible(o.criuRunId)}</span> : undefined],
                   ]}

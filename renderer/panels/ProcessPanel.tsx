@@ -84,7 +84,10 @@ export function ProcessPanel() {
                   <span className="comm">{visible(p.comm)}</span>
                 </td>
                 <td className="mono wrap cmdline">{p.cmdline !== undefined ? visible(p.cmdline) : <span className="muted">not readable</span>}</td>
-                <td className="mono">{p.tids.join(', ')}</td>
+                <td className="mono" title={`thread ids: ${p.tids.join(', ')}`}>
+                  {p.tids.length}
+                  {p.tids.length > 1 || p.tids[0] !== p.pid ? <span className="muted"> ({p.tids.length > 4 ? `${p.tids.slice(0, 4).join(', ')}, …` : p.tids.join(', ')})</span> : null}
+                </td>
                 <td className="mono">{p.uid ?? ''}</td>
                 <td>{p.state}</td>
                 <td>

@@ -26,7 +26,9 @@ function FrameLocals({ pid, frame }: { pid: number; frame: PyFrameInfo }) {
   const bound = locals.value.locals;
   return (
     <div data-testid="python-locals">
-      <h3>Locals of {visible(frame.function)}</h3>
+      <h3>
+        Locals of <span className="mono">{visible(frame.function)}</span>
+      </h3>
       {locals.value.warning ? <div className="muted">Not read: {visible(locals.value.warning)}</div> : null}
       {bound.length === 0 ? (
         <div className="muted">No local variables.</div>
@@ -34,10 +36,10 @@ function FrameLocals({ pid, frame }: { pid: number; frame: PyFrameInfo }) {
         <table className="data">
           <thead>
             <tr>
-              <th>NAME</th>
-              <th>TYPE</th>
-              <th>VALUE</th>
-              <th>ADDRESS</th>
+              <th>Name</th>
+              <th>Type</th>
+              <th>Value</th>
+              <th>Address</th>
             </tr>
           </thead>
           <tbody>
@@ -63,8 +65,8 @@ function FrameTable({ pid, tid, frames, selected, onSelect }: { pid: number; tid
       <thead>
         <tr>
           <th>#</th>
-          <th>FUNCTION</th>
-          <th>FILE:LINE</th>
+          <th>Function</th>
+          <th>File:line</th>
           <th />
         </tr>
       </thead>
@@ -142,7 +144,7 @@ export function PythonStack({ pid, tid }: { pid: number; tid: number }) {
       {tasks.map((t) => (
         <div key={t.address} data-testid="python-task">
           <h3>
-            asyncio task {t.name !== undefined ? `"${visible(t.name)}"` : t.address}{' '}
+            asyncio task <span className="data">{t.name !== undefined ? `"${visible(t.name)}"` : t.address}</span>{' '}
             <span className="muted">
               {t.state}, on no thread's stack{t.awaiting ? ` · awaiting ${visible(t.awaiting.repr ?? `<${t.awaiting.type} object at ${t.awaiting.address}>`)}` : ''}
             </span>

@@ -2,6 +2,7 @@ import { useCallback, useEffect, useRef, useState, type KeyboardEvent } from 're
 import type { ApiError, RootfsDirEntry, RootfsDirListing } from '#shared/api/contract';
 import { useKensa, useKensaShallow } from '../stores/hooks';
 import { visible, formatBytes } from '../util/text';
+import { usePanelMemory } from '../util/panel-memory';
 
 type DirState = { listing: RootfsDirListing } | { error: ApiError } | 'loading';
 
@@ -27,11 +28,13 @@ function describe(e: RootfsDirEntry): string {
  */
 export function RootfsBrowser() {
   const client = useKensa((s) => s.client);
-  const { openMember, openFile, summary } = useKensaShallow((s) => ({ openMember: s.openMember, openFile: s.openFile, summary: s.rootfs.value }));
+  const { openMember, openFile, summary, openedAt } = useKensaShallow((s) => ({ openMember: s.openMember, openFile: s.openFile, summary: s.rootfs.value, openedAt: s.session?.openedAt }));
+  // What was opened stays while another panel is shown (per archive); listings are fetched again.
+  const scope = openedAt !== undefined ? String(openedAt) : undefined;
   const [dirs, setDirs] = useState<Record<string, DirState>>({});
-  const [open, setOpen] = useState<Record<string, boolean>>({});
-  const [changesOnly, setChangesOnly] = useState(false);
-  const [active, setActive] = useState<string | null>(null);
+  const [open, setOpen] = usePanelMemory<Record<string, boolean>>(scope, 'rootfs.open', {});
+  const [changesOnly, setChangesOnly] = usePanelMemory(scope, 'rootfs.changesOnly', false);
+  const [active, setActive] = usePanelMemory<string | null>(scope, 'rootfs.active', null);
   const focusWanted = useRef(false);
   const items = useRef(new Map<string, HTMLDivElement>());
   const load = useCallback(

@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { useState } from 'react';
 import type { FormEvent } from 'react';
 import type { Result, StringsResult } from '#shared/api/contract';
 import { useKensaShallow } from '../stores/hooks';
@@ -7,6 +7,7 @@ import { ErrorMessage } from '../components/ErrorMessage';
 import { CsvButtons } from '../components/CsvButtons';
 import { FilterBox, useTableView, useVirtualRows, VirtualTable } from '../components/TableView';
 import { visible } from '../util/text';
+import { usePanelMemory } from '../util/panel-memory';
 
 /**
  * Strings of the selected process (`kensa strings` in the workstation): the scan's own filter (text the
@@ -15,12 +16,14 @@ import { visible } from '../util/text';
  */
 export function StringsPanel() {
   const { selectedPid, runTask, client, showAddress, openedAt } = useKensaShallow((s) => ({ selectedPid: s.selectedPid, runTask: s.runTask, client: s.client, showAddress: s.showAddress, openedAt: s.session?.openedAt }));
-  const [min, setMin] = useState(6);
-  const [utf16, setUtf16] = useState(false);
-  const [scanFilter, setScanFilter] = useState('');
-  const [result, setResult] = useState<Result<StringsResult> | null>(null);
+  // The form and the last listing stay while another panel is shown (per archive; a listing is per process).
+  const scope = openedAt !== undefined ? String(openedAt) : undefined;
+  const [min, setMin] = usePanelMemory(scope, 'strings.min', 6);
+  const [utf16, setUtf16] = usePanelMemory(scope, 'strings.utf16', false);
+  const [scanFilter, setScanFilter] = usePanelMemory(scope, 'strings.filter', '');
+  const [last, setLast] = usePanelMemory<{ pid: number; result: Result<StringsResult> } | null>(scope, 'strings.result', null);
+  const result = last && last.pid === selectedPid ? last.result : null;
   const [running, setRunning] = useState(false);
-  useEffect(() => setResult(null), [selectedPid, openedAt]);
   const list = result?.ok && result.value.pid === selectedPid ? result.value.strings : [];
   const table = useTableView(list, [(s) => s.address, (s) => s.text.length, (s) => visible(s.text), (s) => s.encoding]);
   const virtual = useVirtualRows(table.rows.length, 22);
@@ -31,7 +34,7 @@ export function StringsPanel() {
     const pid = selectedPid;
     const r = await runTask(`Strings of process ${pid}`, (taskId) => client.strings({ pid, min, utf16, ...(scanFilter ? { filter: scanFilter } : {}), taskId }));
     setRunning(false);
-    setResult(r);
+    setLast({ pid, result: r });
   };
   return (
     <div data-testid="panel-strings">
@@ -39,7 +42,7 @@ export function StringsPanel() {
         {list.length ? <CsvButtons name="strings" header={['address', 'length', 'encoding', 'text']} rows={() => list.map((s) => [s.address, s.text.length, s.encoding, visible(s.text)])} /> : null}
       </PanelTitle>
       <form className="row" data-testid="strings-form" onSubmit={(e) => void run(e)} style={{ gap: 8, flexWrap: 'wrap', alignItems: 'center', marginBottom: 6 }}>
-        <input type="search" aria-label="Strings holding" placeholder="strings holding (optional)" value={scanFilter} onChange={(e) => setScanFilter(e.target.value)} />
+        <input type="search" aria-label="Strings holding" placeholder="strings holding (optional)" style={{ width: 220 }} value={scanFilter} onChange={(e) => setScanFilter(e.target.value)} />
         <label>
           shortest <input type="number" aria-label="Shortest string" min={1} max={65536} value={min} onChange={(e) => setMin(Math.max(1, Math.min(65536, Number(e.target.value) || 1)))} style={{ width: 70 }} />
         </label>
@@ -50,6 +53,11 @@ export function StringsPanel() {
           {running ? 'Reading…' : 'List strings'}
         </button>
       </form>
+      {!result && !running ? (
+        <div className="empty" data-testid="strings-empty">
+          {selectedPid === null ? 'Select a process in the process tree first.' : `List strings reads the printable text in the memory of process ${selectedPid}; "strings holding" narrows the scan before its limit.`}
+        </div>
+      ) : null}
       {result && !result.ok ? <ErrorMessage context="Strings" error={result.error} /> : null}
       {result?.ok ? (
         <div className="muted" data-testid="strings-summary" style={{ marginBottom: 4 }}>

@@ -41,7 +41,8 @@ function TerminalView({ sessionId, active, takeHeld }: { sessionId: string; acti
       fontSize: 13,
       scrollback: 10000,
       allowProposedApi: false,
-      theme: { background: '#000000', foreground: '#e3e6ea' },
+      // gdb prints addresses in blue: xterm's default blue (#2472c8) is too dark on black to read.
+      theme: { background: '#000000', foreground: '#e3e6ea', blue: '#6cb2ff', brightBlue: '#9ccbff' },
     });
     const fit = new FitAddon();
     term.loadAddon(fit);

@@ -153,7 +153,10 @@ function YaraResults({ open }: { open: (index: number) => Promise<void> }) {
                 <span className="mono">{visible(m.rule)}</span>
                 <span className="mono">{m.string || '(condition)'}</span>
                 <span className="mono">{where(m)}</span>
-                <span className="mono">{m.address}{m.length ? ` +${m.length}` : ''}</span>
+                <span className="mono" title={m.length ? `${m.length} bytes matched at ${m.address}` : undefined}>
+                  {m.address}
+                  {m.length ? <span className="muted"> · {m.length} B</span> : null}
+                </span>
                 <span>{m.origin}</span>
                 <span className="mono">
                   <mark>{bytesToAscii(hexToBytes(m.data.slice(0, 96)))}</mark>

@@ -70,7 +70,7 @@ test('Findings page: first after opening, grouped by severity, evidence opens th
     await page.click('[data-testid=findings-high] [data-finding] .note-btn');
     await page.fill('[role=dialog] textarea', 'injected library in the counter');
     await page.click('[role=dialog] button.primary');
-    await page.waitForSelector('[data-testid=case-banner]:has-text("1 notes")');
+    await page.waitForSelector('[data-testid=case-banner]:has-text("1 note")');
     await page.click('nav [data-panel=case]');
     await page.click('button:has-text("Report: HTML")');
     await page.waitForSelector('text=Report written:');

@@ -222,7 +222,7 @@ for (const f of FIXTURES) {
         await page.click('[data-testid=process-table] tr[data-pid="6"] .note-btn');
         await page.fill('[role=dialog] textarea', 'counter holds the key');
         await page.click('[role=dialog] button.primary');
-        await page.waitForSelector('[data-testid=case-banner]:has-text("1 notes")');
+        await page.waitForSelector('[data-testid=case-banner]:has-text("1 note")');
         await page.click('[data-testid=case-banner] button:has-text("Verify")');
         await page.waitForSelector('[data-testid=case-banner]:has-text("verified")');
         await showPanel(page, 'case');
