@@ -100,6 +100,14 @@ const PREPARE: Partial<Record<string, (page: Page, caseDir: string) => Promise<v
   },
 };
 
+/** What a panel still shows when the analyst comes back to it (state kept across panel switches). */
+const KEPT: Partial<Record<string, string>> = {
+  strings: '[data-testid=strings-table] tbody tr[data-address]',
+  files: '[data-testid=rootfs-browser] [data-path="/home/counter/logfile"][aria-selected=true]',
+  memory: '.hexscroll .hexrow.currow',
+  case: '[data-testid=case-notes] tr',
+};
+
 test('screenshots: every panel in light and dark at 1280×800 (podman-counter with its rootfs)', { timeout: 600_000 }, async () => {
   const f = fixture('podman-counter');
   const served = await serve([f.input, '--rootfs', path.join(LOCAL_FIXTURES, 'podman-counter/rootfs.tar.zst')]);
@@ -113,6 +121,10 @@ test('screenshots: every panel in light and dark at 1280×800 (podman-counter wi
         await showPanel(page, p.id);
         const prepare = PREPARE[p.id];
         if (theme === THEMES[0] && prepare) await prepare(page, caseDir);
+        // The second time round nothing is prepared again: what the panel showed is still there.
+        const kept = KEPT[p.id];
+        // (listings are fetched again, so wait for them; the state itself is not prepared again)
+        if (theme !== THEMES[0] && kept) await page.waitForSelector(kept, { timeout: 10_000 });
         await shoot(page, theme, p.id);
       }
     }
