@@ -16,6 +16,7 @@ import { fixture, LOCAL_FIXTURES, tempDir } from '../helpers';
 import { serve } from './serve';
 import { ARTIFACTS, launchChromium, openWatched, showPanel } from './browser';
 import { PANELS } from '../../renderer/app/panels';
+import { craftTcpCheckpoint, TCP } from '../unit/model/tcp-synth';
 
 declare const document: { documentElement: { dataset: { theme?: string }; scrollWidth: number; clientWidth: number }; querySelector(s: string): { textContent: string | null } | null };
 
@@ -64,6 +65,10 @@ const PREPARE: Partial<Record<string, (page: Page, caseDir: string) => Promise<v
     await page.fill('[aria-label="Rule text"]', 'rule counter_word { strings: $c = "counter" condition: $c }');
     await page.click('[data-testid=panel-yara] button[type=submit]');
     await page.waitForSelector('[data-testid=yara-summary]', { timeout: 60_000 });
+  },
+  network: async (page) => {
+    await page.click('[data-testid=socket-row][data-socket="6:3"] td:nth-child(3)');
+    await page.waitForSelector('[data-testid=socket-row][data-socket="6:3"][aria-selected=true]');
   },
   files: async (page) => {
     const tree = '[data-testid=rootfs-browser]';
@@ -154,6 +159,24 @@ test('screenshots: a Python service (pyworker): its stack and a frame\'s locals 
     for (const theme of THEMES) {
       await setTheme(page, theme);
       await shoot(page, theme, 'processes-python');
+    }
+    assert.deepEqual(problems, []);
+  } finally {
+    await page.close();
+    await served.stop();
+  }
+});
+
+test('screenshots: a TCP connection with its stream and queues (the crafted ESTABLISHED checkpoint) in both themes', { timeout: 300_000 }, async () => {
+  const served = await serve([craftTcpCheckpoint('kensa-e2e-shots-')]);
+  const { page, problems } = await openWatched(context, served.url);
+  try {
+    await showPanel(page, 'network');
+    await page.click(`[data-testid=socket-row][data-socket="${TCP.pid}:${TCP.fd}"] td:nth-child(3)`);
+    await page.waitForSelector('[data-testid=socket-tcp]');
+    for (const theme of THEMES) {
+      await setTheme(page, theme);
+      await shoot(page, theme, 'network-connection');
     }
     assert.deepEqual(problems, []);
   } finally {
