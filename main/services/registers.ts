@@ -10,7 +10,7 @@
  */
 import type { RegisterValue, SymbolizedAddress, ThreadInfo } from '#shared/api/contract';
 import type { Aarch64RegisterFile, Checkpoint, ThreadRecord, X86_64RegisterFile } from '../core/model/checkpoint';
-import { ProcessSymbolizer, symbolizedAddress } from '../core/symbols/symbolizer';
+import { mayHoldAddress, ProcessSymbolizer, symbolizedAddress } from '../core/symbols/symbolizer';
 import { coreThreadOrder } from '../core/elfcore/layout';
 import { X86_64_SYSCALLS } from '../core/model/constants';
 import { hex64 } from './results';
@@ -126,9 +126,6 @@ export function threadInfo(t: ThreadRecord): ThreadInfo {
   return info;
 }
 
-/** General registers that never hold an address: the flags, the syscall number (x86 orig_ax), aarch64's pstate. */
-const NOT_ADDRESSES = new Set(['eflags', 'orig_rax', 'orig_eax', 'pstate']);
-
 function errorText(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
@@ -153,7 +150,7 @@ export function threadInfosWithAddresses(cp: Checkpoint, pid: number): ThreadInf
   const vmas = cp.vmas(pid);
   for (const t of threads) {
     for (const r of t.general) {
-      if (NOT_ADDRESSES.has(r.name)) continue;
+      if (!mayHoldAddress(r.name)) continue;
       const value = BigInt(r.value);
       try {
         if (!symbolizer) throw new Error(broken);

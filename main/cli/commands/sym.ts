@@ -10,13 +10,10 @@
 import type { Command } from '../command';
 import { finish, PID_OPTIONS, pidsOption, printJson, table, UsageError } from '../common';
 import { openForMemory } from './mem';
-import { ProcessSymbolizer, symbolizedAddress } from '../../core/symbols/symbolizer';
+import { mayHoldAddress, ProcessSymbolizer, symbolizedAddress } from '../../core/symbols/symbolizer';
 import type { Checkpoint } from '../../core/model/checkpoint';
 import type { SymbolizedAddress } from '#shared/api/symbols';
 import { parseNumber } from '#shared/format';
-
-/** Registers that hold no address: flags, the syscall number, segment selectors, the compat-mode marker. */
-const NOT_ADDRESSES = new Set(['flags', 'orig_ax', 'cs', 'ss', 'ds', 'es', 'fs', 'gs', 'mode', 'pstate']);
 
 /** `libc.so.6!clock_nanosleep+0x65  (libc.so.6+0xcf545)`, or the location and why no symbol for a file. */
 function where(s: SymbolizedAddress): string {
@@ -30,7 +27,7 @@ function threadRows(cp: Checkpoint, pid: number, allRegs: boolean): { pid: numbe
   for (const t of cp.threads(pid)) {
     const pc = t.regs.ip ?? t.regs.pc;
     const wanted: [string, bigint | undefined][] = allRegs
-      ? Object.entries(t.regs).filter(([k]) => !NOT_ADDRESSES.has(k))
+      ? Object.entries(t.regs).filter(([k]) => mayHoldAddress(k))
       : [['pc', pc], ['sp', t.regs.sp]];
     for (const [register, value] of wanted) {
       if (value === undefined) continue;

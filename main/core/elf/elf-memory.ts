@@ -12,6 +12,7 @@
  * read against known memory: a crafted object gives a FormatError naming it and the address.
  */
 import { FormatError } from '../errors';
+import { hex } from '#shared/format';
 import { EHDR_SIZE, PHDR_SIZE, PT_LOAD } from '../elfcore/elf';
 import { MAX_PHDRS, MAX_STRTAB, MAX_SYMBOLS, SYM_SIZE, parseElfHeader, parseSymbolEntries, programHeaders, type ElfSymbols } from './elf-symbols';
 import { SymbolTable, loadBias } from './symbol-table';
@@ -43,10 +44,6 @@ const MAX_GNU_BUCKETS = 1 << 20;
 const MAX_BLOOM_WORDS = 1 << 20;
 /** Longest GNU hash chain followed (glibc's own chains hold a handful of symbols). */
 const MAX_CHAIN = 1 << 16;
-
-function hex(n: bigint): string {
-  return '0x' + n.toString(16);
-}
 
 /**
  * Dynamic symbols of the object whose ELF header is mapped at `base` (`vmas`: its mappings, for the load

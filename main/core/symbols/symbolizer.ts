@@ -16,6 +16,7 @@ import type { AddressSpace } from '../memory/address-space';
 import type { Vma, VmaKind } from '../memory/vma';
 import { KensaError } from '../errors';
 import { isContentOrigin } from '#shared/byte-origins';
+import { hex } from '#shared/format';
 import { readElfSymbols, type ElfSymbols } from '../elf/elf-symbols';
 import { readElfSymbolsFromMemory } from '../elf/elf-memory';
 import { loadBias } from '../elf/symbol-table';
@@ -62,8 +63,15 @@ interface ObjectSymbols {
 /** Per checkpoint: objects read, by file (shared between processes) or by process and base (memory). */
 const cache = new WeakMap<Checkpoint, Map<string, ObjectSymbols>>();
 
-function hex(n: bigint): string {
-  return '0x' + n.toString(16);
+/**
+ * Registers whose value is never an address, by CRIU's field name (user_regs_entry) and as shown (gdb's
+ * names): the flags, the syscall number (orig_ax), segment selectors, the compat-mode marker, aarch64's pstate.
+ */
+const NOT_ADDRESSES = new Set(['flags', 'eflags', 'orig_ax', 'orig_rax', 'orig_eax', 'cs', 'ss', 'ds', 'es', 'fs', 'gs', 'mode', 'pstate']);
+
+/** Whether a general register's value may be an address worth naming. */
+export function mayHoldAddress(register: string): boolean {
+  return !NOT_ADDRESSES.has(register);
 }
 
 function reason(e: unknown): string {
