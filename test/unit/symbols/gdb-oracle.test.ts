@@ -21,7 +21,7 @@ import { ProcessSymbolizer, type AddressInfo } from '../../../main/core/symbols/
 import { Checkpoint } from '../../../main/core/model/checkpoint';
 import { openRootfs } from '../../../main/core/rootfs/rootfs';
 import { writeCore } from '../../../main/core/elfcore/write-core';
-import { PYWORKER } from '../python/pyworker';
+import { PYWORKER, PYWORKER_ROOTFS } from '../python/pyworker';
 
 interface GdbSymbol {
   name: string;
@@ -147,6 +147,38 @@ describe('symbolizer against gdb on Kensa cores', () => {
       await writeCore(cp, { pid: p.pid, outPath: core });
       check({ cp, root, pid: p.pid, exe: path.join(root, cp.exe(p.pid)!), core }, counts);
     }
+  });
+
+  // gdb on the gcore of the live pyworker (truth/gdb-bt.txt, recorded with the fixture): every frame gdb named
+  // from a file's symbols alone (`0x… in NAME ()`, no source line: CPython's stripped binary) or not at all
+  // (`?? ()`: CPython's static functions) is named, or not, the same here. Frame 0 is the pc itself, the
+  // others return addresses (looked up one byte back, as gdb does). The mappings are the checkpoint's.
+  const btTruth = path.join(SHARED_FIXTURES, 'pyworker', 'truth', 'gdb-bt.txt');
+  test('pyworker: the live process\'s gdb backtraces (truth/gdb-bt.txt)', { skip: SHARED_MISSING || (!fs.existsSync(btTruth) && `needs ${btTruth}`) }, async () => {
+    const cache = tempDir('kensa-sym-pybt-');
+    const rootfs = await openRootfs(PYWORKER_ROOTFS, { cacheDir: cache });
+    const cp = await Checkpoint.open(PYWORKER, { cacheDir: cache, rootfs });
+    const pid = cp.processList()[0].pid;
+    const symbolizer = new ProcessSymbolizer(cp, pid);
+    const exe = cp.exe(pid)!;
+    let named = 0;
+    let unnamed = 0;
+    for (const line of fs.readFileSync(btTruth, 'utf8').split('\n')) {
+      const f = /^#(\d+)\s+(0x[0-9a-f]+) in (\S+) \(\)$/.exec(line);
+      if (!f) continue;
+      const address = BigInt(f[2]) - (f[1] === '0' ? 0n : 1n);
+      const got = symbolizer.symbolize(address);
+      if (got.vma?.path !== exe) continue; // libc frames carry debug names in this file; the interpreter's are from .dynsym
+      if (f[3] === '??') {
+        assert.equal(got.symbol, undefined, `${line}: gdb named nothing, we say ${got.text}`);
+        unnamed++;
+      } else {
+        assert.ok(names(got).includes(f[3]), `${line}: we say ${got.text} (${got.noSymbol ?? ''})`);
+        named++;
+      }
+    }
+    console.log(`pyworker live backtraces: ${named} interpreter frames named as gdb named them, ${unnamed} unnamed in both`);
+    assert.ok(named > 10 && unnamed > 10);
   });
 
   test('every fixture named symbols', () => {
