@@ -2,7 +2,8 @@
  * Naming an address of a checkpointed process, as gdb's `info symbol` does: the mapping that holds it
  * (file-backed: the file and the file offset, `libc.so.6+0x8a3c0`; else `[heap]`, `[stack]`, `[vdso]`,
  * anonymous memory) and, when the mapping is an ELF object, the nearest preceding function or object with
- * the offset into it (`clock_nanosleep+0x3a`).
+ * the offset into it (`clock_nanosleep+0x3a`); the .bss past an object's file end (anonymous memory right
+ * after its mapping) belongs to that object.
  *
  * Symbols come from the ELF file itself (.dynsym and .symtab: main/core/elf/elf-symbols.ts) read from a ghost
  * image, rootfs-diff.tar or --rootfs, else from the object's dynamic symbols in the process's memory
@@ -133,6 +134,14 @@ export class ProcessSymbolizer {
       if (vma.kind === 'vdso') {
         info.module = label;
         object = this.memoryObject(vma.start, [vma], label);
+      } else if (vma.kind === 'anon-private') {
+        // The zero-filled tail of a writable PT_LOAD (.bss past the file's end) is anonymous memory right
+        // after the object's last file mapping: its objects (`counters`) are named as gdb names them.
+        const bss = this.bssOwner(vma, address);
+        if (bss) {
+          info.module = path.posix.basename(bss.path);
+          object = bss.object;
+        }
       }
     }
     if (!object) {
@@ -150,6 +159,17 @@ export class ProcessSymbolizer {
     const sym = info.symbol ? `${info.symbol.name}${info.symbol.offset ? '+' + hex(info.symbol.offset) : ''}` : undefined;
     info.text = sym ? `${info.module}!${sym}` : info.location;
     return info;
+  }
+
+  /** The ELF object whose PT_LOAD reaches `address` in anonymous `vma`, when `vma` directly follows one of its file mappings. */
+  private bssOwner(vma: Vma, address: bigint): { path: string; object: ObjectSymbols } | undefined {
+    const i = this.vmas.indexOf(vma);
+    const before = i > 0 ? this.vmas[i - 1] : undefined;
+    if (!before?.file || before.end !== vma.start) return undefined;
+    const object = this.fileObject(before);
+    if (!object?.elf) return undefined;
+    const vaddr = address - object.bias;
+    return object.elf.loads.some((l) => l.memsz > l.filesz && vaddr >= l.vaddr && vaddr < l.vaddr + l.memsz) ? { path: before.file.path, object } : undefined;
   }
 
   /** The mappings of the file holding `vma`, and the one mapping its start (the ELF header, file offset 0). */
