@@ -38,20 +38,29 @@ function Points({ reg, points, pid, showAddress }: { reg: RegisterValue; points:
     );
   }
   const where = [points.symbol ? visible(points.location) : undefined, points.noSymbol ? `no symbol: ${visible(points.noSymbol)}` : undefined].filter(Boolean).join(' · ');
+  // In a file (or when naming failed) a missing symbol is said, with why on hover; heap and stacks have none to miss.
+  const missing = !points.symbol && (points.vma?.path !== undefined || points.text === 'no symbol') ? (
+    <span className="muted reg-nosym" data-testid="reg-nosym" title={visible(points.noSymbol ?? '')}>
+      no symbol
+    </span>
+  ) : null;
   return (
-    <button
-      className="link reg-go reg-at"
-      data-testid="reg-go"
-      data-symbol={points.symbol ? 'yes' : 'no'}
-      aria-label={`Show ${reg.name} (${visible(points.text)}) in the hex view`}
-      title={`Show ${reg.value} in the hex view${where ? `\n${where}` : ''}`}
-      onClick={(e) => {
-        e.stopPropagation();
-        void showAddress(pid, BigInt(reg.value));
-      }}
-    >
-      {visible(points.text)}
-    </button>
+    <>
+      <button
+        className="link reg-go reg-at"
+        data-testid="reg-go"
+        data-symbol={points.symbol ? 'yes' : 'no'}
+        aria-label={`Show ${reg.name} (${visible(points.text)}) in the hex view`}
+        title={`Show ${reg.value} in the hex view${where ? `\n${where}` : ''}`}
+        onClick={(e) => {
+          e.stopPropagation();
+          void showAddress(pid, BigInt(reg.value));
+        }}
+      >
+        {visible(points.text)}
+      </button>
+      {missing}
+    </>
   );
 }
 

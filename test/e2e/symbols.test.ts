@@ -5,6 +5,7 @@
  * rip of a sleeping thread names its libc function, rsp its thread stack `[stack:TID]`; a value that is not
  * mapped says `not mapped` and is not a link; clicking rip's symbol opens the hex view at rip with the VMA
  * holding it selected in the memory map. A screenshot of the panel goes to test/artifacts/symbols.
+ * Without the rootfs, rip shows its file and offset and "no symbol", with the reason on hover.
  * "bt in gdb" opens the process's gdb terminal on the thread (gdb's thread number in Kensa's core) and its
  * frame #0 is the function the symbolizer names; a second thread's button reuses the running session.
  */
@@ -103,6 +104,25 @@ test('bt in gdb: the thread\'s backtrace in the process\'s gdb terminal, one ses
       assert.match(await text(), frame0);
       assert.equal(await page.locator('[data-testid=panel-terminal] [role=tab]').count(), 1, `after ${i + 1} clicks: one gdb session for the process`);
     }
+    assert.deepEqual(problems, []);
+  } finally {
+    await page.close();
+    await served.stop();
+  }
+});
+
+test('without the rootfs: rip shows its file and offset, "no symbol", and why (give --rootfs) on hover', async () => {
+  const f = fixture('threads');
+  const served = await serve([f.input]);
+  const { page, problems } = await openWatched(context, served.url);
+  try {
+    await showPanel(page, 'processes');
+    await page.click('[data-testid=process-table] tr[data-pid="1"]');
+    await showPanel(page, 'threads');
+    const rip = page.locator('[data-testid=regs-general] .reg:has(.n:text-is("rip"))');
+    await rip.locator('[data-testid=reg-nosym]').waitFor();
+    assert.match((await rip.locator('[data-testid=reg-go]').textContent()) ?? '', /^threads\+0x[0-9a-f]+$/);
+    assert.match((await rip.locator('[data-testid=reg-nosym]').getAttribute('title')) ?? '', /\/home\/app\/threads is neither in the checkpoint nor in the image rootfs.*give --rootfs/);
     assert.deepEqual(problems, []);
   } finally {
     await page.close();
