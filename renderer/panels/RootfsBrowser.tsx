@@ -3,6 +3,7 @@ import type { ApiError, RootfsDirEntry, RootfsDirListing } from '#shared/api/con
 import { useKensa, useKensaShallow } from '../stores/hooks';
 import { visible, formatBytes } from '../util/text';
 import { usePanelMemory } from '../util/panel-memory';
+import { useVirtualRows } from '../components/TableView';
 
 type DirState = { listing: RootfsDirListing } | { error: ApiError } | 'loading';
 
@@ -12,6 +13,8 @@ type Row =
   | { kind: 'note'; key: string; depth: number; text: string; className: string };
 
 const INDENT_PX = 14;
+/** A tree line's height in px (one line of 12 px monospace with 2 px padding), the virtualizer's estimate. */
+const ROW_PX = 22;
 
 /** What a row says when hovered: kind, size, mode and, for what the container wrote, when. */
 function describe(e: RootfsDirEntry): string {
@@ -25,6 +28,7 @@ function describe(e: RootfsDirEntry): string {
  * Keyboard: the WAI-ARIA tree pattern (one tab stop; Up/Down, Right opens or enters, Left closes or goes to
  * the parent, Home/End, Enter opens a file in the viewer, a letter jumps to the next name starting with it).
  * "Changes only" keeps what the container wrote or deleted, with the folders holding changes opened.
+ * Only the lines on screen are drawn (a folder lists up to 5,000 entries; /usr/lib has thousands).
  */
 export function RootfsBrowser() {
   const client = useKensa((s) => s.client);
@@ -75,20 +79,26 @@ export function RootfsBrowser() {
   flatten('/', 0);
   const itemRows = rows.filter((r): r is Extract<Row, { kind: 'item' }> => r.kind === 'item');
   const current = itemRows.find((r) => r.entry.path === active) ?? itemRows[0];
+  const virtual = useVirtualRows(rows.length, ROW_PX);
   const toLoadKey = toLoad.join('\0');
   useEffect(() => {
     for (const p of toLoadKey ? toLoadKey.split('\0') : []) if (p !== '/') load(p);
   }, [toLoadKey, load]);
   useEffect(() => {
     if (!focusWanted.current || !current) return;
+    // The line may be drawn only after the scroll to it: then the next render focuses it.
+    const el = items.current.get(current.entry.path);
+    if (!el) return;
     focusWanted.current = false;
-    items.current.get(current.entry.path)?.focus();
+    el.focus();
   });
 
   const moveTo = (path: string | undefined): void => {
     if (path === undefined) return;
     focusWanted.current = true;
     setActive(path);
+    const index = rows.findIndex((r) => r.kind === 'item' && r.entry.path === path);
+    if (index >= 0) virtual.virtualizer.scrollToIndex(index, { align: 'auto' });
   };
   const setOpenState = (e: RootfsDirEntry, value: boolean): void => setOpen((o) => ({ ...o, [e.path]: value }));
   const activate = (e: RootfsDirEntry): void => {
@@ -139,6 +149,10 @@ export function RootfsBrowser() {
     }
   };
 
+  const shown = virtual.virtualizer.getVirtualItems();
+  const padTop = shown.length ? shown[0].start : 0;
+  const currentShown = shown.some((v) => rows[v.index] === current);
+  const padBottom = shown.length ? virtual.virtualizer.getTotalSize() - shown[shown.length - 1].end : 0;
   const diffLine = summary ? (summary.present ? `rootfs-diff.tar${summary.gzip ? ' (gzip)' : ''}: ${summary.entries.length} entries` : 'no rootfs-diff.tar') + (summary.deleted.length ? `, ${summary.deleted.length} deleted (deleted.files)` : '') : '';
   return (
     <div className="rootfs-browser" data-testid="rootfs-browser">
@@ -155,16 +169,33 @@ export function RootfsBrowser() {
           </label>
         ) : null}
       </div>
-      <div className="tree" role="tree" aria-label="Root file system: image and the container's changes" onKeyDown={onKeyDown}>
-        {rows.map((r) => {
-          if (r.kind === 'note') return <div key={r.key} className={r.className} style={{ paddingLeft: 8 + r.depth * INDENT_PX }}>{r.text}</div>;
+      <div
+        className="tree"
+        role="tree"
+        aria-label="Root file system: image and the container's changes"
+        onKeyDown={onKeyDown}
+        ref={virtual.scrollRef}
+        // The tab stop is the current line; scrolled out of the drawn range, the tree itself takes Tab and
+        // hands the focus to that line.
+        tabIndex={current && !currentShown ? 0 : undefined}
+        onFocus={(ev) => {
+          if (ev.target === ev.currentTarget && current) moveTo(current.entry.path);
+        }}
+      >
+        {padTop > 0 ? <div aria-hidden="true" style={{ height: padTop }} /> : null}
+        {shown.map((v) => {
+          const r = rows[v.index];
+          if (!r) return null;
+          if (r.kind === 'note') return <div key={r.key} data-index={v.index} ref={virtual.virtualizer.measureElement} className={r.className} style={{ paddingLeft: 8 + r.depth * INDENT_PX }}>{r.text}</div>;
           const e = r.entry;
           const isDir = e.kind === 'dir';
           const expanded = isOpen(e);
           return (
             <div
               key={e.path}
+              data-index={v.index}
               ref={(el) => {
+                virtual.virtualizer.measureElement(el);
                 if (el) items.current.set(e.path, el);
                 else items.current.delete(e.path);
               }}
@@ -195,6 +226,7 @@ export function RootfsBrowser() {
             </div>
           );
         })}
+        {padBottom > 0 ? <div aria-hidden="true" style={{ height: padBottom }} /> : null}
       </div>
     </div>
   );

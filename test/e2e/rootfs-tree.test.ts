@@ -5,9 +5,10 @@
  */
 import { test, before, after } from 'node:test';
 import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { BrowserContext } from 'playwright-core';
-import { fixture, LOCAL_FIXTURES } from '../helpers';
+import { fixture, LOCAL_FIXTURES, tempDir } from '../helpers';
 import { serve } from './serve';
 import { launchChromium, openWatched, screenshot, showPanel } from './browser';
 
@@ -129,6 +130,35 @@ test('files: the tree is driven by the keyboard alone (WAI-ARIA tree), and "chan
     // The old flat list of rootfs-diff entries is gone: each path is listed once.
     assert.equal(await page.locator('[data-path="/home/counter/logfile"]').count(), 1);
     await screenshot(page, 'files', 'rootfs-tree-changes-only');
+    assert.deepEqual(problems, []);
+  } finally {
+    await page.close();
+    await served.stop();
+  }
+});
+
+test('files: a folder of 3,000 entries draws only the lines on screen; End and Home reach both ends by keyboard', async () => {
+  // A rootfs given as a folder: /many holds 3,000 empty files (a real /usr/lib holds a few thousand).
+  const root = tempDir('kensa-e2e-bigdir-');
+  fs.mkdirSync(path.join(root, 'many'));
+  for (let i = 0; i < 3000; i++) fs.writeFileSync(path.join(root, 'many', `f${String(i).padStart(4, '0')}`), '');
+  const served = await serve([fixture('podman-counter').input, '--rootfs', root]);
+  const { page, problems } = await openWatched(context, served.url);
+  try {
+    await showPanel(page, 'files');
+    const tree = '[data-testid=rootfs-browser] [role=tree]';
+    await page.click(`${tree} [data-path="/many"]`);
+    await page.waitForSelector(`${tree} [data-path="/many/f0000"]`);
+    const drawn = await page.locator(`${tree} [role=treeitem]`).count();
+    assert.ok(drawn < 200, `${drawn} lines drawn for 3,002 entries`);
+    assert.equal(await page.getAttribute(`${tree} [data-path="/many/f0000"]`, 'aria-setsize'), '3000');
+    await page.focus(`${tree} [data-path="/many"]`);
+    await page.keyboard.press('End');
+    await page.waitForFunction(() => (globalThis as unknown as { document: { activeElement: { getAttribute(n: string): string | null } | null } }).document.activeElement?.getAttribute('data-path') === '/many/f2999');
+    assert.equal(await page.getAttribute(`${tree} [data-path="/many/f2999"]`, 'aria-posinset'), '3000');
+    assert.ok((await page.locator(`${tree} [role=treeitem]`).count()) < 200);
+    await page.keyboard.press('Home');
+    await page.waitForFunction(() => (globalThis as unknown as { document: { activeElement: { getAttribute(n: string): string | null } | null } }).document.activeElement?.getAttribute('data-path') === '/home');
     assert.deepEqual(problems, []);
   } finally {
     await page.close();
