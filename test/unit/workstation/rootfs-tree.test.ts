@@ -4,6 +4,7 @@
  */
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
+import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
@@ -105,11 +106,36 @@ function unpackedRootfs(): string {
   return dir;
 }
 
-for (const form of ['tar', 'folder'] as const) {
+/** The image as an OCI image layout folder: one zstd layer, the same tar (image-spec: index, manifest, blobs). */
+function ociRootfs(): string {
+  const layout = path.join(tempDir('kensa-rootfs-oci-'), 'layout');
+  const blobs = path.join(layout, 'blobs', 'sha256');
+  fs.mkdirSync(blobs, { recursive: true });
+  const blob = (data: Buffer): string => {
+    const d = crypto.createHash('sha256').update(data).digest('hex');
+    fs.writeFileSync(path.join(blobs, d), data);
+    return `sha256:${d}`;
+  };
+  const layer = fs.readFileSync(CRIO_ROOTFS);
+  const config = Buffer.from('{}');
+  const manifest = Buffer.from(JSON.stringify({
+    schemaVersion: 2,
+    mediaType: 'application/vnd.oci.image.manifest.v1+json',
+    config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: blob(config), size: config.length },
+    layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar+zstd', digest: blob(layer), size: layer.length }],
+  }));
+  fs.writeFileSync(path.join(layout, 'index.json'), JSON.stringify({ schemaVersion: 2, manifests: [{ mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: blob(manifest), size: manifest.length }] }));
+  fs.writeFileSync(path.join(layout, 'oci-layout'), '{"imageLayoutVersion":"1.0.0"}');
+  return layout;
+}
+
+const ROOTFS_FORMS = { tar: () => CRIO_ROOTFS, folder: unpackedRootfs, 'OCI layout': ociRootfs };
+
+for (const form of Object.keys(ROOTFS_FORMS) as (keyof typeof ROOTFS_FORMS)[]) {
   test(`rootfsDir badges deletions from deleted.files, whiteouts and opaque directories (rootfs as a ${form})`, async () => {
     const services = new KensaServices({ cacheDir: TEST_CACHE });
     try {
-      const opened = await services.openArchive({ path: craftedArchive(), rootfs: form === 'tar' ? CRIO_ROOTFS : unpackedRootfs() });
+      const opened = await services.openArchive({ path: craftedArchive(), rootfs: ROOTFS_FORMS[form]() });
       assert.ok(opened.ok, JSON.stringify(opened));
       const root = await listed(services, '/');
       // Directories holding changes say so (for the "changes only" view); /var exists only through deleted.files.
