@@ -53,7 +53,11 @@ const PREPARE: Partial<Record<string, (page: Page, caseDir: string) => Promise<v
     await page.click('[data-testid=process-table] tr[data-pid="6"]');
   },
   memory: async (page) => {
-    await page.click('[data-testid=vma-map] .vma:has-text("[heap]")');
+    // A search with hits, the first one opened: the map, the hits and the hex view show one address form.
+    await page.fill('[data-testid=memory-search] input[name=pattern]', 'counter: ');
+    await page.click('[data-testid=memory-search] button[type=submit]');
+    await page.waitForSelector('[data-testid=search-summary]', { timeout: 60_000 });
+    await page.click('[data-testid=search-results] [data-hit="0"]');
     await page.waitForSelector('.hexscroll .hexrow.currow');
   },
   strings: async (page) => {

@@ -42,6 +42,11 @@ function Bar({ v }: { v: VmaInfo }) {
 }
 
 /** The memory map: every VMA with its pages present vs missing; clicking one shows it in the hex view. */
+/** Bytes of a VMA whose content comes from its mapped file rather than from the checkpoint's pages. */
+function fileBytes(v: VmaInfo): number {
+  return (v.origins['rootfs-diff'] ?? 0) + (v.origins.rootfs ?? 0) + (v.origins['ghost-file'] ?? 0);
+}
+
 export function VmaMap() {
   const { vmas, view, pid, showVma } = useKensaShallow((s) => ({ vmas: s.vmas, view: s.view, pid: s.selectedPid, showVma: s.showVma }));
   return (
@@ -72,7 +77,7 @@ export function VmaMap() {
                   data-start={v.start}
                   data-end={v.end}
                   onClick={() => pid !== null && showVma(pid, v)}
-                  title={`${v.start}-${v.end} ${v.perms} ${v.kind}\npresent ${formatBytes(v.present)}, missing ${formatBytes(v.missing)}`}
+                  title={`${v.start}-${v.end} ${v.perms} ${v.kind}\nin checkpoint ${formatBytes(v.present)}, from file ${formatBytes(fileBytes(v))}, missing ${formatBytes(v.missing)}`}
                 >
                   <div className="line mono">
                     <span className="addr">{starts[i]}</span>
@@ -82,7 +87,9 @@ export function VmaMap() {
                   </div>
                   <Bar v={v} />
                   <div className="line muted">
-                    present {formatBytes(v.present)}
+                    {/* The legend's words: "in checkpoint" (pages, shmem, parent), "file" (the mapped file, read from rootfs-diff.tar, --rootfs or a ghost file). */}
+                    in checkpoint {formatBytes(v.present)}
+                    {fileBytes(v) ? <span>from file {formatBytes(fileBytes(v))}</span> : null}
                     {v.missing ? <span className="danger">missing {formatBytes(v.missing)}</span> : null}
                     {v.notDumped ? <span>not dumped</span> : null}
                   </div>
