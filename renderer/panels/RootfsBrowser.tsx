@@ -49,6 +49,22 @@ export function RootfsBrowser() {
     [client],
   );
   useEffect(() => load('/'), [load]);
+  // A file opened from elsewhere (a finding's or a YARA match's evidence) is shown in the tree: its folders
+  // opened, the line made current and scrolled to once listed.
+  const revealWanted = useRef<string | null>(null);
+  useEffect(() => {
+    const m = openMember ? /^(?:rootfs-diff\.tar\/|rootfs:\/)(.+)$/.exec(openMember) : null;
+    if (!m) return;
+    const parts = m[1].split('/').filter(Boolean);
+    const target = '/' + parts.join('/');
+    setOpen((o) => {
+      const next = { ...o };
+      for (let i = 1; i < parts.length; i++) next['/' + parts.slice(0, i).join('/')] = true;
+      return next;
+    });
+    setActive(target);
+    revealWanted.current = target;
+  }, [openMember, setOpen, setActive]);
   const root = dirs['/'];
   const image = root !== undefined && root !== 'loading' && 'listing' in root ? root.listing.image : true;
   // Without an image every entry is a change: the folders open by themselves, as the old flat list showed them.
@@ -80,6 +96,13 @@ export function RootfsBrowser() {
   const itemRows = rows.filter((r): r is Extract<Row, { kind: 'item' }> => r.kind === 'item');
   const current = itemRows.find((r) => r.entry.path === active) ?? itemRows[0];
   const virtual = useVirtualRows(rows.length, ROW_PX);
+  useEffect(() => {
+    if (revealWanted.current === null) return;
+    const index = rows.findIndex((r) => r.kind === 'item' && r.entry.path === revealWanted.current);
+    if (index < 0) return;
+    revealWanted.current = null;
+    virtual.virtualizer.scrollToIndex(index, { align: 'auto' });
+  });
   const toLoadKey = toLoad.join('\0');
   useEffect(() => {
     for (const p of toLoadKey ? toLoadKey.split('\0') : []) if (p !== '/') load(p);

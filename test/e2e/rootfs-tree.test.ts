@@ -11,6 +11,7 @@ import type { BrowserContext } from 'playwright-core';
 import { fixture, LOCAL_FIXTURES, tempDir } from '../helpers';
 import { serve } from './serve';
 import { launchChromium, openWatched, screenshot, showPanel } from './browser';
+import { Synth } from '../unit/triage/synth';
 
 let context: BrowserContext;
 before(async () => {
@@ -160,6 +161,29 @@ test('files: a folder of 3,000 entries draws only the lines on screen; End and H
     await page.keyboard.press('Home');
     await page.waitForFunction(() => (globalThis as unknown as { document: { activeElement: { getAttribute(n: string): string | null } | null } }).document.activeElement?.getAttribute('data-path') === '/home');
     assert.deepEqual(problems, []);
+  } finally {
+    await page.close();
+    await served.stop();
+  }
+});
+
+test('files: a file opened from a finding is shown in the tree, its folders open and its line current', async () => {
+  const synth = await Synth.from('crio-counter');
+  synth.rootfsAdd('/etc/cron.d/job', '* * * * * root /tmp/x\n');
+  // With the image given, folders start closed: the finding's link is what opens them.
+  const served = await serve([synth.finish(), '--rootfs', path.join(LOCAL_FIXTURES, 'crio-counter/rootfs.tar.zst')]);
+  const page = await context.newPage();
+  try {
+    await page.goto(served.url);
+    await page.waitForSelector('[data-testid=findings-medium] [data-evidence=file]');
+    await page.click('[data-testid=findings-medium] [data-evidence=file]');
+    await page.waitForSelector('nav [data-panel=files][aria-selected=true]');
+    const tree = '[data-testid=rootfs-browser] [role=tree]';
+    const line = `${tree} [data-path="/etc/cron.d/job"]`;
+    await page.waitForSelector(`${line}[aria-selected=true][tabindex="0"]`);
+    assert.equal(await page.getAttribute(`${tree} [data-path="/etc"]`, 'aria-expanded'), 'true');
+    assert.equal(await page.getAttribute(`${tree} [data-path="/etc/cron.d"]`, 'aria-expanded'), 'true');
+    assert.equal(await page.textContent('[data-testid=file-viewer-name]'), 'rootfs-diff.tar/etc/cron.d/job');
   } finally {
     await page.close();
     await served.stop();

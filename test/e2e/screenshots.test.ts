@@ -17,6 +17,7 @@ import { serve } from './serve';
 import { ARTIFACTS, launchChromium, openWatched, showPanel } from './browser';
 import { PANELS } from '../../renderer/app/panels';
 import { craftTcpCheckpoint, TCP } from '../unit/model/tcp-synth';
+import { elfHeader, PROT_R, PROT_W, PROT_X, Synth } from '../unit/triage/synth';
 
 declare const document: { documentElement: { dataset: { theme?: string }; scrollWidth: number; clientWidth: number }; querySelector(s: string): { textContent: string | null } | null };
 
@@ -181,6 +182,28 @@ test('screenshots: a TCP connection with its stream and queues (the crafted ESTA
     for (const theme of THEMES) {
       await setTheme(page, theme);
       await shoot(page, theme, 'network-connection');
+    }
+    assert.deepEqual(problems, []);
+  } finally {
+    await page.close();
+    await served.stop();
+  }
+});
+
+test('screenshots: the Findings page with findings (crio-counter given an injected ELF and a cron job) in both themes', { timeout: 300_000 }, async () => {
+  const s = await Synth.from('crio-counter');
+  s.mapRegion(6, { prot: PROT_R | PROT_W | PROT_X, data: elfHeader() });
+  s.rootfsAdd('/etc/cron.d/job', '* * * * * root /tmp/x\n');
+  const served = await serve([s.finish()]);
+  const page = await context.newPage();
+  const problems: string[] = [];
+  page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
+  try {
+    await page.goto(served.url);
+    await page.waitForSelector('[data-testid=findings-high] [data-finding]');
+    for (const theme of THEMES) {
+      await setTheme(page, theme);
+      await shoot(page, theme, 'findings-attack');
     }
     assert.deepEqual(problems, []);
   } finally {
