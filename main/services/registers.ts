@@ -149,7 +149,8 @@ export function threadInfosWithAddresses(cp: Checkpoint, pid: number): ThreadInf
   }
   const vmas = cp.vmas(pid);
   for (const t of threads) {
-    for (const r of t.general) {
+    // fs_base / gs_base (the thread pointer: TLS, pthread_t) are addresses too; the selectors are not.
+    for (const r of [...t.general, ...t.segment]) {
       if (!mayHoldAddress(r.name)) continue;
       const value = BigInt(r.value);
       try {

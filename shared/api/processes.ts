@@ -59,7 +59,7 @@ export interface RegisterValue {
   /** `0x…`, zero-padded to the register's width. */
   value: Hex64;
   bits: number;
-  /** General registers but the flags: what the value points at, when read as an address (main/core/symbols). */
+  /** General registers but the flags, and fs_base / gs_base: what the value points at, read as an address (main/core/symbols). */
   points?: SymbolizedAddress;
 }
 

@@ -1,6 +1,6 @@
 /**
  * The Threads panel's registers with what they point at (main/services/registers.ts), on the threads fixture:
- * - with its rootfs, every general register but the flags carries the symbolizer's answer; rip of a thread
+ * - with its rootfs, every general register but the flags, and fs_base / gs_base, carry the symbolizer's answer; rip of a thread
  *   sleeping in libc names the function, rsp the thread's stack `[stack:TID]`, a small value `not mapped`;
  * - with a rootfs whose libc.so.6 has hostile section headers (.dynsym claims 2^40 bytes), rip is still named
  *   from the dynamic symbols through PT_DYNAMIC, as the loader found them;
@@ -35,6 +35,12 @@ test('general registers carry what they point at', async () => {
     const rsp = t.general.find((r) => r.name === 'rsp')!;
     assert.match(rsp.points!.text, t.tid === 1 ? /^\[stack\]\+0x/ : new RegExp(`^\\[stack:${t.tid}\\]\\+0x`));
     for (const r of t.general.filter((x) => x.points && BigInt(x.value) < 0x1000n)) assert.deepEqual([r.points!.mapped, r.points!.text], [false, 'not mapped']);
+    // The thread pointer is an address (glibc's TCB: for a pthread, at the top of that thread's stack
+    // mapping); the segment selectors are not.
+    for (const r of t.segment) assert.equal(r.points === undefined, !r.name.endsWith('_base'), `${t.tid} ${r.name}`);
+    const fsBase = t.segment.find((r) => r.name === 'fs_base')!;
+    assert.equal(fsBase.points!.mapped, true, `tid ${t.tid}: fs_base ${fsBase.value} is mapped`);
+    if (t.tid !== 1) assert.match(fsBase.points!.text, new RegExp(`^\\[stack:${t.tid}\\]\\+0x`));
   }
   assert.ok(threads.some((t) => t.general.find((r) => r.name === 'rip')!.points!.module === 'libc.so.6'));
 });
