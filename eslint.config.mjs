@@ -58,6 +58,8 @@ const zones = [
     ['memory'],
     ['model', 'rootfs'],
     ['elfcore'],
+    ['elf'],
+    ['symbols'],
     ['python', 'triage'],
     ['yara'],
     ['evidence'],
