@@ -13,8 +13,8 @@ import { escapeText } from '#shared/format';
 import { KensaError } from '../core/errors';
 import { components } from '../core/rootfs/resolve';
 import type { OpenSession } from './session';
-import { DEFAULT_FILE_READ, MAX_READ_BYTES } from './views';
-import { obj, optInt, str } from './results';
+import { fileChunkRequest, readChunkFrom } from './views';
+import { obj, str } from './results';
 
 /** Most entries listed per directory (a real image's largest, /usr/lib or /usr/bin, holds a few thousand). */
 export const MAX_DIR_ENTRIES = 5000;
@@ -138,20 +138,10 @@ function markDeleted(merged: Map<string, RootfsDirEntry>, name: string, childPat
 
 /** readFile for `rootfs:/PATH`: a file of the image, resolved inside the rootfs. */
 export function readRootfsChunk(s: OpenSession, req: ReadFileRequest): FileChunk {
-  const r = obj(req, 'readFile');
-  const member = str(r.member, 'member');
-  const offset = optInt(r.offset, 'offset') ?? 0;
-  const length = optInt(r.length, 'length', 0, MAX_READ_BYTES) ?? DEFAULT_FILE_READ;
+  const { member, offset, length } = fileChunkRequest(req);
   const p = member.slice(ROOTFS_MEMBER_PREFIX.length);
   if (!s.rootfs) throw new KensaError('missing', 'no rootfs was given when the archive was opened', { source: s.cp.source, member });
   const opened = s.rootfs.open(p);
   if (!opened) throw new KensaError('missing', 'no such file in the rootfs', { source: s.rootfs.path, member: p });
-  const src = opened.src;
-  try {
-    const start = Math.min(offset, src.size);
-    const n = Math.min(length, src.size - start);
-    return { member, size: src.size, offset: start, data: src.read(start, n).toString('base64') };
-  } finally {
-    src.close();
-  }
+  return readChunkFrom(opened.src, member, offset, length);
 }

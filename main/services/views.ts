@@ -13,6 +13,7 @@ import { DUMP_STATISTICS, formatDumpStat } from '#shared/dump-stats';
 import type { Checkpoint } from '../core/model/checkpoint';
 import type { AddressSpace } from '../core/memory/address-space';
 import type { Vma } from '../core/memory/vma';
+import type { ByteSource } from '../core/io/byte-source';
 import { KensaError } from '../core/errors';
 import { address, hex64, int, obj, optInt, RequestError, str } from './results';
 import { openFlagsText } from './open-flags';
@@ -124,12 +125,14 @@ export function rootfsTreeInfo(cp: Checkpoint): RootfsTree {
   };
 }
 
-export function readFileChunk(cp: Checkpoint, req: ReadFileRequest): FileChunk {
+/** A readFile request checked: the member named, where to start, how much (at most MAX_READ_BYTES). */
+export function fileChunkRequest(req: ReadFileRequest): { member: string; offset: number; length: number } {
   const r = obj(req, 'readFile');
-  const member = str(r.member, 'member');
-  const offset = optInt(r.offset, 'offset') ?? 0;
-  const length = optInt(r.length, 'length', 0, MAX_READ_BYTES) ?? DEFAULT_FILE_READ;
-  const src = cp.archive.open(member);
+  return { member: str(r.member, 'member'), offset: optInt(r.offset, 'offset') ?? 0, length: optInt(r.length, 'length', 0, MAX_READ_BYTES) ?? DEFAULT_FILE_READ };
+}
+
+/** One chunk of a file, clipped to its end, read from `src`, which is closed after. */
+export function readChunkFrom(src: ByteSource, member: string, offset: number, length: number): FileChunk {
   try {
     const start = Math.min(offset, src.size);
     const n = Math.min(length, src.size - start);
@@ -137,6 +140,11 @@ export function readFileChunk(cp: Checkpoint, req: ReadFileRequest): FileChunk {
   } finally {
     src.close();
   }
+}
+
+export function readFileChunk(cp: Checkpoint, req: ReadFileRequest): FileChunk {
+  const { member, offset, length } = fileChunkRequest(req);
+  return readChunkFrom(cp.archive.open(member), member, offset, length);
 }
 
 export function mountsInfo(cp: Checkpoint): MountsInfo {
