@@ -81,7 +81,8 @@ export function readElfSymbolsFromMemory(mem: VirtualBytes, base: bigint, vmas: 
   const strtab = tags.get(DT_STRTAB);
   if (symtab === undefined || strtab === undefined) return empty();
   const syment = Number(tags.get(DT_SYMENT) ?? BigInt(SYM_SIZE));
-  if (syment < SYM_SIZE || syment > 256) throw new FormatError(`DT_SYMENT ${syment} (expected ${SYM_SIZE})`, { source: mem.label, offset: dynAt });
+  // Elf64_Sym is 24 bytes, never more: a larger DT_SYMENT would only multiply how much is read.
+  if (syment !== SYM_SIZE) throw new FormatError(`DT_SYMENT ${syment} (Elf64_Sym is ${SYM_SIZE} bytes)`, { source: mem.label, offset: dynAt });
   const strsz = tags.get(DT_STRSZ) ?? 0n;
   if (strsz === 0n || strsz > BigInt(MAX_STRTAB)) throw new FormatError(`DT_STRSZ ${strsz} is out of range (1..${MAX_STRTAB})`, { source: mem.label, offset: dynAt });
 

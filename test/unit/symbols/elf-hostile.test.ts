@@ -127,6 +127,10 @@ test('hostile ELF objects in memory: FormatError naming the object and address',
   const bigStr = Buffer.from(image);
   bigStr.writeBigUInt64LE(1n << 40n, strsz.at);
   throwsFormat(() => fromMemory(bigStr), /DT_STRSZ/);
+  // DT_SYMENT other than Elf64_Sym's 24 bytes (a bigger one would multiply the bytes read per symbol).
+  const syment = Buffer.from(image);
+  syment.writeBigUInt64LE(256n, dynTag(image, 11).at);
+  throwsFormat(() => fromMemory(syment), /DT_SYMENT 256/);
   const symtab = dynTag(image, 6);
   const away = Buffer.from(image);
   away.writeBigUInt64LE(1n << 46n, symtab.at); // DT_SYMTAB pointing far past the object
