@@ -1,8 +1,9 @@
-import { useState } from 'react';
+import { useRef, useState } from 'react';
 import type { ReactNode } from 'react';
 import { bytesToAscii, bytesToHex, formatBytes, visibleLines } from '../util/text';
 import { decodeUtf8Exact } from '#shared/format';
 import { tabArrowKeys } from '../util/tablist';
+import { useKensaShallow } from '../stores/hooks';
 
 const MODES = ['auto', 'text', 'hex'] as const;
 
@@ -27,12 +28,20 @@ function hexLines(bytes: Uint8Array, base = 0): string {
 /**
  * Bytes from the evidence in a text or hex view (auto: text when they look like text). Text is made visible
  * as the CLI prints it (escapeLines: control characters and bytes that are not UTF-8 escaped, never U+FFFD);
- * nothing is ever rendered as markup. Used by the Files viewer and the socket queues.
+ * nothing is ever rendered as markup. Text selected in it can be searched for in memory. Used by the Files
+ * viewer and the socket queues.
  */
 export function ByteViewer(props: { name: ReactNode; bytes: Uint8Array; size: number; testId?: string; tools?: ReactNode }) {
   const { name, bytes, size, testId = 'file-viewer', tools } = props;
   const [mode, setMode] = useState<(typeof MODES)[number]>('auto');
+  const { searchMemoryFor } = useKensaShallow((s) => ({ searchMemoryFor: s.searchMemoryFor }));
+  const pre = useRef<HTMLPreElement>(null);
   const text = mode === 'text' || (mode === 'auto' && looksLikeText(bytes));
+  /** The selection, when it lies in this viewer's text (a hex dump's characters are not the bytes). */
+  const selectedText = (): string => {
+    const sel = window.getSelection();
+    return sel && pre.current && sel.anchorNode && pre.current.contains(sel.anchorNode) ? sel.toString() : '';
+  };
   const body = text ? visibleLines(decodeUtf8Exact(bytes)) : hexLines(bytes);
   return (
     <div className="viewer" data-testid={testId} data-mode={text ? 'text' : 'hex'}>
@@ -47,9 +56,20 @@ export function ByteViewer(props: { name: ReactNode; bytes: Uint8Array; size: nu
             </button>
           ))}
         </div>
+        {text ? (
+          <button
+            className="link"
+            data-testid={`${testId}-search-selection`}
+            title="Select text here, then search every process's memory for it (who else holds this token, path or request?)"
+            onMouseDown={(e) => e.preventDefault()}
+            onClick={() => void searchMemoryFor(selectedText())}
+          >
+            Search memory for the selected text
+          </button>
+        ) : null}
         {tools}
       </div>
-      <pre className="mono" data-testid={`${testId}-content`}>{body}</pre>
+      <pre ref={pre} className="mono" data-testid={`${testId}-content`}>{body}</pre>
     </div>
   );
 }

@@ -9,8 +9,6 @@ import { urlDecode } from '#shared/format';
 import { logMessage } from '../util/log-line';
 
 const LINE_HEIGHT = 18;
-/** The longest text "search memory" sends (the search service's pattern limit is larger; a log line rarely is). */
-const SEARCH_MAX = 4096;
 
 /** A line as shown: URL-decoded when asked, tabs kept, the rest made visible (escapeText). */
 function shownLine(raw: string, decode: boolean): string {
@@ -62,7 +60,7 @@ export function LogsPanel() {
     virtualizer.scrollToIndex(viewIndex);
   };
   // The message as shown (decoded when asked), without the writer's prefix: that is what a process held.
-  const searchLine = (n: number): void => void searchMemoryFor(logMessage(lines[n]).trim().slice(0, SEARCH_MAX));
+  const searchLine = (n: number): void => void searchMemoryFor(logMessage(lines[n]));
   const onKey = (e: KeyboardEvent<HTMLDivElement>): void => {
     const i = selected === null ? -1 : shown.indexOf(selected);
     const next = e.key === 'ArrowDown' ? Math.min(shown.length - 1, i + 1) : e.key === 'ArrowUp' ? Math.max(0, i - 1) : e.key === 'Enter' && selected !== null ? -3 : -2;
@@ -110,7 +108,7 @@ export function LogsPanel() {
                   data-testid="log-search-selection"
                   title="Select text in the log, then search every process's memory for it"
                   onMouseDown={(e) => e.preventDefault()}
-                  onClick={() => void searchMemoryFor((window.getSelection()?.toString() ?? '').trim().slice(0, SEARCH_MAX))}
+                  onClick={() => void searchMemoryFor(window.getSelection()?.toString() ?? '')}
                 >
                   Search memory for the selected text
                 </button>

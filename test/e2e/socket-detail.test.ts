@@ -56,11 +56,33 @@ test('socket detail: TCP state and queues of a connection; unix peer link; keybo
     await waitForText(page, '[data-testid=socket-queue-content]', /^HTTP\/1\.1 200 OK\n[^]*export queued: 3 rows$/);
     await page.click('[data-testid=socket-queue] [role=tab]:has-text("hex")');
     await waitForText(page, '[data-testid=socket-queue-content]', /^00000000 {2}48 54 54 50 2f 31 2e 31 20 32 30 30 20 4f 4b 0d {2}HTTP\/1\.1 200 OK\./);
+    // A hex dump's characters are not the bytes: no "search memory" for a selection there.
+    assert.equal(await page.locator('[data-testid=socket-queue-search-selection]').count(), 0);
     await screenshot(page, 'network', 'socket-detail-tcp');
     await page.click('button[aria-label="Switch theme"]');
     await page.click('[data-testid=socket-queue] [role=tab]:has-text("auto")');
     await screenshot(page, 'network', 'socket-detail-tcp-other-theme');
     await page.click('button[aria-label="Switch theme"]');
+
+    // The token in the queued request, selected, is searched for in every process's memory.
+    await page.click('[data-testid=socket-queue-tab-recv]');
+    await waitForText(page, '[data-testid=socket-queue-content]', /token=K3NSA-7f3a/);
+    await page.evaluate((needle) => {
+      const pre = document.querySelector('[data-testid=socket-queue-content]') as unknown as { firstChild: unknown; textContent: string };
+      const at = pre.textContent.indexOf(needle);
+      const range = (document as unknown as { createRange(): { setStart(n: unknown, o: number): void; setEnd(n: unknown, o: number): void } }).createRange();
+      range.setStart(pre.firstChild, at);
+      range.setEnd(pre.firstChild, at + needle.length);
+      const sel = (globalThis as unknown as { getSelection(): { removeAllRanges(): void; addRange(r: unknown): void } }).getSelection();
+      sel.removeAllRanges();
+      sel.addRange(range);
+    }, 'K3NSA-7f3a');
+    await page.click('[data-testid=socket-queue-search-selection]');
+    await page.waitForSelector('[data-testid=panel-memory]');
+    await waitForText(page, '[data-testid=search-summary]', /hits? for .*K3NSA-7f3a/);
+    assert.equal(await page.inputValue('[data-testid=memory-search] input[name=pattern]'), 'K3NSA-7f3a');
+    await showPanel(page, 'network');
+    await page.waitForSelector(`[data-testid=socket-row][data-socket="${TCP.pid}:${TCP.fd}"][aria-selected=true]`);
 
     // ↓ moves the selection to the next row.
     await page.focus(`[data-testid=socket-row][data-socket="${TCP.pid}:${TCP.fd}"]`);

@@ -2,6 +2,12 @@ import type { StateCreator } from 'zustand/vanilla';
 import type { KensaClient, Result, VmaInfo } from '#shared/api/contract';
 import type { KensaState, MemorySlice } from '../types';
 
+/**
+ * The longest text "search memory for this" sends (a log line, a command line, a selection); the search
+ * service takes longer patterns, but a needle this long is a paste gone wrong.
+ */
+const SEARCH_FOR_MAX = 4096;
+
 function containing(vmas: VmaInfo[], address: bigint): VmaInfo | undefined {
   return vmas.find((v) => BigInt(v.start) <= address && address < BigInt(v.end));
 }
@@ -83,7 +89,8 @@ export const memorySlice = (client: KensaClient): StateCreator<KensaState, [], [
     return true;
   },
 
-  async searchMemoryFor(text) {
+  async searchMemoryFor(raw) {
+    const text = raw.trim().slice(0, SEARCH_FOR_MAX);
     if (!text) return;
     get().setPanel('memory');
     await get().runSearch({ pattern: { text }, maxHits: 1000, context: 16 });
