@@ -9,7 +9,7 @@ import { Problems } from '../components/Problems';
 import { decodeBase64 } from '../memory/page-cache';
 import { formatBytes, visible } from '../util/text';
 import { CsvButtons } from '../components/CsvButtons';
-import { FilterBox, useTableView } from '../components/TableView';
+import { FilterBox, useTableView, useVirtualRows, VirtualTable } from '../components/TableView';
 import { RootfsBrowser } from './RootfsBrowser';
 import { ByteViewer } from '../components/ByteViewer';
 import type { ApiError } from '#shared/api/contract';
@@ -40,6 +40,12 @@ export function FilesPanel() {
   const { fds, rootfs, ensureDetail, openMember, pid, focusFd } = useKensaShallow((s) => ({ fds: s.fds, rootfs: s.rootfs, ensureDetail: s.ensureDetail, openMember: s.openMember, pid: s.selectedPid, focusFd: s.focusFd }));
   const selectedPid = pid;
   const fdTable = useTableView(fds.value ?? [], [(f) => (typeof f.fd === 'number' ? f.fd : 1e9), (f) => f.type, (f) => visible(f.path), (f) => f.flagsText ?? '', (f) => Number(f.pos ?? -1)]);
+  const fdVirtual = useVirtualRows(fdTable.rows.length);
+  // A socket or finding that opens an fd here brings its row into view (only the rows on screen are drawn).
+  const focusIndex = focusFd?.pid === selectedPid ? fdTable.rows.findIndex((f) => f.fd === focusFd.fd) : -1;
+  useEffect(() => {
+    if (focusIndex >= 0) fdVirtual.virtualizer.scrollToIndex(focusIndex, { align: 'auto' });
+  }, [focusIndex, fdVirtual.virtualizer]);
   useEffect(() => {
     void ensureDetail('rootfs');
   }, [ensureDetail, rootfs.status]);
@@ -61,31 +67,34 @@ export function FilesPanel() {
           ) : (
             <LoadView load={fds} what="open files">
               {() => (
-                <table className="data" data-testid="fd-table">
-                  <thead>
-                    <tr>
+                <VirtualTable
+                  rows={fdTable.rows}
+                  virtual={fdVirtual}
+                  testId="fd-table"
+                  columns={5}
+                  maxHeight="100%"
+                  head={
+                    <>
                       {fdTable.header('FD', 0)}
                       {fdTable.header('Type', 1)}
                       {fdTable.header('Path / description', 2)}
                       {fdTable.header('Flags', 3)}
                       {fdTable.header('Position', 4)}
+                    </>
+                  }
+                  row={(f, _i, measure) => (
+                    <tr key={String(f.fd)} {...measure} data-fd={String(f.fd)} aria-selected={focusFd?.pid === selectedPid && focusFd?.fd === f.fd}>
+                      <td className="mono">{f.fd}</td>
+                      <td>{f.type}</td>
+                      <td className={'mono wrap' + (f.deleted ? ' danger' : '')}>
+                        {visible(f.path)}
+                        {f.ghost ? <span className="muted"> — content in the checkpoint ({f.ghost.knownEnd !== undefined ? `${formatBytes(f.ghost.knownEnd)} of ` : ''}{formatBytes(f.ghost.size)}, {visible(f.ghost.member)})</span> : null}
+                      </td>
+                      <td className="mono" title={f.flags !== undefined ? '0' + f.flags.toString(8) : undefined}>{f.flagsText ?? (f.flags !== undefined ? '0' + f.flags.toString(8) : '')}{f.cloexec && !/O_CLOEXEC/.test(f.flagsText ?? '') ? ' cloexec' : ''}</td>
+                      <td className="mono">{f.pos ?? ''}</td>
                     </tr>
-                  </thead>
-                  <tbody>
-                    {fdTable.rows.map((f) => (
-                      <tr key={String(f.fd)} data-fd={String(f.fd)} aria-selected={focusFd?.pid === selectedPid && focusFd?.fd === f.fd} ref={focusFd?.pid === selectedPid && focusFd?.fd === f.fd ? (el) => el?.scrollIntoView({ block: 'nearest' }) : undefined}>
-                        <td className="mono">{f.fd}</td>
-                        <td>{f.type}</td>
-                        <td className={'mono wrap' + (f.deleted ? ' danger' : '')}>
-                          {visible(f.path)}
-                          {f.ghost ? <span className="muted"> — content in the checkpoint ({f.ghost.knownEnd !== undefined ? `${formatBytes(f.ghost.knownEnd)} of ` : ''}{formatBytes(f.ghost.size)}, {visible(f.ghost.member)})</span> : null}
-                        </td>
-                        <td className="mono" title={f.flags !== undefined ? '0' + f.flags.toString(8) : undefined}>{f.flagsText ?? (f.flags !== undefined ? '0' + f.flags.toString(8) : '')}{f.cloexec && !/O_CLOEXEC/.test(f.flagsText ?? '') ? ' cloexec' : ''}</td>
-                        <td className="mono">{f.pos ?? ''}</td>
-                      </tr>
-                    ))}
-                  </tbody>
-                </table>
+                  )}
+                />
               )}
             </LoadView>
           )}

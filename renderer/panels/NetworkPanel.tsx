@@ -8,7 +8,7 @@ import { KeyValue } from '../components/KeyValue';
 import { NoteButton } from '../components/NoteButton';
 import { Problems } from '../components/Problems';
 import { CsvButtons } from '../components/CsvButtons';
-import { FilterBox, useTableView } from '../components/TableView';
+import { FilterBox, useTableView, useVirtualRows, VirtualTable } from '../components/TableView';
 import { visible } from '../util/text';
 import { SocketDetailPane } from './SocketDetailPane';
 
@@ -22,6 +22,7 @@ export function NetworkPanel() {
   const local = (s: SocketInfo): string => (s.family === 'UNIX' ? visible(s.name) : s.src !== undefined ? `${s.family === 'INET6' ? `[${s.src}]` : s.src}:${s.srcPort}` : '');
   const remote = (s: SocketInfo): string => (s.family === 'UNIX' ? (s.peerInode ? `peer ${s.peerInode}` : '') : s.dst !== undefined ? `${s.family === 'INET6' ? `[${s.dst}]` : s.dst}:${s.dstPort}` : '');
   const table = useTableView(sockets.value ?? [], [(s) => s.pid, (s) => String(s.fd), (s) => s.family, (s) => s.type, (s) => s.protocol ?? '', (s) => s.state ?? '', local, remote, (s) => s.inode ?? -1]);
+  const virtual = useVirtualRows(table.rows.length, 30);
   const o = overview.value;
   const isSelected = (s: SocketInfo): boolean => selected?.pid === s.pid && selected.fd === s.fd;
   /** ↑/↓ move the selection among the rows as they are sorted and filtered; Enter or Space selects the focused row. */
@@ -32,10 +33,13 @@ export function NetworkPanel() {
       void selectSocket(s.pid, s.fd);
     } else if (e.key === 'ArrowDown' || e.key === 'ArrowUp') {
       e.preventDefault();
-      const next = (e.key === 'ArrowDown' ? e.currentTarget.nextElementSibling : e.currentTarget.previousElementSibling) as HTMLElement | null;
-      next?.focus();
       const i = table.rows.indexOf(s) + (e.key === 'ArrowDown' ? 1 : -1);
-      if (next && table.rows[i]) void selectSocket(table.rows[i].pid, table.rows[i].fd);
+      const next = table.rows[i];
+      if (!next) return;
+      // Only the rows on screen exist: bring the next one in, then focus it once drawn.
+      virtual.virtualizer.scrollToIndex(i);
+      requestAnimationFrame(() => (virtual.scrollRef.current?.querySelector(`tr[data-socket="${next.pid}:${next.fd}"]`) as HTMLElement | null)?.focus());
+      void selectSocket(next.pid, next.fd);
     }
   };
   return (
@@ -66,9 +70,14 @@ export function NetworkPanel() {
       <LoadView load={sockets} what="sockets">
         {(all) =>
           all.length ? (
-            <table className="data" data-testid="socket-table">
-              <thead>
-                <tr>
+            <VirtualTable
+              rows={table.rows}
+              virtual={virtual}
+              testId="socket-table"
+              columns={11}
+              maxHeight="40vh"
+              head={
+                <>
                   {table.header('PID', 0)}
                   {table.header('FD', 1)}
                   {table.header('Family', 2)}
@@ -80,47 +89,46 @@ export function NetworkPanel() {
                   {table.header('Inode', 8)}
                   <th>Buffers (snd/rcv)</th>
                   <th />
+                </>
+              }
+              row={(s, _i, measure) => (
+                <tr
+                  key={`${s.pid}:${s.fd}`}
+                  {...measure}
+                  data-testid="socket-row"
+                  data-socket={`${s.pid}:${s.fd}`}
+                  tabIndex={0}
+                  aria-selected={isSelected(s)}
+                  title="Select to see the socket in detail (Enter)"
+                  onClick={(e) => {
+                    // the pid and fd links open Files; a click on them is not a selection
+                    if (!(e.target as HTMLElement).closest('button')) void selectSocket(s.pid, s.fd);
+                  }}
+                  onKeyDown={(e) => onRowKey(e, s)}
+                >
+                  <td className="mono">
+                    <button className="link" data-testid="socket-process" title={`Select process ${s.pid} and show its fd ${s.fd} in Files`} onClick={() => void openFd(s.pid, s.fd)}>
+                      {s.pid}
+                    </button>{' '}
+                    <span className="muted">{visible(comm.get(s.pid))}</span>
+                  </td>
+                  <td className="mono">
+                    <button className="link" data-testid="socket-fd" title={`Show fd ${s.fd} of process ${s.pid} in Files`} onClick={() => void openFd(s.pid, s.fd)}>
+                      {s.fd}
+                    </button>
+                  </td>
+                  <td>{s.family}</td>
+                  <td>{s.type}</td>
+                  <td>{s.protocol ?? ''}</td>
+                  <td>{s.state ?? ''}</td>
+                  <td className="mono wrap">{s.family === 'UNIX' ? visible(s.name) : s.src !== undefined ? `${s.family === 'INET6' ? `[${s.src}]` : s.src}:${s.srcPort}` : ''}</td>
+                  <td className="mono wrap">{s.family === 'UNIX' ? (s.peerInode ? `peer ${s.peerInode}` : '') : s.dst !== undefined ? `${s.family === 'INET6' ? `[${s.dst}]` : s.dst}:${s.dstPort}` : ''}</td>
+                  <td className="mono">{s.inode ?? ''}</td>
+                  <td className="mono">{s.sendBuf !== undefined ? `${s.sendBuf} / ${s.recvBuf ?? ''}` : ''}</td>
+                  <td>{s.inode !== undefined ? <NoteButton target={{ kind: 'socket', pid: s.pid, inode: s.inode }} label={`socket ${s.inode} of process ${s.pid}`} /> : null}</td>
                 </tr>
-              </thead>
-              <tbody>
-                {table.rows.map((s) => (
-                  <tr
-                    key={`${s.pid}:${s.fd}`}
-                    data-testid="socket-row"
-                    data-socket={`${s.pid}:${s.fd}`}
-                    tabIndex={0}
-                    aria-selected={isSelected(s)}
-                    title="Select to see the socket in detail (Enter)"
-                    onClick={(e) => {
-                      // the pid and fd links open Files; a click on them is not a selection
-                      if (!(e.target as HTMLElement).closest('button')) void selectSocket(s.pid, s.fd);
-                    }}
-                    onKeyDown={(e) => onRowKey(e, s)}
-                  >
-                    <td className="mono">
-                      <button className="link" data-testid="socket-process" title={`Select process ${s.pid} and show its fd ${s.fd} in Files`} onClick={() => void openFd(s.pid, s.fd)}>
-                        {s.pid}
-                      </button>{' '}
-                      <span className="muted">{visible(comm.get(s.pid))}</span>
-                    </td>
-                    <td className="mono">
-                      <button className="link" data-testid="socket-fd" title={`Show fd ${s.fd} of process ${s.pid} in Files`} onClick={() => void openFd(s.pid, s.fd)}>
-                        {s.fd}
-                      </button>
-                    </td>
-                    <td>{s.family}</td>
-                    <td>{s.type}</td>
-                    <td>{s.protocol ?? ''}</td>
-                    <td>{s.state ?? ''}</td>
-                    <td className="mono wrap">{s.family === 'UNIX' ? visible(s.name) : s.src !== undefined ? `${s.family === 'INET6' ? `[${s.src}]` : s.src}:${s.srcPort}` : ''}</td>
-                    <td className="mono wrap">{s.family === 'UNIX' ? (s.peerInode ? `peer ${s.peerInode}` : '') : s.dst !== undefined ? `${s.family === 'INET6' ? `[${s.dst}]` : s.dst}:${s.dstPort}` : ''}</td>
-                    <td className="mono">{s.inode ?? ''}</td>
-                    <td className="mono">{s.sendBuf !== undefined ? `${s.sendBuf} / ${s.recvBuf ?? ''}` : ''}</td>
-                    <td>{s.inode !== undefined ? <NoteButton target={{ kind: 'socket', pid: s.pid, inode: s.inode }} label={`socket ${s.inode} of process ${s.pid}`} /> : null}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
+              )}
+            />
           ) : (
             <div className="muted">No sockets.</div>
           )

@@ -45,7 +45,7 @@ export function tcpStreamImage(entry: Record<string, unknown> = TCP_STREAM, inq 
 /** The image file name of the crafted connection's stream (tcp-stream-%x.img of its inode). */
 export const TCP_STREAM_FILE = `tcp-stream-${TCP.inode.toString(16)}.img`;
 
-function unixSocket(id: number, ino: number, peer: number): { id: number; type: number } & Record<string, unknown> {
+export function unixSocket(id: number, ino: number, peer: number): { id: number; type: number } & Record<string, unknown> {
   return { type: FdTypes.UNIXSK, id, usk: { id, ino, type: 1, state: 1, flags: 0, uflags: 0, backlog: 0, peer, fown, opts, name: Buffer.alloc(0) } };
 }
 
