@@ -64,3 +64,21 @@ export async function screenshot(page: Page, dir: string, name: string): Promise
   fs.mkdirSync(out, { recursive: true });
   await page.screenshot({ path: path.join(out, `${name}.png`) });
 }
+
+/** The page's document, for the function that runs in the browser (this project compiles without DOM types). */
+declare const document: { querySelector(s: string): unknown; querySelectorAll(s: string): { length: number } };
+
+/**
+ * The hex view's selection once its bytes have arrived: `length` selected cells, none in a row still
+ * fetching (aria-busy), read as ASCII and as hex. Cells are drawn before their bytes come, so reading
+ * them as soon as they exist can see placeholders.
+ */
+export async function hexSelection(page: Page, length: number): Promise<{ ascii: string; hex: string }> {
+  await page.waitForFunction(
+    (n) => document.querySelectorAll('.hexrow .c.sel').length === n && !document.querySelector('.hexrow[aria-busy=true] .sel'),
+    length,
+  );
+  const ascii = await page.$$eval('.hexrow .c.sel', (els) => els.map((e) => e.textContent).join(''));
+  const hex = await page.$$eval('.hexrow .b.sel', (els) => els.map((e) => e.textContent).join(''));
+  return { ascii, hex };
+}

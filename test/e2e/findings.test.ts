@@ -12,7 +12,7 @@ import * as path from 'node:path';
 import type { BrowserContext } from 'playwright-core';
 import { tempDir } from '../helpers';
 import { serve } from './serve';
-import { launchChromium } from './browser';
+import { hexSelection, launchChromium } from './browser';
 import { elfHeader, PROT_R, PROT_W, PROT_X, Synth } from '../unit/triage/synth';
 
 /** The page's document, for functions that run in the browser (this project compiles without DOM types). */
@@ -54,8 +54,8 @@ test('Findings page: first after opening, grouped by severity, evidence opens th
     await page.click('[data-testid=findings-high] [data-evidence=memory]');
     await page.waitForSelector('nav [data-panel=memory][aria-selected=true]');
     await page.waitForFunction((a) => document.querySelector('[data-testid=hex-cursor]')?.textContent === a, address);
-    const selected = await page.$$eval('.hexrow .b.sel', (els) => els.map((e) => e.textContent).join(''));
-    assert.equal(selected.slice(0, 8), '7f454c46');
+    const selected = await hexSelection(page, 64);
+    assert.equal(selected.hex.slice(0, 8), '7f454c46');
 
     // A case, the archive in it, the finding bookmarked from the Findings page, an HTML report.
     const caseDir = path.join(tempDir('kensa-e2e-findings-'), 'case');

@@ -11,7 +11,7 @@ import * as path from 'node:path';
 import type { BrowserContext } from 'playwright-core';
 import { fixture, REPO, tempDir } from '../helpers';
 import { serve } from './serve';
-import { launchChromium } from './browser';
+import { hexSelection, launchChromium } from './browser';
 
 /** The page's document, for functions that run in the browser (this project compiles without DOM types). */
 declare const document: { querySelector(s: string): { textContent: string | null } | null; querySelectorAll(s: string): { length: number } };
@@ -64,8 +64,7 @@ test('YARA panel: rules from a file and typed, matches listed and opened in the 
     await page.click('[data-testid=yara-results] [data-rule=heap_key]');
     await page.waitForSelector('nav [data-panel=memory][aria-selected=true]');
     await page.waitForFunction(() => document.querySelector('[data-testid=hex-cursor]')?.textContent === '0x3427a8e0');
-    await page.waitForFunction(() => document.querySelectorAll('.hexrow .c.sel').length === 15);
-    assert.equal(await page.$$eval('.hexrow .c.sel', (els) => els.map((e) => e.textContent).join('')), 'RANDOM_1432_KEY');
+    assert.equal((await hexSelection(page, 15)).ascii, 'RANDOM_1432_KEY');
 
     // A rule error names the pasted rule and the line.
     await page.keyboard.press('y');

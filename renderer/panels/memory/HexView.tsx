@@ -247,7 +247,8 @@ export function HexView() {
               ascii.push(<span key={i} className={ccls} data-a={key}>{ch}</span>);
             }
             return (
-              <div key={item.key} className={'hexrow' + (view.cursor >= rowAddr && view.cursor < rowEnd ? ' currow' : '')} data-addr={addressText(rowAddr)} style={{ position: 'absolute', top: 0, left: 0, right: 0, transform: `translateY(${item.start}px)` }}>
+              // aria-busy: the row's bytes are still being fetched, so its cells show placeholders, not memory.
+              <div key={item.key} className={'hexrow' + (view.cursor >= rowAddr && view.cursor < rowEnd ? ' currow' : '')} data-addr={addressText(rowAddr)} aria-busy={bytes ? undefined : true} style={{ position: 'absolute', top: 0, left: 0, right: 0, transform: `translateY(${item.start}px)` }}>
                 <span className="a">{addressText(rowAddr)}</span>
                 {hexCells}
                 <span className="ascii">{ascii}</span>
