@@ -118,8 +118,12 @@ export function RootfsBrowser() {
 
   const moveTo = (path: string | undefined): void => {
     if (path === undefined) return;
-    focusWanted.current = true;
     setActive(path);
+    // A line on screen takes the focus now, in the key's own handler; one scrolled out of the drawn range
+    // takes it once drawn (the effect above).
+    const drawn = items.current.get(path);
+    focusWanted.current = !drawn;
+    drawn?.focus();
     const index = rows.findIndex((r) => r.kind === 'item' && r.entry.path === path);
     if (index >= 0) virtual.virtualizer.scrollToIndex(index, { align: 'auto' });
   };

@@ -39,6 +39,10 @@ export async function openWatched(context: BrowserContext, url: string): Promise
     problems.push(`dialog: ${d.message()}`);
     void d.dismiss();
   });
+  // KENSA_E2E_CPU_THROTTLE=N runs the page N times slower (Chrome's CPU throttling), as on a loaded CI
+  // machine: a test that reads the page before it settles fails here first.
+  const throttle = Number(process.env.KENSA_E2E_CPU_THROTTLE ?? 0);
+  if (throttle > 1) await (await context.newCDPSession(page)).send('Emulation.setCPUThrottlingRate', { rate: throttle });
   await page.goto(url);
   await page.waitForSelector('[data-testid=panel-findings]');
   await page.keyboard.press('1');

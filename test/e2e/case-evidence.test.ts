@@ -84,6 +84,8 @@ test('a note names the evidence open now; an archive not in the case is said to 
 
     // The case panel lists each note with its evidence and its target in words.
     await showPanel(page, 'case');
+    // The list is the case re-read after the save, which can arrive after the dialog closed.
+    await page.waitForSelector('[data-testid=case-notes] tr:has-text("podman pid 7")');
     const rows = await page.$$eval('[data-testid=case-notes] tr', (trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent).join('|')));
     assert.deepEqual(rows, ['N1|E2|process 6|crio counter holds the key', 'N2|E1|process 7|podman pid 7']);
     await screenshot(page, 'case-evidence', 'case-panel');

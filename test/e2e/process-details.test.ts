@@ -30,6 +30,7 @@ test('process details: argv list, cwd, capabilities by name, seccomp, environmen
     await showPanel(page, 'processes');
     await page.click('[data-testid=process-table] tr[data-pid="6"]');
     await page.waitForSelector('[data-testid=process-details] h3:has-text("Process 6")', { timeout: 10_000 }).catch(async (e) => { await screenshot(page, 'process-details', 'failure'); throw e; });
+    await page.waitForSelector('[data-testid=detail-argv] .arg');
     assert.deepEqual(await page.$$eval('[data-testid=detail-argv] .arg', (els) => els.map((e) => e.textContent)), cp.argv(6));
     assert.equal(await page.textContent('[data-testid=detail-cwd]'), cp.fs(6).cwd);
     const caps = capabilityNames(cp.creds(6)!.capEff);

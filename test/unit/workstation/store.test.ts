@@ -299,6 +299,40 @@ test('case slice: open a new case, add the archive, a note from a panel, verify,
   }
 });
 
+test('case slice: answers about the case that come back out of order never replace a newer one', async () => {
+  const { client, done } = setup();
+  const podman = fixture('podman-counter');
+  const dir = path.join(tempDir(), 'case');
+  // The first caseStatus question is held until the second has been answered, as a busy host may do.
+  let held: (() => void) | undefined;
+  let calls = 0;
+  const slow: KensaClient = Object.create(client);
+  slow.caseStatus = async () => {
+    const answer = await client.caseStatus();
+    if (++calls === 1) await new Promise<void>((resolve) => (held = resolve));
+    return answer;
+  };
+  const store = createKensaStore(slow);
+  try {
+    await client.caseOpen({ dir, create: true, analyst: 'tester' });
+    await client.openArchive({ path: crio.input });
+    await client.caseAddEvidence({});
+    await client.openArchive({ path: podman.input });
+    await client.caseAddEvidence({});
+    // Asked while crio is open (E1), answered late; asked again with podman open (E2), answered at once.
+    await client.openArchive({ path: crio.input });
+    const first = store.getState().refreshCase();
+    await client.openArchive({ path: podman.input });
+    await store.getState().refreshCase();
+    assert.equal(store.getState().caseInfo.value?.archiveEvidenceId, 'E2');
+    held!();
+    await first;
+    assert.equal(store.getState().caseInfo.value?.archiveEvidenceId, 'E2', 'the older answer (E1) is dropped');
+  } finally {
+    done();
+  }
+});
+
 test('page cache: chunks load once, carry each byte\'s origin, are evicted LRU, and clear', async () => {
   let calls = 0;
   const client = {
