@@ -13,12 +13,21 @@ export const ARTIFACTS = path.join(REPO, 'test', 'artifacts');
 
 export async function launchChromium(): Promise<BrowserContext> {
   assert.ok(fs.existsSync(CHROMIUM), `${CHROMIUM} is needed (Debian package: chromium)`);
-  return chromium.launchPersistentContext(tempDir('kensa-chromium-'), {
+  const context = await chromium.launchPersistentContext(tempDir('kensa-chromium-'), {
     executablePath: CHROMIUM,
     headless: true,
     viewport: { width: 1280, height: 800 },
     args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
   });
+  // KENSA_E2E_CPU_THROTTLE=N runs every page N times slower (Chrome's CPU throttling), as on a loaded CI
+  // machine: a test that reads the page before it settles fails here first.
+  const throttle = Number(process.env.KENSA_E2E_CPU_THROTTLE ?? 0);
+  if (throttle > 1) {
+    context.on('page', (page) => {
+      void context.newCDPSession(page).then((cdp) => cdp.send('Emulation.setCPUThrottlingRate', { rate: throttle }));
+    });
+  }
+  return context;
 }
 
 export interface WatchedPage {
@@ -39,10 +48,6 @@ export async function openWatched(context: BrowserContext, url: string): Promise
     problems.push(`dialog: ${d.message()}`);
     void d.dismiss();
   });
-  // KENSA_E2E_CPU_THROTTLE=N runs the page N times slower (Chrome's CPU throttling), as on a loaded CI
-  // machine: a test that reads the page before it settles fails here first.
-  const throttle = Number(process.env.KENSA_E2E_CPU_THROTTLE ?? 0);
-  if (throttle > 1) await (await context.newCDPSession(page)).send('Emulation.setCPUThrottlingRate', { rate: throttle });
   await page.goto(url);
   await page.waitForSelector('[data-testid=panel-findings]');
   await page.keyboard.press('1');
